@@ -1,0 +1,102 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "temporal-sweep",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sweep", targets: ["sweep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    ],
+    targets: [
+        // MARK: - Executables
+
+        .executableTarget(
+            name: "sweep",
+            dependencies: [
+                "SweepCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Development helper (seeding sample workflows for the demo, tests and benchmarks); not shipped.
+        .executableTarget(
+            name: "sweep-dev",
+            dependencies: [
+                "SweepCore",
+                "SweepTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Core
+
+        .target(
+            name: "SweepCore",
+            dependencies: [
+                "SweepGRPC",
+                "SweepCSV",
+                "TemporalAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "TemporalAPI",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Protos"]
+        ),
+
+        // MARK: - C libraries, each wrapped by exactly one Swift module
+
+        .target(
+            name: "SweepGRPC",
+            dependencies: [
+                "CGRPCShim",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "CGRPCShim",
+            dependencies: ["CGRPC"],
+            // C sources do not autolink the module map's libraries; name them here.
+            linkerSettings: [.linkedLibrary("grpc"), .linkedLibrary("gpr")]
+        ),
+        // Not `pkgConfig: "grpc"`: Debian's grpc.pc carries -DNOMINMAX and -Wl,--push-state, which
+        // SwiftPM prohibits (and then warns about for every target); the module map links
+        // libgrpc and libgpr, whose headers are in /usr/include.
+        .systemLibrary(name: "CGRPC", providers: [.apt(["libgrpc-dev"])]),
+
+        .target(name: "SweepCSV", dependencies: ["CLibCSV"]),
+        .systemLibrary(name: "CLibCSV", providers: [.apt(["libcsv-dev"])]),
+
+        // MARK: - Tests
+
+        .target(
+            name: "SweepTestSupport",
+            dependencies: ["SweepCore", "TemporalAPI"],
+            path: "Tests/SweepTestSupport"
+        ),
+        .testTarget(name: "SweepCSVTests", dependencies: ["SweepCSV"]),
+        .testTarget(name: "SweepGRPCTests", dependencies: ["SweepGRPC", "TemporalAPI"]),
+        .testTarget(name: "SweepCoreTests", dependencies: ["SweepCore", "SweepGRPC", "TemporalAPI"]),
+        .testTarget(
+            name: "SweepIntegrationTests",
+            dependencies: ["SweepCore", "SweepTestSupport", "SweepGRPC", "TemporalAPI", "sweep"]
+        ),
+    ]
+)
+
+// Strict, explicit code everywhere we write Swift (not in system-library targets).
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ])
+    target.swiftSettings = settings
+}

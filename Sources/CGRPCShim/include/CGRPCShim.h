@@ -1,0 +1,58 @@
+// A deliberately small C surface over the gRPC C core, for SweepGRPC only.
+//
+// Everything awkward from Swift (grpc_op unions whose pointers must outlive the batch, slices,
+// byte buffers, metadata arrays, the blocking completion queue) stays behind these functions.
+// A channel owns one completion queue and one thread that pumps it; each finished unary call is
+// reported through the channel's completion callback, on that thread, exactly once per started
+// call, with plain pointers that are valid only for the duration of the callback.
+#ifndef SWEEP_CGRPC_SHIM_PUBLIC_H
+#define SWEEP_CGRPC_SHIM_PUBLIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sweep_grpc_channel sweep_grpc_channel;
+
+/// Called once per started call, on the channel's completion-queue thread.
+/// `status_code` is a gRPC status code (0 = OK). `details` and `response` may be NULL when empty.
+typedef void (*sweep_grpc_completion)(void *tag, int status_code, const char *details,
+                                      size_t details_length, const uint8_t *response,
+                                      size_t response_length);
+
+/// One ASCII metadata entry sent with a call ("authorization", "temporal-namespace", ...).
+typedef struct {
+    const char *key;
+    const char *value;
+} sweep_grpc_metadata_entry;
+
+/// Opens a plaintext channel to `target` ("host:port") and starts its completion-queue thread.
+/// The connection is made lazily by the first call. Returns NULL (and fills `error`) on failure.
+sweep_grpc_channel *sweep_grpc_channel_create_insecure(const char *target, const char *user_agent,
+                                                       sweep_grpc_completion completion,
+                                                       char *error, size_t error_capacity);
+
+/// Starts one unary call. On success returns 0 and `completion` will be called with `tag`
+/// exactly once. On failure returns a non-zero gRPC status code and never calls `completion`.
+int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *method,
+                                   const uint8_t *request, size_t request_length,
+                                   int64_t timeout_milliseconds,
+                                   const sweep_grpc_metadata_entry *metadata,
+                                   size_t metadata_count, void *tag);
+
+/// Closes the channel: cancels nothing, waits for every started call to report, stops the
+/// thread and frees everything. No call may be started during or after this.
+void sweep_grpc_channel_destroy(sweep_grpc_channel *channel);
+
+/// The connectivity state (grpc_connectivity_state: 0 idle, 1 connecting, 2 ready,
+/// 3 transient failure, 4 shutdown), for diagnostics.
+int sweep_grpc_channel_state(sweep_grpc_channel *channel);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,213 @@
+#include "CGRPCShim.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/time.h>
+
+struct sweep_grpc_channel {
+    grpc_channel *channel;
+    grpc_completion_queue *queue;
+    pthread_t pump;
+    sweep_grpc_completion completion;
+};
+
+// Everything one in-flight unary call needs to stay alive until its batch completes.
+typedef struct {
+    grpc_call *call;
+    void *tag;
+    grpc_byte_buffer *request;
+    grpc_byte_buffer *response;
+    grpc_metadata *send_metadata;
+    size_t send_metadata_count;
+    grpc_metadata_array received_initial_metadata;
+    grpc_metadata_array received_trailing_metadata;
+    grpc_status_code status;
+    grpc_slice details;
+} sweep_unary_call;
+
+static void sweep_unary_call_free(sweep_unary_call *call) {
+    if (call->call != NULL) grpc_call_unref(call->call);
+    if (call->request != NULL) grpc_byte_buffer_destroy(call->request);
+    if (call->response != NULL) grpc_byte_buffer_destroy(call->response);
+    for (size_t i = 0; i < call->send_metadata_count; i++) {
+        grpc_slice_unref(call->send_metadata[i].key);
+        grpc_slice_unref(call->send_metadata[i].value);
+    }
+    free(call->send_metadata);
+    grpc_metadata_array_destroy(&call->received_initial_metadata);
+    grpc_metadata_array_destroy(&call->received_trailing_metadata);
+    grpc_slice_unref(call->details);
+    free(call);
+}
+
+static void sweep_unary_call_finish(sweep_grpc_channel *channel, sweep_unary_call *call, int success) {
+    if (!success) {
+        // The batch itself failed (should not happen for a well-formed batch); report it as UNKNOWN.
+        static const char message[] = "gRPC batch failed";
+        channel->completion(call->tag, GRPC_STATUS_UNKNOWN, message, sizeof(message) - 1, NULL, 0);
+        sweep_unary_call_free(call);
+        return;
+    }
+    const char *details = (const char *)GRPC_SLICE_START_PTR(call->details);
+    size_t details_length = GRPC_SLICE_LENGTH(call->details);
+    if (call->status == GRPC_STATUS_OK && call->response != NULL) {
+        grpc_byte_buffer_reader reader;
+        if (grpc_byte_buffer_reader_init(&reader, call->response)) {
+            grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+            grpc_byte_buffer_reader_destroy(&reader);
+            channel->completion(call->tag, GRPC_STATUS_OK, details, details_length,
+                                GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all));
+            grpc_slice_unref(all);
+        } else {
+            static const char message[] = "could not read the response message";
+            channel->completion(call->tag, GRPC_STATUS_INTERNAL, message, sizeof(message) - 1, NULL, 0);
+        }
+    } else {
+        channel->completion(call->tag, (int)call->status, details, details_length, NULL, 0);
+    }
+    sweep_unary_call_free(call);
+}
+
+static void *sweep_grpc_pump(void *argument) {
+    sweep_grpc_channel *channel = argument;
+    for (;;) {
+        grpc_event event = grpc_completion_queue_next(channel->queue, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (event.type == GRPC_QUEUE_SHUTDOWN) break;
+        if (event.type != GRPC_OP_COMPLETE) continue;
+        sweep_unary_call_finish(channel, event.tag, event.success);
+    }
+    return NULL;
+}
+
+sweep_grpc_channel *sweep_grpc_channel_create_insecure(const char *target, const char *user_agent,
+                                                       sweep_grpc_completion completion,
+                                                       char *error, size_t error_capacity) {
+    grpc_init();
+    sweep_grpc_channel *channel = calloc(1, sizeof(*channel));
+    if (channel == NULL) {
+        snprintf(error, error_capacity, "out of memory");
+        grpc_shutdown();
+        return NULL;
+    }
+    grpc_arg arguments[2];
+    arguments[0].type = GRPC_ARG_STRING;
+    arguments[0].key = GRPC_ARG_PRIMARY_USER_AGENT_STRING;
+    arguments[0].value.string = (char *)user_agent;
+    arguments[1].type = GRPC_ARG_INTEGER;
+    arguments[1].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    arguments[1].value.integer = 64 * 1024 * 1024;
+    grpc_channel_args args = {.num_args = 2, .args = arguments};
+
+    grpc_channel_credentials *credentials = grpc_insecure_credentials_create();
+    channel->channel = grpc_channel_create(target, credentials, &args);
+    grpc_channel_credentials_release(credentials);
+    channel->queue = grpc_completion_queue_create_for_next(NULL);
+    channel->completion = completion;
+    if (channel->channel == NULL || channel->queue == NULL) {
+        snprintf(error, error_capacity, "could not create a gRPC channel to %s", target);
+        if (channel->channel != NULL) grpc_channel_destroy(channel->channel);
+        if (channel->queue != NULL) grpc_completion_queue_destroy(channel->queue);
+        free(channel);
+        grpc_shutdown();
+        return NULL;
+    }
+    int started = pthread_create(&channel->pump, NULL, sweep_grpc_pump, channel);
+    if (started != 0) {
+        snprintf(error, error_capacity, "could not start the completion-queue thread (error %d)", started);
+        grpc_channel_destroy(channel->channel);
+        grpc_completion_queue_shutdown(channel->queue);
+        grpc_completion_queue_destroy(channel->queue);
+        free(channel);
+        grpc_shutdown();
+        return NULL;
+    }
+    return channel;
+}
+
+int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *method,
+                                   const uint8_t *request, size_t request_length,
+                                   int64_t timeout_milliseconds,
+                                   const sweep_grpc_metadata_entry *metadata,
+                                   size_t metadata_count, void *tag) {
+    sweep_unary_call *call = calloc(1, sizeof(*call));
+    if (call == NULL) return GRPC_STATUS_RESOURCE_EXHAUSTED;
+    call->tag = tag;
+    call->details = grpc_empty_slice();
+    grpc_metadata_array_init(&call->received_initial_metadata);
+    grpc_metadata_array_init(&call->received_trailing_metadata);
+
+    if (metadata_count > 0) {
+        call->send_metadata = calloc(metadata_count, sizeof(grpc_metadata));
+        if (call->send_metadata == NULL) {
+            sweep_unary_call_free(call);
+            return GRPC_STATUS_RESOURCE_EXHAUSTED;
+        }
+        for (size_t i = 0; i < metadata_count; i++) {
+            call->send_metadata[i].key = grpc_slice_from_copied_string(metadata[i].key);
+            call->send_metadata[i].value = grpc_slice_from_copied_string(metadata[i].value);
+            call->send_metadata_count = i + 1;
+        }
+    }
+
+    grpc_slice payload = grpc_slice_from_copied_buffer((const char *)request, request_length);
+    call->request = grpc_raw_byte_buffer_create(&payload, 1);
+    grpc_slice_unref(payload);
+
+    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                         gpr_time_from_millis(timeout_milliseconds, GPR_TIMESPAN));
+    grpc_slice method_slice = grpc_slice_from_copied_string(method);
+    call->call = grpc_channel_create_call(channel->channel, NULL, GRPC_PROPAGATE_DEFAULTS, channel->queue,
+                                          method_slice, NULL, deadline, NULL);
+    grpc_slice_unref(method_slice);
+    if (call->call == NULL) {
+        sweep_unary_call_free(call);
+        return GRPC_STATUS_INTERNAL;
+    }
+
+    grpc_op ops[6];
+    memset(ops, 0, sizeof(ops));
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].data.send_initial_metadata.count = call->send_metadata_count;
+    ops[0].data.send_initial_metadata.metadata = call->send_metadata;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = call->request;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &call->received_initial_metadata;
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &call->response;
+    ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+    ops[5].data.recv_status_on_client.trailing_metadata = &call->received_trailing_metadata;
+    ops[5].data.recv_status_on_client.status = &call->status;
+    ops[5].data.recv_status_on_client.status_details = &call->details;
+
+    grpc_call_error result = grpc_call_start_batch(call->call, ops, 6, call, NULL);
+    if (result != GRPC_CALL_OK) {
+        sweep_unary_call_free(call);
+        return GRPC_STATUS_INTERNAL;
+    }
+    return 0;
+}
+
+int sweep_grpc_channel_state(sweep_grpc_channel *channel) {
+    return (int)grpc_channel_check_connectivity_state(channel->channel, 0);
+}
+
+void sweep_grpc_channel_destroy(sweep_grpc_channel *channel) {
+    // Destroying the channel first lets calls still in flight finish (or fail) on their own; the
+    // queue only reports GRPC_QUEUE_SHUTDOWN once every started batch has been delivered.
+    grpc_channel_destroy(channel->channel);
+    grpc_completion_queue_shutdown(channel->queue);
+    pthread_join(channel->pump, NULL);
+    grpc_completion_queue_destroy(channel->queue);
+    free(channel);
+    grpc_shutdown();
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// The operator's terminal: where prompts and the summary go, and whether anyone can answer.
+package protocol Console: Sendable {
+    /// Whether standard input and standard error are a terminal (someone can answer a prompt).
+    var isInteractive: Bool { get }
+    /// Prints a line for the operator (standard error: standard output may carry the report).
+    func say(_ text: String)
+    /// Asks a question and reads one line of answer (`nil` at end of input).
+    func ask(_ question: String) -> String?
+}
+
+/// The process's real terminal.
+package struct StandardConsole: Console {
+    package init() {}
+
+    package var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 }
+
+    package func say(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    package func ask(_ question: String) -> String? {
+        FileHandle.standardError.write(Data(question.utf8))
+        return readLine(strippingNewline: true)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+package import Logging
+import SweepGRPC
+
+/// The client-side engine: a task group with at most `concurrency` jobs in flight, cancel or
+/// terminate calls paced by one shared rate limiter, transient failures retried with backoff.
+///
+/// Children return a ``JobResult`` and never throw; the parent task alone writes the report.
+package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
+    package let service: any WorkflowService
+    package let options: ExecutorOptions
+    package let clock: C
+    private let limiter: RateLimiter<C>
+    private let logger: Logger
+
+    package init(service: any WorkflowService, options: ExecutorOptions, clock: C, logger: Logger = Logger(label: "sweep.executor")) {
+        self.service = service
+        self.options = options
+        self.clock = clock
+        self.limiter = RateLimiter(rate: options.rate, clock: clock)
+        self.logger = logger
+    }
+
+    package func run(_ jobs: some AsyncSequence<Job, any Error>, reportingTo reporter: ReportWriter) async throws(SweepError) {
+        let result: Result<Void, SweepError> = await withTaskGroup(of: JobResult.self) { group in
+            var iterator = jobs.makeAsyncIterator()
+            var inFlight = 0
+            do {
+                // Fill the group to the limit, then start one job for each one that finishes.
+                while true {
+                    while inFlight < options.concurrency, let job = try await iterator.next() {
+                        group.addTask { await perform(job) }
+                        inFlight += 1
+                    }
+                    guard inFlight > 0, let finished = await group.next() else { break }
+                    inFlight -= 1
+                    try reporter.record(finished)
+                }
+                return .success(())
+            } catch {
+                // The source or the report failed: record what is in flight, then stop.
+                while let finished = await group.next() {
+                    try? reporter.record(finished)
+                }
+                if let error = error as? SweepError { return .failure(error) }
+                return .failure(SweepError(.input, "reading the job set failed: \(error)"))
+            }
+        }
+        try result.get()
+    }
+
+    /// Carries out one job to a final outcome. Never throws.
+    func perform(_ job: Job) async -> JobResult {
+        var attempt = JobAttempt(job: job, action: options.action, start: clock.now, wallStart: Date())
+        if options.dryRun {
+            return attempt.finish(.dryRun(options.action), elapsed: .zero)
+        }
+        var target = job.target
+
+        if options.action == .cancel {
+            // A cancel on a closed run answers OK and does nothing, so Describe first: it tells a
+            // closed run from an open one, and pins the run we are about to cancel.
+            switch await call(counting: &attempt, paced: false, { () async throws(RPCError) in try await service.describe(target) }) {
+            case .success(let description):
+                target.runID = description.runID
+                attempt.runID = description.runID
+                if description.status.isClosed {
+                    return attempt.finish(.alreadyClosed, message: "run is \(description.status.rawValue)", elapsed: elapsed(attempt))
+                }
+            case .failure(let failure):
+                return attempt.finish(failure, elapsed: elapsed(attempt))
+            }
+        }
+
+        let pinned = target
+        let outcome = await call(counting: &attempt, paced: true, countsAsAttempt: true) { () async throws(RPCError) in
+            switch options.action {
+            case .cancel:
+                try await service.requestCancel(pinned, reason: options.reason, requestID: Self.cancelRequestID(for: pinned))
+            case .terminate:
+                try await service.terminate(pinned, reason: options.reason)
+            }
+        }
+        switch outcome {
+        case .success:
+            return attempt.finish(.done(options.action), elapsed: elapsed(attempt))
+        case .failure(let failure):
+            if options.action == .terminate, failure.outcome == .alreadyClosed, attempt.attempts > 1,
+                await terminatedByEarlierAttempt(pinned, since: attempt.wallStart, counting: &attempt)
+            {
+                // A retried terminate answers "already completed" when an earlier attempt landed
+                // before the connection dropped; Describe confirms it was ours.
+                return attempt.finish(.terminated, message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
+            }
+            return attempt.finish(failure, elapsed: elapsed(attempt))
+        }
+    }
+
+    /// A stable request ID per run, so that a repeated cancel (a retry, a resumed run) is
+    /// de-duplicated by the server.
+    static func cancelRequestID(for target: WorkflowTarget) -> String {
+        "temporal-sweep-cancel:\(target.workflowID):\(target.runID ?? "current")"
+    }
+
+    private func elapsed(_ attempt: JobAttempt<C.Instant>) -> Duration {
+        attempt.start.duration(to: clock.now)
+    }
+
+    /// Calls `body` until it succeeds, fails for good, or runs out of attempts.
+    private func call<T>(
+        counting attempt: inout JobAttempt<C.Instant>,
+        paced: Bool,
+        countsAsAttempt: Bool = false,
+        _ body: () async throws(RPCError) -> T
+    ) async -> Result<T, CallFailure> {
+        var tries = 0
+        while true {
+            tries += 1
+            if paced {
+                do {
+                    try await limiter.acquire()
+                } catch {
+                    return .failure(CallFailure(outcome: .failed, error: RPCError(code: .cancelled, message: "stopped before the call was sent")))
+                }
+            }
+            if countsAsAttempt { attempt.attempts += 1 }
+            attempt.callsSent += 1
+            do {
+                return .success(try await body())
+            } catch {
+                switch Outcome.verdict(for: error) {
+                case .final(let outcome):
+                    return .failure(CallFailure(outcome: outcome, error: error))
+                case .retry where tries < options.maxAttempts:
+                    let pause = options.backoff.delay(afterAttempt: tries, jitter: Double.random(in: 0...1))
+                    logger.debug("retrying after \(error)", metadata: ["workflow_id": "\(attempt.job.target.workflowID)", "attempt": "\(tries)"])
+                    do {
+                        try await clock.sleep(for: pause)
+                    } catch {
+                        return .failure(CallFailure(outcome: .failed, error: RPCError(code: .cancelled, message: "stopped while backing off")))
+                    }
+                case .retry:
+                    return .failure(CallFailure(outcome: .failed, error: RPCError(code: error.code, message: "\(error.message) (gave up after \(tries) attempts)")))
+                }
+            }
+        }
+    }
+
+    private func terminatedByEarlierAttempt(_ target: WorkflowTarget, since start: Date, counting attempt: inout JobAttempt<C.Instant>) async -> Bool {
+        let described = await call(counting: &attempt, paced: false) { () async throws(RPCError) in try await service.describe(target) }
+        guard case .success(let description) = described, description.status == .terminated else { return false }
+        // Allow a little clock skew between this machine and the server.
+        return (description.closeTime ?? .distantPast) >= start.addingTimeInterval(-2)
+    }
+}
+
+/// A failed call as the executor sees it: the outcome it maps to, and the status behind it.
+struct CallFailure: Error {
+    var outcome: Outcome
+    var error: RPCError
+}
+
+/// The running record of one job, turned into its ``JobResult`` at the end.
+struct JobAttempt<Instant: InstantProtocol> {
+    let job: Job
+    let action: Action
+    let start: Instant
+    let wallStart: Date
+    var runID: String?
+    var attempts = 0
+    var callsSent = 0
+
+    init(job: Job, action: Action, start: Instant, wallStart: Date) {
+        self.job = job
+        self.action = action
+        self.start = start
+        self.wallStart = wallStart
+        self.runID = job.target.runID
+    }
+
+    func finish(_ outcome: Outcome, message: String = "", elapsed: Duration) -> JobResult {
+        JobResult(
+            job: job, runID: runID, action: action, outcome: outcome, message: message,
+            attempts: attempts, latency: elapsed, callsSent: callsSent
+        )
+    }
+
+    func finish(_ failure: CallFailure, elapsed: Duration) -> JobResult {
+        JobResult(
+            job: job, runID: runID, action: action, outcome: failure.outcome, code: failure.error.code,
+            message: failure.error.message, attempts: attempts, latency: elapsed, callsSent: callsSent
+        )
+    }
+}

@@ -1,0 +1,33 @@
+/// How the client-side engine acts: what, how fast, how persistently.
+package struct ExecutorOptions: Sendable, Hashable {
+    package var action: Action
+    /// Recorded in history with each cancel or terminate.
+    package var reason: String
+    /// Cancel and terminate calls per second, across all tasks (Describe calls are not paced).
+    package var rate: Double
+    /// Jobs in flight at once.
+    package var concurrency: Int
+    /// Attempts per call, the first included.
+    package var maxAttempts: Int
+    package var backoff: Backoff
+    /// Report `would_*` outcomes and send nothing.
+    package var dryRun: Bool
+
+    package init(
+        action: Action,
+        reason: String,
+        rate: Double = 50,
+        concurrency: Int = 16,
+        maxAttempts: Int = 5,
+        backoff: Backoff = Backoff(),
+        dryRun: Bool = false
+    ) {
+        self.action = action
+        self.reason = reason
+        self.rate = rate
+        self.concurrency = concurrency
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.dryRun = dryRun
+    }
+}

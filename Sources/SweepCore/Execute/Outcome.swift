@@ -1,0 +1,33 @@
+/// What happened to one workflow: the report's `outcome` column.
+///
+/// Per-workflow failures are values, not thrown errors: a run that ends with some `failed` rows
+/// still accounts for every input ID.
+package enum Outcome: String, Sendable, Hashable, CaseIterable {
+    /// The cancel request was accepted for a running workflow.
+    case cancelRequested = "cancel_requested"
+    /// The workflow was terminated.
+    case terminated
+    /// The run had already closed; nothing was done to it.
+    case alreadyClosed = "already_closed"
+    /// No such workflow (or run) in the namespace.
+    case notFound = "not_found"
+    /// The call failed (a permanent error, or a transient one past `--max-attempts`).
+    case failed
+    /// `--dry-run`: would have been cancelled.
+    case wouldCancel = "would_cancel"
+    /// `--dry-run`: would have been terminated.
+    case wouldTerminate = "would_terminate"
+
+    /// Whether the run's exit code counts this outcome as a failure.
+    package var isFailure: Bool { self == .failed }
+
+    /// The outcome a dry run reports for `action`.
+    package static func dryRun(_ action: Action) -> Outcome {
+        action == .cancel ? .wouldCancel : .wouldTerminate
+    }
+
+    /// The outcome of an accepted call for `action`.
+    package static func done(_ action: Action) -> Outcome {
+        action == .cancel ? .cancelRequested : .terminated
+    }
+}

@@ -1,0 +1,40 @@
+/// The arithmetic of the rate limiter, free of clocks and locks so tests can check it directly.
+///
+/// A virtual-scheduling token bucket: each reservation takes the next free slot, slots are
+/// `1/rate` apart, and up to `burst` slots may be taken at once after an idle spell.
+package struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
+    package private(set) var rate: Double
+    package let burst: Int
+    /// The earliest instant the next reservation may run (its "theoretical arrival time").
+    private var nextFree: Instant?
+
+    /// - Parameters:
+    ///   - rate: reservations per second (> 0).
+    ///   - burst: how many reservations may run back to back after an idle spell (>= 1).
+    package init(rate: Double, burst: Int = 1) {
+        precondition(rate > 0 && burst >= 1, "a token bucket needs a positive rate and burst")
+        self.rate = rate
+        self.burst = burst
+    }
+
+    package var interval: Duration { .nanoseconds(Int64((1_000_000_000 / rate).rounded())) }
+
+    /// Takes the next slot.
+    /// - Returns: how long the caller must wait from `now` before running (zero to go at once).
+    package mutating func reserve(now: Instant) -> Duration {
+        // After an idle spell, let at most `burst` reservations through back to back.
+        let earliest = now.advanced(by: .zero - interval * (burst - 1))
+        let slot = max(nextFree ?? earliest, earliest)
+        nextFree = slot.advanced(by: interval)
+        let wait = now.duration(to: slot)
+        return wait > .zero ? wait : .zero
+    }
+
+    /// Changes the rate for the reservations that follow (the adaptive limiter's lever).
+    package mutating func setRate(_ newRate: Double) {
+        precondition(newRate > 0, "a token bucket needs a positive rate")
+        rate = newRate
+    }
+}
+
+private func max<T: Comparable>(_ lhs: T, _ rhs: T) -> T { lhs < rhs ? rhs : lhs }

@@ -1,0 +1,66 @@
+package import SweepCSV
+
+/// Turns CSV records into jobs: detects the header, finds the columns, checks each row.
+///
+/// Accepted layouts: a header row naming `workflow_id` (any case, any position) and optionally
+/// `run_id`, other columns ignored; or no header and exactly one column of workflow IDs.
+package struct CSVJobDecoder: Sendable {
+    private enum Layout: Sendable {
+        case undecided
+        case header(workflowID: Int, runID: Int?, width: Int)
+        case singleColumn
+    }
+
+    private var layout = Layout.undecided
+
+    package init() {}
+
+    /// - Returns: the record's job, or `nil` for the header row.
+    /// - Throws: ``CSVError`` naming the record's line and what to fix.
+    package mutating func decode(_ record: CSVRecord) throws(CSVError) -> Job? {
+        switch layout {
+        case .undecided:
+            let names = record.fields.map { $0.trimmingSpaces.lowercased() }
+            if let workflowID = names.firstIndex(of: "workflow_id") {
+                layout = .header(workflowID: workflowID, runID: names.firstIndex(of: "run_id"), width: names.count)
+                return nil
+            }
+            layout = .singleColumn
+            return try decode(record)
+        case .singleColumn:
+            guard record.fields.count == 1 else {
+                throw CSVError(
+                    line: record.line,
+                    message: "expected one column of workflow IDs but found \(record.fields.count); add a header row naming workflow_id (and run_id)"
+                )
+            }
+            return Job(target: WorkflowTarget(workflowID: try Self.workflowID(record.fields[0], line: record.line)), line: record.line)
+        case .header(let workflowIDColumn, let runIDColumn, let width):
+            guard record.fields.count == width else {
+                throw CSVError(
+                    line: record.line,
+                    message: "expected \(width) fields as in the header but found \(record.fields.count)"
+                )
+            }
+            let workflowID = try Self.workflowID(record.fields[workflowIDColumn], line: record.line)
+            let runID = runIDColumn.map { record.fields[$0].trimmingSpaces }
+            return Job(target: WorkflowTarget(workflowID: workflowID, runID: runID), line: record.line)
+        }
+    }
+
+    private static func workflowID(_ field: String, line: Int) throws(CSVError) -> String {
+        guard !field.trimmingSpaces.isEmpty else {
+            throw CSVError(line: line, message: "empty workflow_id")
+        }
+        return field
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var view = Substring(self)
+        while view.first?.isWhitespace == true { view.removeFirst() }
+        while view.last?.isWhitespace == true { view.removeLast() }
+        return String(view)
+    }
+}

@@ -1,0 +1,56 @@
+/// A run's job set as one async sequence, whatever the source: streamed, never materialised.
+package struct Jobs: AsyncSequence, Sendable {
+    package typealias Element = Job
+
+    private enum Base: Sendable {
+        case query(QueryJobs)
+        case csv(CSVJobs)
+        case list([Job])
+    }
+
+    private let base: Base
+
+    /// The jobs of `source`; listing calls go through `service`.
+    package init(_ source: JobSource, service: any WorkflowService, pageSize: Int = 1000) {
+        switch source {
+        case .query(let query):
+            base = .query(QueryJobs(service: service, query: query, pageSize: pageSize))
+        case .csvFile(let path):
+            base = .csv(CSVJobs(path: path))
+        case .workflowIDs(let ids, let runID):
+            base = .list(ids.map { Job(target: WorkflowTarget(workflowID: $0, runID: runID)) })
+        }
+    }
+
+    package func makeAsyncIterator() -> Iterator {
+        switch base {
+        case .query(let jobs): Iterator(base: .query(jobs.makeAsyncIterator()))
+        case .csv(let jobs): Iterator(base: .csv(jobs.makeAsyncIterator()))
+        case .list(let jobs): Iterator(base: .list(jobs.makeIterator()))
+        }
+    }
+
+    package struct Iterator: AsyncIteratorProtocol {
+        fileprivate enum Base {
+            case query(QueryJobs.Iterator)
+            case csv(CSVJobs.Iterator)
+            case list(IndexingIterator<[Job]>)
+        }
+
+        fileprivate var base: Base
+
+        package mutating func next() async throws -> Job? {
+            switch base {
+            case .query(var iterator):
+                defer { base = .query(iterator) }
+                return try await iterator.next()
+            case .csv(var iterator):
+                defer { base = .csv(iterator) }
+                return try await iterator.next()
+            case .list(var iterator):
+                defer { base = .list(iterator) }
+                return iterator.next()
+            }
+        }
+    }
+}

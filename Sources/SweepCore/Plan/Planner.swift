@@ -1,0 +1,86 @@
+package import SweepGRPC
+
+/// Resolves a ``JobSource`` into a job set: validates and counts it before anything is sent
+/// (``survey(_:)``), then streams it (``jobs(_:)``).
+package struct Planner: Sendable {
+    package let service: any WorkflowService
+    package var pageSize: Int
+    package var previewSize: Int
+
+    package init(service: any WorkflowService, pageSize: Int = 1000, previewSize: Int = 10) {
+        self.service = service
+        self.pageSize = pageSize
+        self.previewSize = previewSize
+    }
+
+    /// Reads the whole source once without acting on it: a CSV is parsed to the end (so a bad line
+    /// stops the run before the first RPC), a query is counted and its first page listed.
+    /// - Throws: ``SweepError`` `.input` for an invalid CSV or query, `.server` for other server errors.
+    package func survey(_ source: JobSource) async throws(SweepError) -> Survey {
+        switch source {
+        case .query(let query):
+            do {
+                let count = try await Self.withVisibilityRetries { () async throws(RPCError) in try await service.count(query: query) }
+                let page = try await Self.withVisibilityRetries { () async throws(RPCError) in
+                    try await service.list(query: query, pageSize: previewSize, pageToken: [])
+                }
+                let preview = page.executions.map {
+                    Job(target: WorkflowTarget(workflowID: $0.workflowID, runID: $0.runID), workflowType: $0.workflowType)
+                }
+                return Survey(count: count, preview: preview)
+            } catch {
+                throw Self.planningError(error, what: "the query")
+            }
+        case .csvFile, .workflowIDs:
+            var count = 0
+            var preview: [Job] = []
+            do {
+                for try await job in Jobs(source, service: service) {
+                    count += 1
+                    if preview.count < previewSize { preview.append(job) }
+                }
+            } catch let error as SweepError {
+                throw error
+            } catch {
+                throw SweepError(.input, "\(source.label): \(error)")
+            }
+            return Survey(count: count, preview: preview)
+        }
+    }
+
+    /// The job set, streamed.
+    package func jobs(_ source: JobSource) -> Jobs {
+        Jobs(source, service: service, pageSize: pageSize)
+    }
+
+    /// Maps a planning call's failure to a whole-run error.
+    package static func planningError(_ error: RPCError, what: String) -> SweepError {
+        switch error.code {
+        case .invalidArgument:
+            SweepError(.input, "the server rejected \(what): \(error.message)", cause: error)
+        case .notFound:
+            SweepError(.input, "\(error.message) (check --namespace)", cause: error)
+        case .unavailable, .deadlineExceeded:
+            SweepError(.unreachable, "the Temporal server did not answer: \(error)", cause: error)
+        default:
+            SweepError(.server, "the server refused \(what): \(error)", cause: error)
+        }
+    }
+
+    /// Visibility calls are rate limited per namespace; a planning call waits out throttling
+    /// instead of failing the run (5 attempts, 0.2 s doubling).
+    static func withVisibilityRetries<T>(
+        _ body: () async throws(RPCError) -> T
+    ) async throws(RPCError) -> T {
+        var delay = Duration.milliseconds(200)
+        for _ in 1..<5 {
+            do {
+                return try await body()
+            } catch where error.code == .resourceExhausted || error.code == .unavailable {
+                try? await Task.sleep(for: delay)
+                delay *= 2
+            }
+        }
+        return try await body()
+    }
+}

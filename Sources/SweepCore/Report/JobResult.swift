@@ -1,0 +1,45 @@
+package import Foundation
+package import SweepGRPC
+
+/// The final word on one job: one row of the report.
+package struct JobResult: Sendable, Hashable {
+    package var job: Job
+    /// The run acted on (pinned by the listing, the input, or a Describe), when known.
+    package var runID: String?
+    package var action: Action
+    package var outcome: Outcome
+    /// The status of the last failed call, if any.
+    package var code: RPCError.Code?
+    package var message: String
+    /// Attempts of the action call (0 in a dry run or when nothing had to be sent).
+    package var attempts: Int
+    /// From the first call for this job to its outcome.
+    package var latency: Duration
+    package var finishedAt: Date
+    /// Every RPC sent for this job (Describe included), for the summary's calls/s.
+    package var callsSent: Int
+
+    package init(
+        job: Job,
+        runID: String?,
+        action: Action,
+        outcome: Outcome,
+        code: RPCError.Code? = nil,
+        message: String = "",
+        attempts: Int,
+        latency: Duration,
+        finishedAt: Date = Date(),
+        callsSent: Int
+    ) {
+        self.job = job
+        self.runID = runID
+        self.action = action
+        self.outcome = outcome
+        self.code = code
+        self.message = message
+        self.attempts = attempts
+        self.latency = latency
+        self.finishedAt = finishedAt
+        self.callsSent = callsSent
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// The end of a run: counts per outcome, time, rate, client CPU, and the exit code they imply.
+package struct Summary: Sendable, Hashable {
+    package var action: Action
+    package var dryRun: Bool
+    package var tally: Tally
+    package var elapsed: Duration
+    /// User + system CPU time of this process for the run.
+    package var clientCPU: Duration
+    package var reportPath: String
+
+    package init(action: Action, dryRun: Bool, tally: Tally, elapsed: Duration, clientCPU: Duration, reportPath: String) {
+        self.action = action
+        self.dryRun = dryRun
+        self.tally = tally
+        self.elapsed = elapsed
+        self.clientCPU = clientCPU
+        self.reportPath = reportPath
+    }
+
+    /// RPCs per second over the whole run.
+    package var callsPerSecond: Double {
+        elapsed > .zero ? Double(tally.callsSent) / elapsed.inSeconds : 0
+    }
+
+    /// 0 when every job reached an outcome other than `failed`, 1 otherwise.
+    package var exitCode: Int32 { tally[.failed] > 0 ? 1 : 0 }
+
+    /// The human summary printed on standard error.
+    package var text: String {
+        var lines = ["\(dryRun ? "dry run: " : "")\(action.rawValue) summary: \(tally.total) workflows"]
+        for outcome in Outcome.allCases where tally[outcome] > 0 {
+            lines.append("  \(outcome.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(tally[outcome])")
+        }
+        let perCall = tally.callsSent > 0 ? clientCPU.inMilliseconds * 1000 / Double(tally.callsSent) : 0
+        lines.append(
+            String(
+                format: "  elapsed %.2f s, %d calls, %.1f calls/s, client CPU %.0f ms (%.0f us per call)",
+                elapsed.inSeconds, tally.callsSent, callsPerSecond, clientCPU.inMilliseconds, perCall
+            )
+        )
+        lines.append("  report: \(reportPath)")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,59 @@
+/// A failure of the whole run (bad flags or input, an unreachable server), as opposed to a
+/// per-workflow failure, which is an ``Outcome`` in the report.
+package struct SweepError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure, which decides the exit code.
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Wrapped: Hashable, Sendable {
+            case usage, input, unreachable, server, io, interrupted
+        }
+
+        private let wrapped: Wrapped
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        /// Flags that contradict each other or a refused confirmation: nothing was sent.
+        package static let usage = Code(.usage)
+        /// Unreadable or invalid input (CSV, query, namespace): nothing was sent.
+        package static let input = Code(.input)
+        /// The Temporal server could not be reached.
+        package static let unreachable = Code(.unreachable)
+        /// The server answered a planning call with an error that is not about the input.
+        package static let server = Code(.server)
+        /// The report or another local file could not be written.
+        package static let io = Code(.io)
+        /// The run was stopped by a signal.
+        package static let interrupted = Code(.interrupted)
+
+        package var description: String { "\(wrapped)" }
+
+        /// The process exit code for this kind of failure (see README, "Exit codes").
+        package var exitCode: Int32 {
+            switch wrapped {
+            case .usage, .input: 2
+            case .unreachable: 3
+            case .server, .io: 1
+            case .interrupted: 130
+            }
+        }
+    }
+
+    package var code: Code
+    package var message: String
+    package var cause: (any Error & Sendable)?
+
+    package init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    package var description: String { message }
+
+    package static func == (lhs: SweepError, rhs: SweepError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+    }
+}

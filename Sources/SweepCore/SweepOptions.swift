@@ -1,0 +1,58 @@
+package import Foundation
+
+/// Everything one `sweep cancel|terminate` run needs, as the command line gave it.
+package struct SweepOptions: Sendable {
+    package var action: Action
+    package var source: JobSource
+    package var connection: ConnectionOptions
+    /// `nil`: a default that says sweep did it, and when.
+    package var reason: String?
+    package var dryRun: Bool
+    /// Skip the confirmation a query asks for.
+    package var assumeYes: Bool
+    package var rate: Double
+    package var concurrency: Int
+    package var maxAttempts: Int
+    /// `nil`: `sweep-report-<action>-<UTC time>.csv` in the current directory; "-": standard output.
+    package var reportPath: String?
+
+    package init(
+        action: Action,
+        source: JobSource,
+        connection: ConnectionOptions = ConnectionOptions(),
+        reason: String? = nil,
+        dryRun: Bool = false,
+        assumeYes: Bool = false,
+        rate: Double = 50,
+        concurrency: Int = 16,
+        maxAttempts: Int = 5,
+        reportPath: String? = nil
+    ) {
+        self.action = action
+        self.source = source
+        self.connection = connection
+        self.reason = reason
+        self.dryRun = dryRun
+        self.assumeYes = assumeYes
+        self.rate = rate
+        self.concurrency = concurrency
+        self.maxAttempts = maxAttempts
+        self.reportPath = reportPath
+    }
+
+    /// The reason recorded in history.
+    package func effectiveReason(at date: Date) -> String {
+        if let reason, !reason.isEmpty { return reason }
+        return "\(action == .cancel ? "cancelled" : "terminated") by temporal-sweep at \(ReportFormat.timestamp(date))"
+    }
+
+    /// The report path to use.
+    package func effectiveReportPath(at date: Date) -> String {
+        if let reportPath { return reportPath }
+        let stamp = date.formatted(
+            .iso8601.year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false)
+                .timeSeparator(.omitted).dateTimeSeparator(.standard).timeZone(separator: .omitted)
+        )
+        return "sweep-report-\(action.rawValue)-\(stamp).csv"
+    }
+}

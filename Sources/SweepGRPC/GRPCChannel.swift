@@ -1,0 +1,136 @@
+internal import CGRPCShim
+package import SwiftProtobuf
+import Synchronization
+
+/// One HTTP/2 channel to a gRPC server, through the gRPC C core, with async unary calls.
+///
+/// Calls are multiplexed on the channel; the C core reconnects by itself. All calls started on a
+/// channel report before `close()` returns. Use ``withGRPCChannel(target:userAgent:_:)`` to scope it.
+package final class GRPCChannel: Sendable {
+    /// The C channel; `nil` once closed, so that a late call fails cleanly instead of touching freed memory.
+    private let handle: Mutex<OpaquePointer?>
+    private let started = Atomic<Int>(0)
+    /// The address this channel dials, as given.
+    package let target: String
+
+    /// Opens a plaintext channel. No connection is made until the first call.
+    /// - Throws: ``RPCError`` with code `.unavailable` when the C core refuses to create the channel.
+    package init(target: String, userAgent: String) throws(RPCError) {
+        var error = [CChar](repeating: 0, count: 256)
+        let pointer = sweep_grpc_channel_create_insecure(target, userAgent, { tag, code, details, detailsLength, response, responseLength in
+            guard let tag else { return }
+            let pending = Unmanaged<PendingCall>.fromOpaque(tag).takeRetainedValue()
+            if code == 0 {
+                let bytes = response.map { Array(UnsafeBufferPointer(start: $0, count: responseLength)) } ?? []
+                pending.continuation.resume(returning: .success(bytes))
+            } else {
+                let message = details.map {
+                    String(decoding: UnsafeRawBufferPointer(start: $0, count: detailsLength), as: UTF8.self)
+                } ?? ""
+                pending.continuation.resume(returning: .failure(RPCError(code: .init(rawValue: code), message: message)))
+            }
+        }, &error, error.count)
+        guard let pointer else {
+            let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw RPCError(code: .unavailable, message: message)
+        }
+        self.handle = Mutex(pointer)
+        self.target = target
+    }
+
+    deinit {
+        close()
+    }
+
+    /// How many calls this channel has started (sent to the C core), for tests and statistics.
+    package var callsStarted: Int { started.load(ordering: .relaxed) }
+
+    /// Waits for every started call to report, then frees the channel. Idempotent.
+    package func close() {
+        handle.withLock { pointer in
+            if let channel = pointer {
+                sweep_grpc_channel_destroy(channel)
+            }
+            pointer = nil
+        }
+    }
+
+    /// Sends one request and waits for the answer or the deadline.
+    /// - Parameters:
+    ///   - method: the full path, `/package.Service/Method`.
+    ///   - request: the serialized request message.
+    ///   - metadata: ASCII headers sent with the call.
+    ///   - timeout: the call's deadline, from now.
+    /// - Returns: the serialized response, or the status the call ended with. Never throws: a
+    ///   failed call is a value, and the caller decides whether it is fatal.
+    package func unary(
+        method: String,
+        request: [UInt8],
+        metadata: [(key: String, value: String)] = [],
+        timeout: Duration
+    ) async -> Result<[UInt8], RPCError> {
+        let milliseconds = max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return await withCheckedContinuation { continuation in
+            let tag = Unmanaged.passRetained(PendingCall(continuation: continuation)).toOpaque()
+            // The tag crosses into the lock as an address: the C core owns it until the callback.
+            let tagAddress = UInt(bitPattern: tag)
+            let status = handle.withLock { pointer -> Int32 in
+                guard let channel = pointer else { return RPCError.Code.unavailable.rawValue }
+                return CMetadata.withEntries(metadata) { entries, count in
+                    request.withUnsafeBufferPointer { bytes in
+                        sweep_grpc_channel_start_unary(
+                            channel, method, bytes.baseAddress, bytes.count, milliseconds, entries, count,
+                            UnsafeMutableRawPointer(bitPattern: tagAddress)
+                        )
+                    }
+                }
+            }
+            if status == 0 {
+                started.add(1, ordering: .relaxed)
+            } else {
+                Unmanaged<PendingCall>.fromOpaque(tag).release()
+                let message = status == RPCError.Code.unavailable.rawValue ? "the channel is closed" : "the call could not be started"
+                continuation.resume(returning: .failure(RPCError(code: .init(rawValue: status), message: message)))
+            }
+        }
+    }
+
+    /// Sends one protobuf request and decodes the response.
+    /// - Throws: ``RPCError`` only: the call's status, or `.internal` when a message does not
+    ///   serialize or the response does not decode.
+    package func unary<Response: SwiftProtobuf.Message>(
+        method: String,
+        request: some SwiftProtobuf.Message,
+        responseType: Response.Type = Response.self,
+        metadata: [(key: String, value: String)] = [],
+        timeout: Duration
+    ) async throws(RPCError) -> Response {
+        let bytes: [UInt8]
+        do {
+            bytes = try request.serializedBytes()
+        } catch {
+            throw RPCError(code: .internal, message: "could not serialize \(type(of: request)): \(error)")
+        }
+        switch await unary(method: method, request: bytes, metadata: metadata, timeout: timeout) {
+        case .success(let response):
+            do {
+                return try Response(serializedBytes: response)
+            } catch {
+                throw RPCError(code: .internal, message: "could not decode \(Response.self): \(error)")
+            }
+        case .failure(let error):
+            throw error
+        }
+    }
+}
+
+/// Opens a channel, runs `body` with it, and closes it (waiting for every call) however `body` ends.
+package func withGRPCChannel<Result>(
+    target: String,
+    userAgent: String,
+    _ body: (GRPCChannel) async throws -> Result
+) async throws -> Result {
+    let channel = try GRPCChannel(target: target, userAgent: userAgent)
+    defer { channel.close() }
+    return try await body(channel)
+}

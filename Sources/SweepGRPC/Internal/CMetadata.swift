@@ -1,0 +1,29 @@
+internal import CGRPCShim
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Lends metadata to C as an array of NUL-terminated strings, for the duration of `body`
+/// (the shim copies them before returning).
+enum CMetadata {
+    static func withEntries<R>(
+        _ metadata: [(key: String, value: String)],
+        _ body: (UnsafePointer<sweep_grpc_metadata_entry>?, Int) -> R
+    ) -> R {
+        if metadata.isEmpty {
+            return body(nil, 0)
+        }
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        strings.reserveCapacity(metadata.count * 2)
+        defer { strings.forEach { free($0) } }
+        var entries: [sweep_grpc_metadata_entry] = []
+        for (key, value) in metadata {
+            guard let k = strdup(key), let v = strdup(value) else { continue }
+            strings.append(k)
+            strings.append(v)
+            entries.append(sweep_grpc_metadata_entry(key: k, value: v))
+        }
+        return entries.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import ArgumentParser
+import SweepCore
+
+/// Which workflows: exactly one of a query, a CSV, or workflow IDs.
+struct SourceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A visibility list query selecting the workflows.", valueName: "query"))
+    var query: String?
+
+    @Option(name: .long, help: ArgumentHelp("A CSV of workflow IDs ('-' for standard input): a header with workflow_id (and optional run_id), or one headerless column.", valueName: "file"))
+    var input: String?
+
+    @Option(name: .customLong("workflow-id"), help: ArgumentHelp("A workflow ID (repeatable).", valueName: "id"))
+    var workflowIDs: [String] = []
+
+    @Option(name: .customLong("run-id"), help: ArgumentHelp("Pin the one --workflow-id to this run.", valueName: "id"))
+    var runID: String?
+
+    func validate() throws {
+        let given = [query != nil, input != nil, !workflowIDs.isEmpty].filter { $0 }.count
+        guard given == 1 else {
+            throw ValidationError(given == 0
+                ? "Say which workflows: give one of --query, --input or --workflow-id."
+                : "--query, --input and --workflow-id are exclusive; give exactly one.")
+        }
+        if runID != nil, workflowIDs.count != 1 {
+            throw ValidationError("--run-id pins a single --workflow-id; give exactly one --workflow-id with it.")
+        }
+        if let query, query.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--query is empty; an empty query would match every workflow in the namespace.")
+        }
+        if workflowIDs.contains(where: { $0.isEmpty }) {
+            throw ValidationError("--workflow-id is empty.")
+        }
+    }
+
+    var source: JobSource {
+        if let query { return .query(query) }
+        if let input { return .csvFile(path: input) }
+        return .workflowIDs(workflowIDs, runID: runID)
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct Sweep: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Cancel or terminate Temporal workflow executions in bulk, with a per-workflow CSV report.",
+        discussion: """
+            Pick the workflows with exactly one of --query, --input or --workflow-id. Every run writes one
+            report row per workflow as it goes (--report), and a summary on standard error.
+
+            Exit codes: 0 every workflow reached an outcome other than failed; 1 some failed;
+            2 usage or input error (nothing sent); 3 the server cannot be reached.
+            """,
+        version: "0.1.0",
+        subcommands: [Cancel.self, Terminate.self]
+    )
+}
