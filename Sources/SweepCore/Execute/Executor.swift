@@ -21,7 +21,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         self.logger = logger
     }
 
-    package func run(_ jobs: some AsyncSequence<Job, any Error>, reportingTo reporter: ReportWriter) async throws(SweepError) {
+    package func run<Source: AsyncSequence>(_ jobs: Source, reportingTo reporter: ReportWriter) async throws(SweepError) where Source.Element == Job {
         let result: Result<Void, SweepError> = await withTaskGroup(of: JobResult.self) { group in
             var iterator = jobs.makeAsyncIterator()
             var inFlight = 0

@@ -5,5 +5,5 @@ package protocol SweepEngine: Sendable {
     /// Acts on every job and records exactly one ``JobResult`` per job.
     /// - Throws: ``SweepError`` only for whole-run failures (the job source failing, the report
     ///   not writable); per-job failures are `failed` rows, never thrown.
-    func run(_ jobs: some AsyncSequence<Job, any Error>, reportingTo reporter: ReportWriter) async throws(SweepError)
+    func run<Source: AsyncSequence>(_ jobs: Source, reportingTo reporter: ReportWriter) async throws(SweepError) where Source.Element == Job
 }

@@ -1,0 +1,103 @@
+import Foundation
+import SweepCSV
+import SweepCore
+import SweepGRPC
+import Testing
+
+@Suite("Executor")
+struct ExecutorTests {
+    private func jobs(_ ids: [String]) -> AsyncStream<Job> {
+        AsyncStream { continuation in
+            for id in ids { continuation.yield(Job(target: WorkflowTarget(workflowID: id))) }
+            continuation.finish()
+        }
+    }
+
+    /// Runs the executor over `ids` and returns the report's rows as field arrays (header dropped).
+    private func run(
+        _ ids: [String],
+        service: ScriptedWorkflowService,
+        options: ExecutorOptions,
+        clock: ManualClock = ManualClock()
+    ) async throws -> [[String]] {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reporter = try ReportWriter(path: path)
+        let executor = Executor(service: service, options: options, clock: clock)
+        try await executor.run(jobs(ids), reportingTo: reporter)
+        let reader = CSVReader()
+        let records = try reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + (try reader.finish())
+        return records.dropFirst().map(\.fields)
+    }
+
+    @Test("every job gets exactly one row; in-flight calls never exceed the concurrency cap")
+    func oneRowPerJobWithinCap() async throws {
+        let service = ScriptedWorkflowService()
+        let ids = (1...60).map { "w\($0)" }
+        let rows = try await run(ids, service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 4))
+        #expect(rows.map { $0[0] }.sorted() == ids.sorted())
+        #expect(rows.allSatisfy { $0[3] == "terminated" })
+        #expect(service.maxInFlight <= 4)
+        #expect(service.maxInFlight >= 2)
+    }
+
+    @Test("transient errors are retried with backoff, then succeed")
+    func retriesTransient() async throws {
+        let unavailable = RPCError(code: .unavailable, message: "connection reset")
+        let service = ScriptedWorkflowService(scripts: ["w1": [unavailable, unavailable]])
+        let clock = ManualClock()
+        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6), clock: clock)
+        #expect(rows.first?[3] == "terminated")
+        #expect(rows.first?[6] == "3")
+        // Two backoff pauses on the test clock (rate-limiter slots at 1e6/s are ~1 us).
+        #expect(clock.sleeps.filter { $0 >= .milliseconds(50) }.count == 2)
+    }
+
+    @Test("throttling past --max-attempts is failed with the code, not dropped")
+    func givesUp() async throws {
+        let throttled = RPCError(code: .resourceExhausted, message: "namespace rate limit exceeded")
+        let service = ScriptedWorkflowService(scripts: ["w1": Array(repeating: throttled, count: 10)])
+        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3))
+        #expect(rows.first?[3] == "failed")
+        #expect(rows.first?[4] == "RESOURCE_EXHAUSTED")
+        #expect(rows.first?[6] == "3")
+    }
+
+    @Test("permanent errors are not retried")
+    func permanentNotRetried() async throws {
+        let service = ScriptedWorkflowService(scripts: ["w1": [RPCError(code: .invalidArgument, message: "Invalid RunId.")]])
+        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6))
+        #expect(rows.first?[3] == "failed")
+        #expect(service.calls == ["terminate w1"])
+    }
+
+    @Test("cancel describes first: a closed run is already_closed and gets no cancel")
+    func cancelSkipsClosed() async throws {
+        let service = ScriptedWorkflowService(statuses: ["done": .completed, "gone": .unspecified])
+        let rows = try await run(["done", "open", "gone"], service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6, concurrency: 1))
+        let outcomes = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[3]) })
+        #expect(outcomes == ["done": "already_closed", "open": "cancel_requested", "gone": "not_found"])
+        #expect(service.calls.filter { $0.hasPrefix("cancel") } == ["cancel open"])
+        // The cancel was pinned to the run Describe returned.
+        #expect(rows.first { $0[0] == "open" }?[1] == "run-of-open")
+    }
+
+    @Test("a retried terminate that finds the run already terminated by us reports terminated")
+    func retriedTerminateConfirmed() async throws {
+        let service = ScriptedWorkflowService(
+            scripts: ["w1": [RPCError(code: .unavailable, message: "cut"), RPCError(code: .notFound, message: "workflow execution already completed")]],
+            statuses: ["w1": .terminated]
+        )
+        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6))
+        #expect(rows.first?[3] == "terminated")
+        #expect(rows.first?[5] == "confirmed by Describe after a retry")
+    }
+
+    @Test("a dry run sends nothing and reports would_*", arguments: Action.allCases)
+    func dryRun(action: Action) async throws {
+        let service = ScriptedWorkflowService()
+        let rows = try await run(["a", "b"], service: service, options: ExecutorOptions(action: action, reason: "r", dryRun: true))
+        #expect(service.calls.isEmpty)
+        #expect(rows.map { $0[3] } == Array(repeating: Outcome.dryRun(action).rawValue, count: 2))
+    }
+}
