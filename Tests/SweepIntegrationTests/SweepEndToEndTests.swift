@@ -1,0 +1,212 @@
+import Foundation
+import SweepCore
+import SweepGRPC
+import SweepTestSupport
+import TemporalAPI
+import Testing
+
+/// The built `sweep` binary against a real Temporal dev server (see scripts/test).
+@Suite("sweep against a real Temporal server")
+struct SweepEndToEndTests {
+    let sweep: SweepProcess
+    let address: String
+
+    init() throws {
+        sweep = try SweepProcess()
+        address = try TestEnvironment.temporalAddress()
+    }
+
+    private func withClient<R>(_ body: (WorkflowServiceClient) async throws -> R) async throws -> R {
+        try await withWorkflowServiceClient(try TestEnvironment.connection(), body)
+    }
+
+    private func seed(_ count: Int, type: String) async throws -> [WorkflowTarget] {
+        try await withClient { client in
+            let started = try await Seeder(client: client).start(count: count, type: type, idPrefix: type)
+            try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: count)
+            return started
+        }
+    }
+
+    private func writeCSV(_ lines: [String]) throws -> String {
+        let path = TestEnvironment.temporaryPath("ids.csv")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("terminate --query terminates each listed workflow once, with the reason in history")
+    func terminateByQuery() async throws {
+        let type = TestEnvironment.uniqueName("TerminateQuery")
+        let seeded = try await seed(200, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let reason = "integration test \(type)"
+        let result = try await sweep.run([
+            "terminate", "--query", "WorkflowType='\(type)' AND ExecutionStatus='Running'", "--yes",
+            "--reason", reason, "--report", report, "--address", address, "--rps", "500",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("terminated        200"))
+
+        let rows = try Report(path: report).rows
+        #expect(rows.count == 200)
+        #expect(Set(rows.compactMap { $0["workflow_id"] }) == Set(seeded.map(\.workflowID)))
+        #expect(rows.allSatisfy { $0["outcome"] == "terminated" && $0["attempts"] == "1" })
+        // Each row names the run that was listed, which is the run that was seeded.
+        let seededRuns = Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, $0.runID ?? "") })
+        #expect(rows.allSatisfy { seededRuns[$0["workflow_id"] ?? ""] == $0["run_id"] })
+
+        try await withClient { client in
+            let described = try await client.describeAll(seeded)
+            #expect(described.count == 200)
+            #expect(described.values.allSatisfy { $0.status == .terminated })
+            for target in seeded.prefix(10) {
+                let terminated = try await client.events(of: .workflowExecutionTerminated, in: target)
+                #expect(terminated.count == 1)
+                #expect(terminated.first?.workflowExecutionTerminatedEventAttributes.reason == reason)
+            }
+        }
+    }
+
+    @Test("cancel --input records WorkflowExecutionCancelRequested in each history")
+    func cancelFromCSV() async throws {
+        let type = TestEnvironment.uniqueName("CancelCSV")
+        let seeded = try await seed(20, type: type)
+        let input = try writeCSV(["workflow_id"] + seeded.map(\.workflowID))
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await sweep.run([
+            "cancel", "--input", input, "--reason", "graceful \(type)", "--report", report, "--address", address,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let outcomes = try Report(path: report).outcomes
+        #expect(outcomes.count == 20)
+        #expect(outcomes.values.allSatisfy { $0 == "cancel_requested" })
+
+        try await withClient { client in
+            for target in seeded {
+                let requested = try await client.events(of: .workflowExecutionCancelRequested, in: target)
+                #expect(requested.count == 1, "\(target)")
+                #expect(requested.first?.workflowExecutionCancelRequestedEventAttributes.cause == "graceful \(type)")
+            }
+            // No worker runs these, so a cancel request leaves them Running (cancel only asks).
+            let described = try await client.describeAll(seeded)
+            #expect(described.values.allSatisfy { $0.status == .running && $0.cancelRequested })
+        }
+    }
+
+    @Test("--dry-run reports would_* and changes nothing", arguments: ["cancel", "terminate"])
+    func dryRun(action: String) async throws {
+        let type = TestEnvironment.uniqueName("DryRun")
+        let seeded = try await seed(10, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await sweep.run([
+            action, "--query", "WorkflowType='\(type)'", "--dry-run", "--report", report, "--address", address,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let outcomes = try Report(path: report).outcomes
+        #expect(outcomes.count == 10)
+        #expect(outcomes.values.allSatisfy { $0 == "would_\(action)" })
+        try await withClient { client in
+            let described = try await client.describeAll(seeded)
+            #expect(described.values.allSatisfy { $0.status == .running && !$0.cancelRequested })
+        }
+    }
+
+    @Test("a closed workflow is already_closed and an unknown one not_found, for both actions")
+    func closedAndUnknown() async throws {
+        let type = TestEnvironment.uniqueName("ClosedUnknown")
+        let seeded = try await seed(2, type: type)
+        let open = seeded[0].workflowID
+        let closed = seeded[1].workflowID
+        let unknown = "\(type)-never-started"
+        try await withClient { client in try await client.terminate(WorkflowTarget(workflowID: closed), reason: "setup") }
+
+        for (action, done) in [("cancel", "cancel_requested"), ("terminate", "terminated")] {
+            let report = TestEnvironment.temporaryPath("report.csv")
+            let result = try await sweep.run([
+                action, "--workflow-id", open, "--workflow-id", closed, "--workflow-id", unknown,
+                "--report", report, "--address", address,
+            ])
+            #expect(result.status == 0, "\(result.standardError)")
+            let outcomes = try Report(path: report).outcomes
+            #expect(outcomes == [open: done, closed: "already_closed", unknown: "not_found"], "\(action)")
+        }
+    }
+
+    @Test("--rps 20 over 100 terminates achieves 20/s within 10 %")
+    func rateLimit() async throws {
+        let type = TestEnvironment.uniqueName("Rate")
+        let seeded = try await seed(100, type: type)
+        let input = try writeCSV(seeded.map(\.workflowID))
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await sweep.run([
+            "terminate", "--input", input, "--rps", "20", "--report", report, "--address", address,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try Report(path: report).rows
+        #expect(rows.count == 100)
+        let times = try rows.map { row in
+            try Date(try #require(row["finished_at"]), strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+        }.sorted()
+        let span = try #require(times.last).timeIntervalSince(try #require(times.first))
+        let achieved = Double(times.count - 1) / span
+        #expect(achieved > 18 && achieved < 22, "achieved \(achieved) calls/s")
+    }
+
+    @Test("a query without --yes off a terminal is refused, exit 2, nothing sent")
+    func queryNeedsConfirmation() async throws {
+        let type = TestEnvironment.uniqueName("Confirm")
+        let seeded = try await seed(3, type: type)
+        let result = try await sweep.run(["terminate", "--query", "WorkflowType='\(type)'", "--address", address])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("--yes"))
+        try await withClient { client in
+            let described = try await client.describeAll(seeded)
+            #expect(described.values.allSatisfy { $0.status == .running })
+        }
+    }
+
+    @Test("a bad CSV line stops the run before the first RPC, naming file and line")
+    func badCSVSendsNothing() async throws {
+        let type = TestEnvironment.uniqueName("BadCSV")
+        let seeded = try await seed(2, type: type)
+        let input = try writeCSV(["workflow_id", seeded[0].workflowID, seeded[1].workflowID, "\"unterminated"])
+        let result = try await sweep.run(["terminate", "--input", input, "--address", address])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("\(input):4:"), "\(result.standardError)")
+        try await withClient { client in
+            let described = try await client.describeAll(seeded)
+            #expect(described.values.allSatisfy { $0.status == .running })
+        }
+    }
+
+    @Test("IDs piped on standard input are read as a CSV")
+    func standardInput() async throws {
+        let type = TestEnvironment.uniqueName("Stdin")
+        let seeded = try await seed(5, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await sweep.run(
+            ["terminate", "--input", "-", "--report", report, "--address", address],
+            input: seeded.map(\.workflowID).joined(separator: "\n") + "\n"
+        )
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(try Report(path: report).outcomes == Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, "terminated") }))
+    }
+
+    @Test("an invalid query and an unknown namespace are input errors (exit 2)")
+    func serverSideInputErrors() async throws {
+        let badQuery = try await sweep.run(["terminate", "--query", "WorkflowType = = 'x'", "--yes", "--address", address])
+        #expect(badQuery.status == 2)
+        #expect(badQuery.standardError.contains("invalid query"), "\(badQuery.standardError)")
+
+        let badNamespace = try await sweep.run(["cancel", "--workflow-id", "x", "--namespace", "no-such-namespace", "--address", address])
+        #expect(badNamespace.status == 2)
+        #expect(badNamespace.standardError.contains("no-such-namespace"), "\(badNamespace.standardError)")
+    }
+
+    @Test("an unreachable server exits 3")
+    func unreachable() async throws {
+        let result = try await sweep.run(["terminate", "--workflow-id", "x", "--address", "127.0.0.1:1"])
+        #expect(result.status == 3)
+        #expect(result.standardError.contains("cannot reach the Temporal server"))
+    }
+}

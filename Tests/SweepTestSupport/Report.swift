@@ -1,0 +1,23 @@
+import Foundation
+import SweepCSV
+
+/// A report CSV read back: one dictionary per row, keyed by column name.
+package struct Report: Sendable {
+    package var rows: [[String: String]]
+
+    package init(path: String) throws {
+        let reader = CSVReader()
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let records = try reader.parse(Array(data)) + (try reader.finish())
+        guard let header = records.first?.fields else {
+            rows = []
+            return
+        }
+        rows = records.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0.fields)) }
+    }
+
+    /// Outcome per workflow ID (the last row wins).
+    package var outcomes: [String: String] {
+        Dictionary(rows.map { ($0["workflow_id"] ?? "", $0["outcome"] ?? "") }, uniquingKeysWith: { $1 })
+    }
+}

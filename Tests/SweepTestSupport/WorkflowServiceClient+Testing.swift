@@ -1,0 +1,44 @@
+import Foundation
+package import SweepCore
+import SweepGRPC
+package import TemporalAPI
+
+extension WorkflowServiceClient {
+    /// Waits until visibility counts `expected` executions for `query` (it lags writes by tens of ms).
+    /// - Throws: when the count is still different after `timeout`.
+    package func waitForCount(_ query: String, toBe expected: Int, timeout: Duration = .seconds(20)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        var last = -1
+        while clock.now < deadline {
+            last = (try? await count(query: query)) ?? -1
+            if last == expected { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestEnvironment.Missing(description: "visibility counted \(last), not \(expected), for \(query)")
+    }
+
+    /// Describes every target, 16 at a time.
+    package func describeAll(_ targets: [WorkflowTarget]) async throws -> [String: ExecutionDescription] {
+        try await withThrowingTaskGroup(of: ExecutionDescription.self) { group in
+            var results: [String: ExecutionDescription] = [:]
+            var pending = targets[...]
+            while let target = pending.popFirst() {
+                if results.count + 16 <= targets.count - pending.count, let done = try await group.next() {
+                    results[done.workflowID] = done
+                }
+                group.addTask { try await self.describe(WorkflowTarget(workflowID: target.workflowID)) }
+            }
+            for try await done in group { results[done.workflowID] = done }
+            return results
+        }
+    }
+
+    /// The history events of one run, of the given type.
+    package func events(
+        of type: Temporal_Api_Enums_V1_EventType,
+        in target: WorkflowTarget
+    ) async throws -> [Temporal_Api_History_V1_HistoryEvent] {
+        try await history(target).filter { $0.eventType == type }
+    }
+}
