@@ -51,7 +51,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
 
     /// Carries out one job to a final outcome. Never throws.
     func perform(_ job: Job) async -> JobResult {
-        var attempt = JobAttempt(job: job, action: options.action, start: clock.now, wallStart: Date())
+        var attempt = JobAttempt<C.Instant>(job: job, action: options.action)
         if options.dryRun {
             return attempt.finish(.dryRun(options.action), elapsed: .zero)
         }
@@ -86,7 +86,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             return attempt.finish(.done(options.action), elapsed: elapsed(attempt))
         case .failure(let failure):
             if options.action == .terminate, failure.outcome == .alreadyClosed, attempt.attempts > 1,
-                await terminatedByEarlierAttempt(pinned, since: attempt.wallStart, counting: &attempt)
+                await terminatedByEarlierAttempt(pinned, since: attempt.firstCallDate, counting: &attempt)
             {
                 // A retried terminate answers "already completed" when an earlier attempt landed
                 // before the connection dropped; Describe confirms it was ours.
@@ -102,8 +102,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         "temporal-sweep-cancel:\(target.workflowID):\(target.runID ?? "current")"
     }
 
+    /// From the job's first call (not its wait for a rate-limiter slot) to now.
     private func elapsed(_ attempt: JobAttempt<C.Instant>) -> Duration {
-        attempt.start.duration(to: clock.now)
+        attempt.firstCall?.duration(to: clock.now) ?? .zero
     }
 
     /// Calls `body` until it succeeds, fails for good, or runs out of attempts.
@@ -124,6 +125,10 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                 }
             }
             if countsAsAttempt { attempt.attempts += 1 }
+            if attempt.firstCall == nil {
+                attempt.firstCall = clock.now
+                attempt.firstCallDate = Date()
+            }
             attempt.callsSent += 1
             do {
                 return .success(try await body())
@@ -164,17 +169,16 @@ struct CallFailure: Error {
 struct JobAttempt<Instant: InstantProtocol> {
     let job: Job
     let action: Action
-    let start: Instant
-    let wallStart: Date
+    /// When the first call for this job was sent, on the executor's clock and the wall clock.
+    var firstCall: Instant?
+    var firstCallDate = Date.distantPast
     var runID: String?
     var attempts = 0
     var callsSent = 0
 
-    init(job: Job, action: Action, start: Instant, wallStart: Date) {
+    init(job: Job, action: Action) {
         self.job = job
         self.action = action
-        self.start = start
-        self.wallStart = wallStart
         self.runID = job.target.runID
     }
 
