@@ -2,10 +2,10 @@ import Foundation
 import SweepGRPC
 
 /// One `sweep cancel|terminate` run, start to end: survey the job set, check the server, confirm,
-/// execute, report, summarise.
+/// execute (stopping gracefully on a signal), report, summarise.
 package enum Sweep {
     /// Runs a sweep.
-    /// - Returns: the summary (its `exitCode` is 0 or 1); the summary is already printed.
+    /// - Returns: the summary (its `exitCode` is 0, 1, or 128 + a signal); the summary is already printed.
     /// - Throws: ``SweepError`` for whole-run failures, before anything was sent (usage, input,
     ///   unreachable server) or when the report cannot be written. Per-workflow failures are
     ///   `failed` rows, never thrown.
@@ -24,6 +24,8 @@ package enum Sweep {
             options.source = .csvFile(path: copy)
         }
         defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled) } }
+
+        let journal = try options.resumeFrom.map { path throws(SweepError) in try ReportJournal(path: path, action: options.action) }
 
         do {
             return try await withWorkflowServiceClient(options.connection) { client in
@@ -46,8 +48,12 @@ package enum Sweep {
                 }
 
                 let reportPath = options.effectiveReportPath(at: startDate)
-                let reporter = try ReportWriter(path: reportPath)
-                if reportPath != "-" { console.say("report: \(reportPath)") }
+                let reporter = try ReportWriter(path: reportPath, appending: journal != nil)
+                if let journal {
+                    console.say("resuming \(reportPath): \(journal.settled.count) workflows already settled are skipped")
+                } else if reportPath != "-" {
+                    console.say("report: \(reportPath)")
+                }
                 let executor = Executor(
                     service: client,
                     options: ExecutorOptions(
@@ -56,11 +62,14 @@ package enum Sweep {
                         rate: options.rate,
                         concurrency: options.concurrency,
                         maxAttempts: options.maxAttempts,
+                        retryWindow: options.retryWindow,
                         dryRun: options.dryRun
                     ),
                     clock: clock
                 )
-                try await executor.run(planner.jobs(options.source), reportingTo: reporter)
+                let settled = journal?.settled ?? []
+                let jobs = planner.jobs(options.source).filter { !settled.contains($0.target.workflowID) }
+                let interruptedBy = try await executeStoppably(executor, jobs, reporter, console: console)
                 reporter.sync()
                 let summary = Summary(
                     action: options.action,
@@ -68,7 +77,8 @@ package enum Sweep {
                     tally: reporter.tally,
                     elapsed: start.duration(to: clock.now),
                     clientCPU: ProcessCPU.now() - cpuAtStart,
-                    reportPath: reportPath
+                    reportPath: reportPath,
+                    interruptedBy: interruptedBy
                 )
                 console.say(summary.text)
                 return summary
@@ -78,6 +88,45 @@ package enum Sweep {
         } catch {
             throw SweepError(.server, "\(error)")
         }
+    }
+
+    /// Runs the executor while watching for SIGINT/SIGTERM; the first signal cancels the executor
+    /// (a graceful stop), a second one ends the process.
+    /// - Returns: the signal that stopped the run, or `nil` if it ran to the end.
+    static func executeStoppably(
+        _ executor: Executor<ContinuousClock>,
+        _ jobs: some AsyncSequence<Job, any Error> & Sendable,
+        _ reporter: ReportWriter,
+        console: some Console
+    ) async throws(SweepError) -> Int32? {
+        var interruptedBy: Int32?
+        var outcome: Result<Void, SweepError> = .success(())
+        await withTaskGroup(of: StopEvent.self) { group in
+            group.addTask {
+                do throws(SweepError) {
+                    try await executor.run(jobs, reportingTo: reporter)
+                    return .finished(.success(()))
+                } catch {
+                    return .finished(.failure(error))
+                }
+            }
+            group.addTask { .signal(await StopSignals.first()) }
+            while let event = await group.next() {
+                switch event {
+                case .signal(let number?):
+                    interruptedBy = number
+                    console.say("stopping: no new workflows; letting calls in flight finish (signal again to exit now)")
+                    group.cancelAll()
+                case .signal(nil):
+                    break
+                case .finished(let result):
+                    outcome = result
+                    group.cancelAll()
+                }
+            }
+        }
+        try outcome.get()
+        return interruptedBy
     }
 
     /// Checks that the server answers and that the namespace exists, before anything is sent.
@@ -118,4 +167,10 @@ package enum Sweep {
             throw SweepError(.usage, "not confirmed; nothing was sent")
         }
     }
+}
+
+/// What ends the executor's run: its own end, or a stop signal.
+private enum StopEvent: Sendable {
+    case finished(Result<Void, SweepError>)
+    case signal(Int32?)
 }

@@ -15,6 +15,10 @@ package struct SweepOptions: Sendable {
     package var maxAttempts: Int
     /// `nil`: `sweep-report-<action>-<UTC time>.csv` in the current directory; "-": standard output.
     package var reportPath: String?
+    /// Resume from this report: skip the workflows it already settled, append to it.
+    package var resumeFrom: String?
+    /// How long throttling and an unreachable server are retried past `maxAttempts`.
+    package var retryWindow: Duration
 
     package init(
         action: Action,
@@ -26,7 +30,9 @@ package struct SweepOptions: Sendable {
         rate: Double = 50,
         concurrency: Int = 16,
         maxAttempts: Int = 5,
-        reportPath: String? = nil
+        reportPath: String? = nil,
+        resumeFrom: String? = nil,
+        retryWindow: Duration = .seconds(60)
     ) {
         self.action = action
         self.source = source
@@ -38,6 +44,8 @@ package struct SweepOptions: Sendable {
         self.concurrency = concurrency
         self.maxAttempts = maxAttempts
         self.reportPath = reportPath
+        self.resumeFrom = resumeFrom
+        self.retryWindow = retryWindow
     }
 
     /// The reason recorded in history.
@@ -48,6 +56,7 @@ package struct SweepOptions: Sendable {
 
     /// The report path to use.
     package func effectiveReportPath(at date: Date) -> String {
+        if let resumeFrom { return resumeFrom }
         if let reportPath { return reportPath }
         let stamp = date.formatted(
             .iso8601.year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false)

@@ -53,13 +53,37 @@ struct ExecutorTests {
         #expect(clock.sleeps.filter { $0 >= .milliseconds(50) }.count == 2)
     }
 
-    @Test("throttling past --max-attempts is failed with the code, not dropped")
-    func givesUp() async throws {
+    @Test("throttling is retried past --max-attempts within the retry window, and slows the limiter")
+    func throttlingRetried() async throws {
         let throttled = RPCError(code: .resourceExhausted, message: "namespace rate limit exceeded")
-        let service = ScriptedWorkflowService(scripts: ["w1": Array(repeating: throttled, count: 10)])
+        let service = ScriptedWorkflowService(scripts: ["w1": Array(repeating: throttled, count: 6)])
+        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3))
+        #expect(rows.first?[3] == "terminated")
+        #expect(rows.first?[6] == "7")
+    }
+
+    @Test("an outage past --max-attempts and the retry window is failed with its code, not dropped")
+    func outageGivesUp() async throws {
+        let unavailable = RPCError(code: .unavailable, message: "connection refused")
+        let service = ScriptedWorkflowService(scripts: ["w1": Array(repeating: unavailable, count: 50)])
+        let rows = try await run(
+            ["w1"], service: service,
+            options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3, retryWindow: .seconds(2))
+        )
+        #expect(rows.first?[3] == "failed")
+        #expect(rows.first?[4] == "UNAVAILABLE")
+        // 3 attempts, then more while the 2 s window (on the test clock: 0.05-5 s pauses) lasts.
+        let attempts = try #require(Int(rows.first?[6] ?? ""))
+        #expect(attempts >= 3 && attempts < 10)
+    }
+
+    @Test("a deadline exceeded is retried only up to --max-attempts")
+    func deadlineGivesUp() async throws {
+        let slow = RPCError(code: .deadlineExceeded, message: "Deadline Exceeded")
+        let service = ScriptedWorkflowService(scripts: ["w1": Array(repeating: slow, count: 10)])
         let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3))
         #expect(rows.first?[3] == "failed")
-        #expect(rows.first?[4] == "RESOURCE_EXHAUSTED")
+        #expect(rows.first?[4] == "DEADLINE_EXCEEDED")
         #expect(rows.first?[6] == "3")
     }
 
@@ -99,5 +123,33 @@ struct ExecutorTests {
         let rows = try await run(["a", "b"], service: service, options: ExecutorOptions(action: action, reason: "r", dryRun: true))
         #expect(service.calls.isEmpty)
         #expect(rows.map { $0[3] } == Array(repeating: Outcome.dryRun(action).rawValue, count: 2))
+    }
+
+    @Test("cancelling the run stops new jobs and reports every remaining one not_attempted")
+    func gracefulStop() async throws {
+        let service = ScriptedWorkflowService(latency: .milliseconds(20))
+        let ids = (1...200).map { "w\($0)" }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("stop-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reporter = try ReportWriter(path: path)
+        // A real clock: at 100 calls/s the run would take 2 s; it is cancelled after 0.3 s.
+        let executor = Executor(service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 100, concurrency: 8), clock: ContinuousClock())
+        let source = jobs(ids)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await executor.run(source, reportingTo: reporter) }
+            try? await Task.sleep(for: .milliseconds(300))
+            group.cancelAll()
+        }
+        let reader = CSVReader()
+        let rows = try (reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + reader.finish()).dropFirst().map(\.fields)
+        #expect(rows.count == 200)
+        #expect(Set(rows.map { $0[0] }) == Set(ids))
+        let sent = rows.filter { $0[3] == "terminated" }.count
+        let skipped = rows.filter { $0[3] == "not_attempted" }.count
+        #expect(sent + skipped == 200)
+        #expect(sent > 5 && sent < 100, "\(sent) terminated before the stop")
+        // Nothing reported not_attempted was sent.
+        let terminatedCalls = Set(service.calls.filter { $0.hasPrefix("terminate ") }.map { String($0.dropFirst(10)) })
+        #expect(terminatedCalls == Set(rows.filter { $0[3] == "terminated" }.map { $0[0] }))
     }
 }

@@ -3,9 +3,14 @@ package import Logging
 import SweepGRPC
 
 /// The client-side engine: a task group with at most `concurrency` jobs in flight, cancel or
-/// terminate calls paced by one shared rate limiter, transient failures retried with backoff.
+/// terminate calls paced by one shared, throttling-aware rate limiter, transient failures retried
+/// with backoff.
 ///
-/// Children return a ``JobResult`` and never throw; the parent task alone writes the report.
+/// Children return a ``JobResult`` and never throw; only the parent writes the report.
+///
+/// Cancelling the task that runs ``run(_:reportingTo:)`` is a graceful stop: no new job is
+/// started, calls already sent finish (each is bounded by its deadline), jobs still waiting for a
+/// rate-limiter slot and every job left in the source are reported `not_attempted`.
 package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
     package let service: any WorkflowService
     package let options: ExecutorOptions
@@ -28,13 +33,19 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             do {
                 // Fill the group to the limit, then start one job for each one that finishes.
                 while true {
-                    while inFlight < options.concurrency, let job = try await iterator.next() {
+                    while inFlight < options.concurrency, !Task.isCancelled, let job = try await iterator.next() {
                         group.addTask { await perform(job) }
                         inFlight += 1
                     }
                     guard inFlight > 0, let finished = await group.next() else { break }
                     inFlight -= 1
                     try reporter.record(finished)
+                }
+                // Stopped: account for every job the source still holds, without sending anything.
+                if Task.isCancelled {
+                    while let job = try await iterator.next() {
+                        try reporter.record(JobAttempt<C.Instant>(job: job, action: options.action).finish(.notAttempted, message: "stopped before it was sent", elapsed: .zero))
+                    }
                 }
                 return .success(())
             } catch {
@@ -107,7 +118,8 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         attempt.firstCall?.duration(to: clock.now) ?? .zero
     }
 
-    /// Calls `body` until it succeeds, fails for good, or runs out of attempts.
+    /// Calls `body` until it succeeds, fails for good, or runs out of attempts (and, for throttling
+    /// and outages, out of the retry window).
     private func call<T>(
         counting attempt: inout JobAttempt<C.Instant>,
         paced: Bool,
@@ -115,15 +127,20 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         _ body: () async throws(RPCError) -> T
     ) async -> Result<T, CallFailure> {
         var tries = 0
+        var firstFailure: C.Instant?
         while true {
-            tries += 1
-            if paced {
+            if paced || attempt.callsSent == 0 {
                 do {
-                    try await limiter.acquire()
+                    if paced { try await limiter.acquire() } else { try Task.checkCancellation() }
                 } catch {
-                    return .failure(CallFailure(outcome: .failed, error: RPCError(code: .cancelled, message: "stopped before the call was sent")))
+                    return .failure(
+                        attempt.callsSent == 0
+                            ? CallFailure(outcome: .notAttempted, error: nil, message: "stopped before it was sent")
+                            : CallFailure(outcome: .failed, error: RPCError(code: .cancelled, message: "stopped before the call was retried"))
+                    )
                 }
             }
+            tries += 1
             if countsAsAttempt { attempt.attempts += 1 }
             if attempt.firstCall == nil {
                 attempt.firstCall = clock.now
@@ -131,21 +148,31 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             }
             attempt.callsSent += 1
             do {
-                return .success(try await body())
+                let value = try await body()
+                if paced { limiter.succeeded() }
+                return .success(value)
             } catch {
                 switch Outcome.verdict(for: error) {
                 case .final(let outcome):
                     return .failure(CallFailure(outcome: outcome, error: error))
-                case .retry where tries < options.maxAttempts:
+                case .retry:
+                    if error.code == .resourceExhausted { limiter.throttled() }
+                    let now = clock.now
+                    let started = firstFailure ?? now
+                    firstFailure = started
+                    let withinWindow = [.resourceExhausted, .unavailable].contains(error.code)
+                        && started.duration(to: now) < options.retryWindow
+                    guard tries < options.maxAttempts || withinWindow else {
+                        return .failure(CallFailure(outcome: .failed, error: error, message: "\(error.message) (gave up after \(tries) attempts)"))
+                    }
                     let pause = options.backoff.delay(afterAttempt: tries, jitter: Double.random(in: 0...1))
                     logger.debug("retrying after \(error)", metadata: ["workflow_id": "\(attempt.job.target.workflowID)", "attempt": "\(tries)"])
+                    let retrying = error
                     do {
                         try await clock.sleep(for: pause)
                     } catch {
-                        return .failure(CallFailure(outcome: .failed, error: RPCError(code: .cancelled, message: "stopped while backing off")))
+                        return .failure(CallFailure(outcome: .failed, error: retrying, message: "stopped while retrying after: \(retrying.message)"))
                     }
-                case .retry:
-                    return .failure(CallFailure(outcome: .failed, error: RPCError(code: error.code, message: "\(error.message) (gave up after \(tries) attempts)")))
                 }
             }
         }
@@ -162,19 +189,26 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
 /// A failed call as the executor sees it: the outcome it maps to, and the status behind it.
 struct CallFailure: Error {
     var outcome: Outcome
-    var error: RPCError
+    var error: RPCError?
+    var message: String
+
+    init(outcome: Outcome, error: RPCError?, message: String? = nil) {
+        self.outcome = outcome
+        self.error = error
+        self.message = message ?? error?.message ?? ""
+    }
 }
 
 /// The running record of one job, turned into its ``JobResult`` at the end.
 struct JobAttempt<Instant: InstantProtocol> {
     let job: Job
     let action: Action
-    /// When the first call for this job was sent, on the executor's clock and the wall clock.
-    var firstCall: Instant?
-    var firstCallDate = Date.distantPast
     var runID: String?
     var attempts = 0
     var callsSent = 0
+    /// When the first call for this job was sent, on the executor's clock and the wall clock.
+    var firstCall: Instant?
+    var firstCallDate = Date.distantPast
 
     init(job: Job, action: Action) {
         self.job = job
@@ -191,8 +225,8 @@ struct JobAttempt<Instant: InstantProtocol> {
 
     func finish(_ failure: CallFailure, elapsed: Duration) -> JobResult {
         JobResult(
-            job: job, runID: runID, action: action, outcome: failure.outcome, code: failure.error.code,
-            message: failure.error.message, attempts: attempts, latency: elapsed, callsSent: callsSent
+            job: job, runID: runID, action: action, outcome: failure.outcome, code: failure.error?.code,
+            message: failure.message, attempts: attempts, latency: elapsed, callsSent: callsSent
         )
     }
 }

@@ -10,6 +10,10 @@ package struct ExecutorOptions: Sendable, Hashable {
     /// Attempts per call, the first included.
     package var maxAttempts: Int
     package var backoff: Backoff
+    /// Throttling (RESOURCE_EXHAUSTED) and an unreachable server (UNAVAILABLE) are retried past
+    /// `maxAttempts` for this long after a job's first failure, so that a server restart or a
+    /// burst of throttling does not turn into `failed` rows.
+    package var retryWindow: Duration
     /// Report `would_*` outcomes and send nothing.
     package var dryRun: Bool
 
@@ -20,6 +24,7 @@ package struct ExecutorOptions: Sendable, Hashable {
         concurrency: Int = 16,
         maxAttempts: Int = 5,
         backoff: Backoff = Backoff(),
+        retryWindow: Duration = .seconds(60),
         dryRun: Bool = false
     ) {
         self.action = action
@@ -28,6 +33,7 @@ package struct ExecutorOptions: Sendable, Hashable {
         self.concurrency = concurrency
         self.maxAttempts = maxAttempts
         self.backoff = backoff
+        self.retryWindow = retryWindow
         self.dryRun = dryRun
     }
 }

@@ -13,6 +13,12 @@ package enum Outcome: String, Sendable, Hashable, CaseIterable {
     case notFound = "not_found"
     /// The call failed (a permanent error, or a transient one past `--max-attempts`).
     case failed
+    /// Stopped (a signal) before any call was sent for it: nothing was done. Retried by `--resume`.
+    case notAttempted = "not_attempted"
+    /// The same workflow ID appeared earlier in the input; it was acted on once, there.
+    case duplicate
+    /// The pinned run was replaced (continue-as-new, reset, a new run with the same ID) after planning: not touched.
+    case runChanged = "run_changed"
     /// `--dry-run`: would have been cancelled.
     case wouldCancel = "would_cancel"
     /// `--dry-run`: would have been terminated.

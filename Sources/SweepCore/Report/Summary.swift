@@ -9,14 +9,25 @@ package struct Summary: Sendable, Hashable {
     /// User + system CPU time of this process for the run.
     package var clientCPU: Duration
     package var reportPath: String
+    /// The signal that stopped the run early (SIGINT 2, SIGTERM 15), if any.
+    package var interruptedBy: Int32?
 
-    package init(action: Action, dryRun: Bool, tally: Tally, elapsed: Duration, clientCPU: Duration, reportPath: String) {
+    package init(
+        action: Action,
+        dryRun: Bool,
+        tally: Tally,
+        elapsed: Duration,
+        clientCPU: Duration,
+        reportPath: String,
+        interruptedBy: Int32? = nil
+    ) {
         self.action = action
         self.dryRun = dryRun
         self.tally = tally
         self.elapsed = elapsed
         self.clientCPU = clientCPU
         self.reportPath = reportPath
+        self.interruptedBy = interruptedBy
     }
 
     /// RPCs per second over the whole run.
@@ -24,12 +35,19 @@ package struct Summary: Sendable, Hashable {
         elapsed > .zero ? Double(tally.callsSent) / elapsed.inSeconds : 0
     }
 
-    /// 0 when every job reached an outcome other than `failed`, 1 otherwise.
-    package var exitCode: Int32 { tally[.failed] > 0 ? 1 : 0 }
+    /// 128 + the signal when stopped by one (130 for SIGINT, 143 for SIGTERM); else 0 when every
+    /// job reached an outcome other than `failed`, 1 otherwise.
+    package var exitCode: Int32 {
+        if let interruptedBy { return 128 + interruptedBy }
+        return tally[.failed] > 0 ? 1 : 0
+    }
 
     /// The human summary printed on standard error.
     package var text: String {
         var lines = ["\(dryRun ? "dry run: " : "")\(action.rawValue) summary: \(tally.total) workflows"]
+        if let interruptedBy {
+            lines[0] += " (stopped by signal \(interruptedBy); resume with --resume \(reportPath))"
+        }
         for outcome in Outcome.allCases where tally[outcome] > 0 {
             lines.append("  \(outcome.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(tally[outcome])")
         }

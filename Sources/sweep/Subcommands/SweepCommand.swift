@@ -21,7 +21,9 @@ extension SweepCommand {
             rate: run.rps,
             concurrency: run.concurrency,
             maxAttempts: run.maxAttempts,
-            reportPath: run.report
+            reportPath: run.report,
+            resumeFrom: run.resume,
+            retryWindow: .seconds(run.retryFor)
         )
     }
 
