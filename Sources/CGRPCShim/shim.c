@@ -97,14 +97,22 @@ sweep_grpc_channel *sweep_grpc_channel_create_insecure(const char *target, const
         grpc_shutdown();
         return NULL;
     }
-    grpc_arg arguments[2];
+    grpc_arg arguments[4];
     arguments[0].type = GRPC_ARG_STRING;
     arguments[0].key = GRPC_ARG_PRIMARY_USER_AGENT_STRING;
     arguments[0].value.string = (char *)user_agent;
     arguments[1].type = GRPC_ARG_INTEGER;
     arguments[1].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
     arguments[1].value.integer = 64 * 1024 * 1024;
-    grpc_channel_args args = {.num_args = 2, .args = arguments};
+    // Reconnect within seconds after the server comes back (the default backoff grows to 120 s),
+    // so a restarted server costs a sweep seconds of retries, not minutes.
+    arguments[2].type = GRPC_ARG_INTEGER;
+    arguments[2].key = GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS;
+    arguments[2].value.integer = 500;
+    arguments[3].type = GRPC_ARG_INTEGER;
+    arguments[3].key = GRPC_ARG_MAX_RECONNECT_BACKOFF_MS;
+    arguments[3].value.integer = 3000;
+    grpc_channel_args args = {.num_args = 4, .args = arguments};
 
     grpc_channel_credentials *credentials = grpc_insecure_credentials_create();
     channel->channel = grpc_channel_create(target, credentials, &args);

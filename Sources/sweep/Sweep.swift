@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Sweep: AsyncParsableCommand {
@@ -16,4 +17,24 @@ struct Sweep: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Cancel.self, Terminate.self]
     )
+
+    /// Parses and runs, mapping flag errors to exit code 2 (argument-parser's default is 64) so
+    /// that every "nothing was sent" failure has the same code.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

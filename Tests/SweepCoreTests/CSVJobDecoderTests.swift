@@ -42,3 +42,23 @@ struct CSVJobDecoderTests {
         #expect(throws: CSVError.self) { try decode([["workflow_id"], ["w1", "extra"]]) }
     }
 }
+
+@Suite("CSV job decoder: bad input")
+struct CSVJobDecoderBadInputTests {
+    @Test("a header naming the IDs another way is refused, not read as an ID", arguments: ["id", "WorkflowId", "workflow id"])
+    func lookalikeHeader(name: String) {
+        var decoder = CSVJobDecoder()
+        let error = #expect(throws: CSVError.self) { try decoder.decode(CSVRecord(fields: [name], line: 1)) }
+        #expect(error?.message.contains("workflow_id") == true)
+    }
+
+    @Test("an ID over Temporal's 1,000-byte limit is refused")
+    func tooLong() {
+        var decoder = CSVJobDecoder()
+        let error = #expect(throws: CSVError.self) {
+            try decoder.decode(CSVRecord(fields: [String(repeating: "x", count: 1001)], line: 7))
+        }
+        #expect(error?.line == 7)
+        #expect(error?.message.contains("1000") == true)
+    }
+}

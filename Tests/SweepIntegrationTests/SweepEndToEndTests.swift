@@ -8,30 +8,24 @@ import Testing
 /// The built `sweep` binary against a real Temporal dev server (see scripts/test).
 @Suite("sweep against a real Temporal server")
 struct SweepEndToEndTests {
-    let sweep: SweepProcess
-    let address: String
+    let harness: Harness
+    var sweep: SweepProcess { harness.sweep }
+    var address: String { harness.address }
 
     init() throws {
-        sweep = try SweepProcess()
-        address = try TestEnvironment.temporalAddress()
+        harness = try Harness()
     }
 
     private func withClient<R>(_ body: (WorkflowServiceClient) async throws -> R) async throws -> R {
-        try await withWorkflowServiceClient(try TestEnvironment.connection(), body)
+        try await harness.withClient(body)
     }
 
     private func seed(_ count: Int, type: String) async throws -> [WorkflowTarget] {
-        try await withClient { client in
-            let started = try await Seeder(client: client).start(count: count, type: type, idPrefix: type)
-            try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: count)
-            return started
-        }
+        try await harness.seed(count, type: type)
     }
 
     private func writeCSV(_ lines: [String]) throws -> String {
-        let path = TestEnvironment.temporaryPath("ids.csv")
-        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try harness.writeCSV(lines)
     }
 
     @Test("terminate --query terminates each listed workflow once, with the reason in history")

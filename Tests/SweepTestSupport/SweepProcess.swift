@@ -1,11 +1,49 @@
 package import Foundation
 
 /// Runs the real `sweep` binary, as an operator would, and captures what it says.
+///
+/// Output goes to files and the exit is awaited through the termination handler, so that no
+/// thread of the (small) cooperative pool blocks on a pipe.
 package struct SweepProcess: Sendable {
     package struct Result: Sendable {
         package var status: Int32
         package var standardOutput: String
         package var standardError: String
+    }
+
+    /// A sweep process still running: signal it, then wait for it.
+    package final class Running {
+        private let process: Process
+        private let exits: AsyncStream<Int32>
+        private let outputPath: String
+        private let errorPath: String
+
+        fileprivate init(process: Process, exits: AsyncStream<Int32>, outputPath: String, errorPath: String) {
+            self.process = process
+            self.exits = exits
+            self.outputPath = outputPath
+            self.errorPath = errorPath
+        }
+
+        package var processIdentifier: Int32 { process.processIdentifier }
+
+        /// Sends `signal` (SIGINT, SIGTERM, SIGKILL) to the process.
+        package func send(_ signal: Int32) {
+            kill(process.processIdentifier, signal)
+        }
+
+        /// Waits for the process to exit.
+        /// - Returns: its exit status (128 + the signal for one that killed it) and output.
+        package func wait() async -> Result {
+            var status: Int32 = -1
+            for await code in exits { status = code }
+            if process.terminationReason == .uncaughtSignal { status = 128 + status }
+            return Result(
+                status: status,
+                standardOutput: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+                standardError: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+            )
+        }
     }
 
     package let binary: URL
@@ -14,29 +52,37 @@ package struct SweepProcess: Sendable {
         binary = try TestEnvironment.sweepBinary()
     }
 
-    /// Runs `sweep arguments...` with `input` (or nothing, not a terminal) on standard input.
-    package func run(_ arguments: [String], input: String? = nil) async throws -> Result {
+    /// Starts `sweep arguments...` with `input` (or nothing, not a terminal) on standard input.
+    package func start(_ arguments: [String], input: String? = nil) throws -> Running {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        let standardInput = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = standardInput
+        // A default-named report (sweep-report-*.csv) lands in a scratch directory, not the checkout.
+        process.currentDirectoryURL = URL(fileURLWithPath: TestEnvironment.temporaryPath("cwd")).deletingLastPathComponent()
+        let outputPath = TestEnvironment.temporaryPath("stdout")
+        let errorPath = TestEnvironment.temporaryPath("stderr")
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        process.standardError = FileHandle(forWritingAtPath: errorPath)
+        if let input {
+            let inputPath = TestEnvironment.temporaryPath("stdin")
+            FileManager.default.createFile(atPath: inputPath, contents: Data(input.utf8))
+            process.standardInput = FileHandle(forReadingAtPath: inputPath)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        let (exits, continuation) = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { finished in
+            continuation.yield(finished.terminationStatus)
+            continuation.finish()
+        }
         try process.run()
-        if let input { standardInput.fileHandleForWriting.write(Data(input.utf8)) }
-        try standardInput.fileHandleForWriting.close()
-        // Drain both pipes while the process runs, so neither can fill up and block it.
-        async let out = output.fileHandleForReading.readToEnd()
-        async let err = error.fileHandleForReading.readToEnd()
-        let (outData, errData) = try await (out, err)
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            standardOutput: String(decoding: outData ?? Data(), as: UTF8.self),
-            standardError: String(decoding: errData ?? Data(), as: UTF8.self)
-        )
+        return Running(process: process, exits: exits, outputPath: outputPath, errorPath: errorPath)
+    }
+
+    /// Runs `sweep arguments...` to the end.
+    package func run(_ arguments: [String], input: String? = nil) async throws -> Result {
+        try await start(arguments, input: input).wait()
     }
 }

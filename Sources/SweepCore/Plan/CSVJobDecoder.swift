@@ -25,6 +25,10 @@ package struct CSVJobDecoder: Sendable {
                 layout = .header(workflowID: workflowID, runID: names.firstIndex(of: "run_id"), width: names.count)
                 return nil
             }
+            // A header that names the IDs some other way would otherwise be read as a workflow ID.
+            if let near = names.first(where: Self.lookalikeHeaders.contains) {
+                throw CSVError(line: record.line, message: "missing workflow_id column: the header names '\(near)'; rename that column workflow_id")
+            }
             layout = .singleColumn
             return try decode(record)
         case .singleColumn:
@@ -48,9 +52,18 @@ package struct CSVJobDecoder: Sendable {
         }
     }
 
+    /// Header names that mean "workflow ID" to a person but not to sweep.
+    static let lookalikeHeaders: Set<String> = ["workflowid", "workflow id", "workflow-id", "id", "wid", "workflow"]
+
+    /// Temporal's default limit on a workflow ID's length (the server's limit.maxIDLength).
+    package static let maximumWorkflowIDLength = 1000
+
     private static func workflowID(_ field: String, line: Int) throws(CSVError) -> String {
         guard !field.trimmingSpaces.isEmpty else {
             throw CSVError(line: line, message: "empty workflow_id")
+        }
+        guard field.utf8.count <= maximumWorkflowIDLength else {
+            throw CSVError(line: line, message: "workflow_id is \(field.utf8.count) bytes, over Temporal's limit of \(maximumWorkflowIDLength)")
         }
         return field
     }

@@ -1,3 +1,4 @@
+import Foundation
 package import SweepGRPC
 
 /// Resolves a ``JobSource`` into a job set: validates and counts it before anything is sent
@@ -31,7 +32,12 @@ package struct Planner: Sendable {
             } catch {
                 throw Self.planningError(error, what: "the query")
             }
-        case .csvFile, .workflowIDs:
+        case .csvFile(let path):
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+                throw SweepError(.input, "\(path): the file is empty; give a workflow_id header and one ID per line")
+            }
+            fallthrough
+        case .workflowIDs:
             var count = 0
             var preview: [Job] = []
             do {
