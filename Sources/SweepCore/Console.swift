@@ -4,6 +4,8 @@ import Foundation
 package protocol Console: Sendable {
     /// Whether standard input and standard error are a terminal (someone can answer a prompt).
     var isInteractive: Bool { get }
+    /// Whether standard output is a terminal (a dry run prints a table there, else plan CSV).
+    var standardOutputIsTerminal: Bool { get }
     /// Prints a line for the operator (standard error: standard output may carry the report).
     func say(_ text: String)
     /// Asks a question and reads one line of answer (`nil` at end of input).
@@ -15,6 +17,8 @@ package struct StandardConsole: Console {
     package init() {}
 
     package var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 }
+
+    package var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     package func say(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))

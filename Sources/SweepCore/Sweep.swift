@@ -1,15 +1,88 @@
 import Foundation
 import SweepGRPC
 
-/// One `sweep cancel|terminate` run, start to end: survey the job set, check the server, confirm,
-/// execute (stopping gracefully on a signal), report, summarise.
+/// One `sweep cancel|terminate|apply` or `sweep plan` run, start to end: survey the job set,
+/// check the server, guard and confirm, execute (stopping gracefully on a signal), follow up,
+/// report, summarise.
 package enum Sweep {
     /// Runs a sweep.
-    /// - Returns: the summary (its `exitCode` is 0, 1, or 128 + a signal); the summary is already printed.
+    /// - Returns: the summary (its `exitCode` is 0, 1, 4, or 128 + a signal); already printed.
     /// - Throws: ``SweepError`` for whole-run failures, before anything was sent (usage, input,
-    ///   unreachable server) or when the report cannot be written. Per-workflow failures are
-    ///   `failed` rows, never thrown.
+    ///   guards, unreachable server) or when the report cannot be written. Per-workflow failures
+    ///   are `failed` rows, never thrown.
     package static func run(_ options: SweepOptions, console: some Console) async throws(SweepError) -> Summary {
+        try await prepare(options, console: console) { (options, client, planner, startDate) async throws(SweepError) -> Summary in
+            let reportPath = options.effectiveReportPath(at: startDate)
+            let journal = try options.resumeFrom.map { path throws(SweepError) in try ReportJournal(path: path, action: options.action) }
+            let reporter = try ReportWriter(path: reportPath, appending: journal != nil)
+            if let journal {
+                console.say("resuming \(reportPath): \(journal.settled.count) workflows already settled are skipped")
+            } else if reportPath != "-" {
+                console.say("report: \(reportPath)")
+            }
+            let settled = journal?.settled ?? []
+            let jobs = limited(planner.jobs(options.source).filter { !settled.contains($0.target.workflowID) }, to: options.maxJobs)
+            let executor = makeExecutor(options, client: client, startDate: startDate, dryRun: options.dryRun)
+            let collector = FollowUpCollector(reporter, now: { ContinuousClock().now })
+
+            var interruptedBy: Int32?
+            if options.dryRun, reportPath != "-" {
+                // The exact runs it would touch: a table on a terminal, plan CSV otherwise.
+                let plan = try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv)
+                interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
+                    try await executor.run(jobs, reportingTo: TeeSink(reporter, plan))
+                }.interruptedBy
+            } else {
+                interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
+                    try await executor.run(jobs, reportingTo: collector)
+                }.interruptedBy
+            }
+
+            var stillOpen = 0
+            if interruptedBy == nil, !options.dryRun, !options.followUp.isEmpty {
+                let acted = collector.collected
+                let followed = try await executeStoppably(console: console) { () async throws(SweepError) in
+                    try await followUp(executor, acted, options.followUp, reporter: reporter, console: console)
+                }
+                interruptedBy = followed.interruptedBy
+                stillOpen = followed.value ?? 0
+            }
+            reporter.sync()
+            var summary = Summary(
+                action: options.action, dryRun: options.dryRun, tally: reporter.tally, elapsed: .zero,
+                clientCPU: .zero, reportPath: reportPath, interruptedBy: interruptedBy
+            )
+            summary.stillOpen = stillOpen
+            return summary
+        }
+    }
+
+    /// `sweep plan`: resolves the job set to exact runs (Describe for IDs given without a run) and
+    /// writes the plan; sends nothing but reads.
+    /// - Returns: the summary, whose tally says what was left out (closed, not found, duplicate).
+    package static func plan(_ options: SweepOptions, to path: String, console: some Console) async throws(SweepError) -> Summary {
+        var options = options
+        options.dryRun = true
+        return try await prepare(options, console: console) { (options, client, planner, startDate) async throws(SweepError) -> Summary in
+            let plan = try PlanWriter(path: path, style: path == "-" && console.standardOutputIsTerminal ? .table : .csv)
+            let jobs = limited(planner.jobs(options.source), to: options.maxJobs)
+            let executor = makeExecutor(options, client: client, startDate: startDate, dryRun: true)
+            let interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
+                try await executor.run(jobs, reportingTo: plan)
+            }.interruptedBy
+            let tally = plan.tally
+            console.say("plan: \(tally[.wouldCancel] + tally[.wouldTerminate]) runs to act on\(path == "-" ? "" : ", written to \(path)")")
+            return Summary(action: options.action, dryRun: true, tally: tally, elapsed: .zero, clientCPU: .zero, reportPath: path, interruptedBy: interruptedBy)
+        }
+    }
+
+    /// What every run does before acting: spool standard input, survey the source (a CSV before
+    /// the server is asked), check the server, apply the guards, ask; then `body`; then time it.
+    private static func prepare(
+        _ options: SweepOptions,
+        console: some Console,
+        _ body: (SweepOptions, WorkflowServiceClient, Planner, Date) async throws(SweepError) -> Summary
+    ) async throws(SweepError) -> Summary {
         var options = options
         let startDate = Date()
         let cpuAtStart = ProcessCPU.now()
@@ -25,11 +98,8 @@ package enum Sweep {
         }
         defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled) } }
 
-        let journal = try options.resumeFrom.map { path throws(SweepError) in try ReportJournal(path: path, action: options.action) }
-
         do {
             return try await withWorkflowServiceClient(options.connection) { client in
-                // A CSV or ID list is checked to the end before the server is even asked.
                 let planner = Planner(service: client)
                 var survey: Survey?
                 if case .query = options.source {} else {
@@ -37,49 +107,19 @@ package enum Sweep {
                 }
                 try await checkServer(client)
                 if case .query = options.source {
-                    let counted = try await planner.survey(options.source)
-                    survey = counted
-                    if !options.dryRun {
-                        try confirm(options, survey: counted, console: console)
-                    }
+                    survey = try await planner.survey(options.source)
                 }
-                if survey?.count == 0 {
+                let surveyed = survey ?? Survey(count: 0, preview: [])
+                try guardSize(options, survey: surveyed, console: console)
+                if surveyed.count == 0 {
                     console.say("\(options.source.label): nothing to \(options.action.rawValue)")
                 }
-
-                let reportPath = options.effectiveReportPath(at: startDate)
-                let reporter = try ReportWriter(path: reportPath, appending: journal != nil)
-                if let journal {
-                    console.say("resuming \(reportPath): \(journal.settled.count) workflows already settled are skipped")
-                } else if reportPath != "-" {
-                    console.say("report: \(reportPath)")
+                if surveyed.duplicates > 0 {
+                    console.say("\(options.source.label): \(surveyed.duplicates) duplicate IDs will be reported duplicate and sent once")
                 }
-                let executor = Executor(
-                    service: client,
-                    options: ExecutorOptions(
-                        action: options.action,
-                        reason: options.effectiveReason(at: startDate),
-                        rate: options.rate,
-                        concurrency: options.concurrency,
-                        maxAttempts: options.maxAttempts,
-                        retryWindow: options.retryWindow,
-                        dryRun: options.dryRun
-                    ),
-                    clock: clock
-                )
-                let settled = journal?.settled ?? []
-                let jobs = planner.jobs(options.source).filter { !settled.contains($0.target.workflowID) }
-                let interruptedBy = try await executeStoppably(executor, jobs, reporter, console: console)
-                reporter.sync()
-                let summary = Summary(
-                    action: options.action,
-                    dryRun: options.dryRun,
-                    tally: reporter.tally,
-                    elapsed: start.duration(to: clock.now),
-                    clientCPU: ProcessCPU.now() - cpuAtStart,
-                    reportPath: reportPath,
-                    interruptedBy: interruptedBy
-                )
+                var summary = try await body(options, client, planner, startDate)
+                summary.elapsed = start.duration(to: clock.now)
+                summary.clientCPU = ProcessCPU.now() - cpuAtStart
                 console.say(summary.text)
                 return summary
             }
@@ -90,22 +130,62 @@ package enum Sweep {
         }
     }
 
-    /// Runs the executor while watching for SIGINT/SIGTERM; the first signal cancels the executor
-    /// (a graceful stop), a second one ends the process.
-    /// - Returns: the signal that stopped the run, or `nil` if it ran to the end.
-    static func executeStoppably(
+    private static func makeExecutor(_ options: SweepOptions, client: WorkflowServiceClient, startDate: Date, dryRun: Bool) -> Executor<ContinuousClock> {
+        Executor(
+            service: client,
+            options: ExecutorOptions(
+                action: options.action,
+                reason: options.effectiveReason(at: startDate),
+                rate: options.rate,
+                concurrency: options.concurrency,
+                maxAttempts: options.maxAttempts,
+                retryWindow: options.retryWindow,
+                dryRun: dryRun,
+                chain: options.chain
+            ),
+            clock: ContinuousClock()
+        )
+    }
+
+    /// At most `limit` jobs (a backstop for `--max` when a listing grows after it was counted).
+    private static func limited<S: AsyncSequence & Sendable>(_ jobs: S, to limit: Int?) -> AsyncPrefixSequence<S> where S.Element == Job {
+        jobs.prefix(limit ?? Int.max)
+    }
+
+    /// Escalation, then waiting, for the runs the first pass acted on.
+    /// - Returns: how many were still open when `--wait` gave up.
+    private static func followUp(
         _ executor: Executor<ContinuousClock>,
-        _ jobs: some AsyncSequence<Job, any Error> & Sendable,
-        _ reporter: ReportWriter,
+        _ acted: [ActedRun<ContinuousClock.Instant>],
+        _ options: FollowUpOptions,
+        reporter: ReportWriter,
         console: some Console
-    ) async throws(SweepError) -> Int32? {
+    ) async throws(SweepError) -> Int {
+        var pending = acted
+        if let grace = options.escalateAfter {
+            let cancelled = pending.filter { $0.outcome == .cancelRequested }
+            console.say("escalation: terminating what is still open \(grace.inSeconds) s after its cancel request (\(cancelled.count) runs)")
+            pending = try await executor.escalate(cancelled, after: grace, reportingTo: reporter)
+        }
+        guard let timeout = options.waitTimeout, !pending.isEmpty else { return 0 }
+        console.say("waiting up to \(timeout.inSeconds) s for \(pending.count) runs to close")
+        return try await executor.waitForClose(pending, timeout: timeout, pollInterval: options.pollInterval, reportingTo: reporter)
+    }
+
+    /// Runs `work` while watching for SIGINT/SIGTERM; the first signal cancels it (a graceful
+    /// stop), a second one ends the process.
+    /// - Returns: the signal that stopped it, or `nil` if it ran to the end.
+    @discardableResult
+    static func executeStoppably<Value: Sendable>(
+        console: some Console,
+        _ work: @escaping @Sendable () async throws(SweepError) -> Value
+    ) async throws(SweepError) -> (value: Value?, interruptedBy: Int32?) {
         var interruptedBy: Int32?
-        var outcome: Result<Void, SweepError> = .success(())
-        await withTaskGroup(of: StopEvent.self) { group in
+        var outcome: Result<Value, SweepError>?
+        await withTaskGroup(of: StopEvent<Value>.self) { group in
             group.addTask {
                 do throws(SweepError) {
-                    try await executor.run(jobs, reportingTo: reporter)
-                    return .finished(.success(()))
+                    return .finished(.success(try await work()))
                 } catch {
                     return .finished(.failure(error))
                 }
@@ -125,8 +205,7 @@ package enum Sweep {
                 }
             }
         }
-        try outcome.get()
-        return interruptedBy
+        return (try outcome?.get(), interruptedBy)
     }
 
     /// Checks that the server answers and that the namespace exists, before anything is sent.
@@ -147,30 +226,51 @@ package enum Sweep {
         }
     }
 
-    /// For a query: show what it matches and ask; off a terminal, refuse without `--yes`.
-    static func confirm(_ options: SweepOptions, survey: Survey, console: some Console) throws(SweepError) {
-        guard !options.assumeYes else { return }
+    /// The guards: `--max`; for a query, confirmation (and, above 1,000 matches without `--max`,
+    /// the namespace typed back); off a terminal, a query needs `--yes` (and `--max` when large).
+    static func guardSize(_ options: SweepOptions, survey: Survey, console: some Console) throws(SweepError) {
         let verb = options.action.rawValue
+        if let max = options.maxJobs, survey.count > max {
+            throw SweepError(.usage, "the job set has \(survey.count) workflows, over --max \(max); nothing was sent")
+        }
+        guard case .query = options.source, !options.dryRun else { return }
         let namespace = options.connection.namespace
+        let large = survey.count > SweepOptions.largeQueryThreshold && options.maxJobs == nil
+        if options.assumeYes {
+            guard !large else {
+                throw SweepError(
+                    .usage,
+                    "the query matches \(survey.count) workflows (over \(SweepOptions.largeQueryThreshold)); add --max \(survey.count) to confirm the size, or narrow the query; nothing was sent"
+                )
+            }
+            return
+        }
         guard console.isInteractive else {
             throw SweepError(
                 .usage,
-                "refusing to \(verb) \(survey.count) workflows matched by a query without --yes (no terminal to confirm on); preview with --dry-run, then add --yes"
+                "refusing to \(verb) \(survey.count) workflows matched by a query without --yes\(large ? " and --max" : "") (no terminal to confirm on); preview with --dry-run, then add --yes"
             )
         }
         console.say("The query matches \(survey.count) workflows in namespace \(namespace). First \(survey.preview.count):")
         for job in survey.preview {
             console.say("  \(job.target.workflowID)  \(job.target.runID ?? "")  \(job.workflowType ?? "")")
         }
-        let answer = console.ask("\(verb.capitalized) them? Type 'yes' to continue: ")
-        guard answer?.trimmingSpaces.lowercased() == "yes" else {
-            throw SweepError(.usage, "not confirmed; nothing was sent")
+        if large {
+            let answer = console.ask("That is more than \(SweepOptions.largeQueryThreshold). Type the namespace (\(namespace)) to \(verb) them: ")
+            guard answer?.trimmingSpaces == namespace else {
+                throw SweepError(.usage, "the namespace was not typed back; nothing was sent")
+            }
+        } else {
+            let answer = console.ask("\(verb.capitalized) them? Type 'yes' to continue: ")
+            guard answer?.trimmingSpaces.lowercased() == "yes" else {
+                throw SweepError(.usage, "not confirmed; nothing was sent")
+            }
         }
     }
 }
 
-/// What ends the executor's run: its own end, or a stop signal.
-private enum StopEvent: Sendable {
-    case finished(Result<Void, SweepError>)
+/// What ends a stoppable piece of work: its own end, or a stop signal.
+private enum StopEvent<Value: Sendable>: Sendable {
+    case finished(Result<Value, SweepError>)
     case signal(Int32?)
 }

@@ -19,6 +19,11 @@ package struct SweepOptions: Sendable {
     package var resumeFrom: String?
     /// How long throttling and an unreachable server are retried past `maxAttempts`.
     package var retryWindow: Duration
+    /// Refuse (nothing sent) a job set larger than this.
+    package var maxJobs: Int?
+    /// Act on each workflow's continue-as-new chain rather than the listed or given run.
+    package var chain: Bool
+    package var followUp: FollowUpOptions
 
     package init(
         action: Action,
@@ -32,7 +37,10 @@ package struct SweepOptions: Sendable {
         maxAttempts: Int = 5,
         reportPath: String? = nil,
         resumeFrom: String? = nil,
-        retryWindow: Duration = .seconds(60)
+        retryWindow: Duration = .seconds(60),
+        maxJobs: Int? = nil,
+        chain: Bool = false,
+        followUp: FollowUpOptions = FollowUpOptions()
     ) {
         self.action = action
         self.source = source
@@ -46,7 +54,13 @@ package struct SweepOptions: Sendable {
         self.reportPath = reportPath
         self.resumeFrom = resumeFrom
         self.retryWindow = retryWindow
+        self.maxJobs = maxJobs
+        self.chain = chain
+        self.followUp = followUp
     }
+
+    /// Above this many workflows, a query without `--max` asks for the namespace to be typed back.
+    package static let largeQueryThreshold = 1000
 
     /// The reason recorded in history.
     package func effectiveReason(at date: Date) -> String {

@@ -11,11 +11,12 @@ struct Sweep: AsyncParsableCommand {
             report row per workflow as it goes (--report), and a summary on standard error.
 
             Exit codes: 0 every workflow reached an outcome other than failed; 1 some failed;
-            2 usage or input error (nothing sent); 3 the server cannot be reached;
+            2 usage or input error, or a guard refused (nothing sent); 3 the server cannot be reached;
+            4 some runs still open after --wait;
             130/143 stopped by SIGINT/SIGTERM (resume with --resume REPORT).
             """,
         version: "0.1.0",
-        subcommands: [Cancel.self, Terminate.self]
+        subcommands: [Cancel.self, Terminate.self, Plan.self, Apply.self]
     )
 
     /// Parses and runs, mapping flag errors to exit code 2 (argument-parser's default is 64) so

@@ -117,12 +117,46 @@ struct ExecutorTests {
         #expect(rows.first?[5] == "confirmed by Describe after a retry")
     }
 
-    @Test("a dry run sends nothing and reports would_*", arguments: Action.allCases)
+    @Test("a dry run only reads: Describe resolves the run, nothing is cancelled or terminated", arguments: Action.allCases)
     func dryRun(action: Action) async throws {
+        let service = ScriptedWorkflowService(statuses: ["done": .completed, "gone": .unspecified])
+        let rows = try await run(["a", "done", "gone"], service: service, options: ExecutorOptions(action: action, reason: "r", concurrency: 1, dryRun: true))
+        #expect(service.calls == ["describe a", "describe done", "describe gone"])
+        #expect(rows.map { $0[3] } == [Outcome.dryRun(action).rawValue, "already_closed", "not_found"])
+        #expect(rows.first?[1] == "run-of-a")
+    }
+
+    @Test("a duplicate is reported duplicate and sent once")
+    func duplicates() async throws {
         let service = ScriptedWorkflowService()
-        let rows = try await run(["a", "b"], service: service, options: ExecutorOptions(action: action, reason: "r", dryRun: true))
-        #expect(service.calls.isEmpty)
-        #expect(rows.map { $0[3] } == Array(repeating: Outcome.dryRun(action).rawValue, count: 2))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dup-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reporter = try ReportWriter(path: path)
+        let executor = Executor(service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 1), clock: ManualClock())
+        try await executor.run(Jobs(.workflowIDs(["a", "b", "a", "a"], runID: nil), service: service), reportingTo: reporter)
+        #expect(service.calls == ["terminate a", "terminate b"])
+        #expect(reporter.tally[.duplicate] == 2)
+        #expect(reporter.tally[.terminated] == 2)
+    }
+
+    @Test("a pinned run replaced by a newer open run is run_changed and the new run is not touched", arguments: Action.allCases)
+    func runChanged(action: Action) async throws {
+        let service = ScriptedWorkflowService(currentRuns: ["w": "new"])
+        let executor = Executor(service: service, options: ExecutorOptions(action: action, reason: "r", rate: 1e6), clock: ManualClock())
+        let result = await executor.perform(Job(target: WorkflowTarget(workflowID: "w", runID: "old")))
+        #expect(result.outcome == .runChanged)
+        #expect(result.message.contains("replaced by run new"))
+        #expect(!service.calls.contains("\(action == .cancel ? "cancel" : "terminate") w"))
+    }
+
+    @Test("--chain acts on the chain's current run through first_execution_run_id")
+    func chain() async throws {
+        let service = ScriptedWorkflowService(currentRuns: ["w": "new"])
+        let executor = Executor(service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, chain: true), clock: ManualClock())
+        let result = await executor.perform(Job(target: WorkflowTarget(workflowID: "w", runID: "old"), firstRunID: "first-of-w"))
+        #expect(result.outcome == .terminated)
+        #expect(result.runID == "new")
+        #expect(service.calls.contains("terminate-chain(first-of-w) w"))
     }
 
     @Test("cancelling the run stops new jobs and reports every remaining one not_attempted")

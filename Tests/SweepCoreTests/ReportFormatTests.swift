@@ -8,7 +8,7 @@ import Testing
 struct ReportFormatTests {
     @Test("the header names the documented columns")
     func header() {
-        #expect(ReportFormat.header == "workflow_id,run_id,action,outcome,grpc_code,message,attempts,latency_ms,finished_at\n")
+        #expect(ReportFormat.header == "workflow_id,run_id,action,outcome,grpc_code,message,attempts,latency_ms,finished_at,final_status\n")
     }
 
     @Test("a row quotes awkward IDs and messages and reads back to the same fields")
@@ -29,7 +29,7 @@ struct ReportFormatTests {
         let records = try reader.parse(Array(ReportFormat.row(result).utf8)) + (try reader.finish())
         #expect(records.map(\.fields) == [[
             "order,\"42\"\nB", "run-1", "terminate", "not_found", "NOT_FOUND",
-            "workflow not found for ID: order,\"42\"", "2", "12.0", "2027-01-15T08:00:00.250Z",
+            "workflow not found for ID: order,\"42\"", "2", "12.0", "2027-01-15T08:00:00.250Z", "",
         ]])
     }
 }

@@ -10,6 +10,7 @@ final class ScriptedWorkflowService: WorkflowService {
     private struct State {
         var scripts: [String: [RPCError?]] = [:]
         var statuses: [String: WorkflowStatus] = [:]
+        var currentRuns: [String: String] = [:]
         var calls: [String] = []
         var inFlight = 0
         var maxInFlight = 0
@@ -23,10 +24,17 @@ final class ScriptedWorkflowService: WorkflowService {
     ///     once exhausted, calls answer OK.
     ///   - statuses: what Describe says per workflow ID (default RUNNING; absent IDs answer NOT_FOUND
     ///     only when listed as `.unspecified`).
-    init(scripts: [String: [RPCError?]] = [:], statuses: [String: WorkflowStatus] = [:], latency: Duration = .milliseconds(2)) {
+    /// - Parameter currentRuns: per workflow ID, its current run; a pinned other run is CONTINUED_AS_NEW.
+    init(
+        scripts: [String: [RPCError?]] = [:],
+        statuses: [String: WorkflowStatus] = [:],
+        currentRuns: [String: String] = [:],
+        latency: Duration = .milliseconds(2)
+    ) {
         state.withLock {
             $0.scripts = scripts
             $0.statuses = statuses
+            $0.currentRuns = currentRuns
         }
         self.latency = latency
     }
@@ -56,24 +64,36 @@ final class ScriptedWorkflowService: WorkflowService {
     }
 
     func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
-        let status = state.withLock { state in
-            state.calls.append("describe \(target.workflowID)")
-            return state.statuses[target.workflowID] ?? .running
+        let (status, current) = state.withLock { state in
+            state.calls.append("describe \(target.workflowID)\(target.runID.map { "@\($0)" } ?? "")")
+            return (state.statuses[target.workflowID] ?? .running, state.currentRuns[target.workflowID] ?? "run-of-\(target.workflowID)")
         }
         if status == .unspecified {
             throw RPCError(code: .notFound, message: "workflow not found for ID: \(target.workflowID)")
         }
+        let runID = target.runID ?? current
+        let runStatus = runID == current ? status : .continuedAsNew
         return ExecutionDescription(
-            workflowID: target.workflowID, runID: target.runID ?? "run-of-\(target.workflowID)", workflowType: "T",
-            status: status, closeTime: status == .running ? nil : Date()
+            workflowID: target.workflowID, runID: runID, workflowType: "T",
+            status: runStatus, closeTime: runStatus == .running ? nil : Date(), firstRunID: "first-of-\(target.workflowID)"
         )
     }
 
-    func requestCancel(_ target: WorkflowTarget, reason: String, requestID: String) async throws(RPCError) {
-        try await answer("cancel", for: target.workflowID)
+    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String) async throws(RPCError) {
+        try await answer("cancel", for: target, chain: chain)
     }
 
-    func terminate(_ target: WorkflowTarget, reason: String) async throws(RPCError) {
-        try await answer("terminate", for: target.workflowID)
+    func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {
+        try await answer("terminate", for: target, chain: chain)
+    }
+
+    /// Like the server: acting on a pinned run that is not the current one answers "already completed".
+    private func answer(_ call: String, for target: WorkflowTarget, chain: String?) async throws(RPCError) {
+        let current = state.withLock { $0.currentRuns[target.workflowID] }
+        if let runID = target.runID, let current, runID != current {
+            state.withLock { $0.calls.append("\(call) \(target.workflowID)@\(runID)") }
+            throw RPCError(code: .notFound, message: "workflow execution already completed")
+        }
+        try await answer(chain.map { "\(call)-chain(\($0))" } ?? call, for: target.workflowID)
     }
 }

@@ -15,7 +15,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
     package let service: any WorkflowService
     package let options: ExecutorOptions
     package let clock: C
-    private let limiter: RateLimiter<C>
+    let limiter: RateLimiter<C>
     private let logger: Logger
 
     package init(service: any WorkflowService, options: ExecutorOptions, clock: C, logger: Logger = Logger(label: "sweep.executor")) {
@@ -26,7 +26,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         self.logger = logger
     }
 
-    package func run<Source: AsyncSequence>(_ jobs: Source, reportingTo reporter: ReportWriter) async throws(SweepError) where Source.Element == Job {
+    package func run<Source: AsyncSequence, Sink: ReportSink>(_ jobs: Source, reportingTo reporter: Sink) async throws(SweepError) where Source.Element == Job {
         let result: Result<Void, SweepError> = await withTaskGroup(of: JobResult.self) { group in
             var iterator = jobs.makeAsyncIterator()
             var inFlight = 0
@@ -61,22 +61,28 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
     }
 
     /// Carries out one job to a final outcome. Never throws.
-    func perform(_ job: Job) async -> JobResult {
+    package func perform(_ job: Job) async -> JobResult {
         var attempt = JobAttempt<C.Instant>(job: job, action: options.action)
+        if job.isDuplicate {
+            return attempt.finish(.duplicate, message: "listed earlier in the input; acted on once", elapsed: .zero)
+        }
         if options.dryRun {
-            return attempt.finish(.dryRun(options.action), elapsed: .zero)
+            return await predict(job, &attempt)
+        }
+        if options.chain {
+            return await performOnChain(job, &attempt)
         }
         var target = job.target
 
         if options.action == .cancel {
             // A cancel on a closed run answers OK and does nothing, so Describe first: it tells a
             // closed run from an open one, and pins the run we are about to cancel.
-            switch await call(counting: &attempt, paced: false, { () async throws(RPCError) in try await service.describe(target) }) {
+            switch await describe(target, &attempt) {
             case .success(let description):
                 target.runID = description.runID
                 attempt.runID = description.runID
                 if description.status.isClosed {
-                    return attempt.finish(.alreadyClosed, message: "run is \(description.status.rawValue)", elapsed: elapsed(attempt))
+                    return await closed(job, description, &attempt)
                 }
             case .failure(let failure):
                 return attempt.finish(failure, elapsed: elapsed(attempt))
@@ -85,42 +91,136 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
 
         let pinned = target
         let outcome = await call(counting: &attempt, paced: true, countsAsAttempt: true) { () async throws(RPCError) in
-            switch options.action {
-            case .cancel:
-                try await service.requestCancel(pinned, reason: options.reason, requestID: Self.cancelRequestID(for: pinned))
-            case .terminate:
-                try await service.terminate(pinned, reason: options.reason)
-            }
+            try await act(on: pinned, chain: nil)
         }
         switch outcome {
         case .success:
             return attempt.finish(.done(options.action), elapsed: elapsed(attempt))
         case .failure(let failure):
-            if options.action == .terminate, failure.outcome == .alreadyClosed, attempt.attempts > 1,
+            guard failure.outcome == .alreadyClosed else {
+                return attempt.finish(failure, elapsed: elapsed(attempt))
+            }
+            if options.action == .terminate, attempt.attempts > 1,
                 await terminatedByEarlierAttempt(pinned, since: attempt.firstCallDate, counting: &attempt)
             {
                 // A retried terminate answers "already completed" when an earlier attempt landed
                 // before the connection dropped; Describe confirms it was ours.
                 return attempt.finish(.terminated, message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
             }
+            if pinned.runID != nil, let replacement = await replacement(of: pinned, &attempt) {
+                return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
+            }
             return attempt.finish(failure, elapsed: elapsed(attempt))
         }
     }
 
+    /// Sends the action for one target.
+    private func act(on target: WorkflowTarget, chain: String?) async throws(RPCError) {
+        switch options.action {
+        case .cancel:
+            try await service.requestCancel(target, chain: chain, reason: options.reason, requestID: Self.cancelRequestID(for: target, chain: chain))
+        case .terminate:
+            try await service.terminate(target, chain: chain, reason: options.reason)
+        }
+    }
+
+    /// `--chain`: act on the current run of the workflow's continue-as-new chain, whichever run
+    /// that is by the time the call lands (the server checks it belongs to the chain).
+    private func performOnChain(_ job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> JobResult {
+        var firstRun = job.firstRunID
+        if firstRun == nil {
+            switch await describe(job.target, &attempt) {
+            case .success(let description):
+                firstRun = description.firstRunID.isEmpty ? description.runID : description.firstRunID
+            case .failure(let failure):
+                return attempt.finish(failure, elapsed: elapsed(attempt))
+            }
+        }
+        let current = WorkflowTarget(workflowID: job.target.workflowID)
+        switch await describe(current, &attempt) {
+        case .success(let description):
+            attempt.runID = description.runID
+            if description.status.isClosed {
+                return attempt.finish(.alreadyClosed, message: "chain's current run is \(description.status.rawValue)", elapsed: elapsed(attempt))
+            }
+            if let firstRun, !description.firstRunID.isEmpty, description.firstRunID != firstRun {
+                return attempt.finish(.runChanged, message: "the open run \(description.runID) belongs to another chain (first run \(description.firstRunID))", elapsed: elapsed(attempt))
+            }
+        case .failure(let failure):
+            return attempt.finish(failure, elapsed: elapsed(attempt))
+        }
+        let chain = firstRun
+        let outcome = await call(counting: &attempt, paced: true, countsAsAttempt: true) { () async throws(RPCError) in
+            try await act(on: current, chain: chain)
+        }
+        switch outcome {
+        case .success:
+            return attempt.finish(.done(options.action), message: "chain \(chain ?? "")", elapsed: elapsed(attempt))
+        case .failure(let failure):
+            return attempt.finish(failure, elapsed: elapsed(attempt))
+        }
+    }
+
+    /// `--dry-run`: what would happen, from the listing when it is fresh, else from Describe.
+    private func predict(_ job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> JobResult {
+        if let status = job.listedStatus, !options.chain {
+            return status.isClosed
+                ? attempt.finish(.alreadyClosed, message: "run is \(status.rawValue)", elapsed: .zero)
+                : attempt.finish(.dryRun(options.action), elapsed: .zero)
+        }
+        let target = options.chain ? WorkflowTarget(workflowID: job.target.workflowID) : job.target
+        switch await describe(target, &attempt) {
+        case .success(let description):
+            attempt.runID = description.runID
+            if description.status.isClosed {
+                return await closed(job, description, &attempt)
+            }
+            return attempt.finish(.dryRun(options.action), elapsed: elapsed(attempt))
+        case .failure(let failure):
+            return attempt.finish(failure, elapsed: elapsed(attempt))
+        }
+    }
+
+    /// The outcome for a run found closed: `run_changed` when the job pinned it and a newer run
+    /// of the workflow is open (continue-as-new, reset, a new start), else `already_closed`.
+    private func closed(_ job: Job, _ description: ExecutionDescription, _ attempt: inout JobAttempt<C.Instant>) async -> JobResult {
+        if job.target.runID != nil, let replacement = await replacement(of: job.target, &attempt) {
+            return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
+        }
+        return attempt.finish(.alreadyClosed, message: "run is \(description.status.rawValue)", elapsed: elapsed(attempt))
+    }
+
+    /// A description of the open run that replaced `pinned`, if there is one.
+    private func replacement(of pinned: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async -> String? {
+        guard case .success(let current) = await describe(WorkflowTarget(workflowID: pinned.workflowID), &attempt),
+            current.runID != pinned.runID, !current.status.isClosed
+        else { return nil }
+        return "run \(pinned.runID ?? "") was replaced by run \(current.runID) (\(current.status.rawValue)); not touched"
+    }
+
+    /// Describes `target`, recording what it learns on the attempt.
+    private func describe(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async -> Result<ExecutionDescription, CallFailure> {
+        let result = await call(counting: &attempt, paced: false) { () async throws(RPCError) in try await service.describe(target) }
+        if case .success(let description) = result, attempt.described == nil || target.runID == nil {
+            attempt.described = description
+        }
+        return result
+    }
+
     /// A stable request ID per run, so that a repeated cancel (a retry, a resumed run) is
     /// de-duplicated by the server.
-    static func cancelRequestID(for target: WorkflowTarget) -> String {
-        "temporal-sweep-cancel:\(target.workflowID):\(target.runID ?? "current")"
+    static func cancelRequestID(for target: WorkflowTarget, chain: String? = nil) -> String {
+        "temporal-sweep-cancel:\(target.workflowID):\(target.runID ?? chain.map { "chain-\($0)" } ?? "current")"
     }
 
     /// From the job's first call (not its wait for a rate-limiter slot) to now.
-    private func elapsed(_ attempt: JobAttempt<C.Instant>) -> Duration {
+    func elapsed(_ attempt: JobAttempt<C.Instant>) -> Duration {
         attempt.firstCall?.duration(to: clock.now) ?? .zero
     }
 
     /// Calls `body` until it succeeds, fails for good, or runs out of attempts (and, for throttling
     /// and outages, out of the retry window).
-    private func call<T>(
+    func call<T>(
         counting attempt: inout JobAttempt<C.Instant>,
         paced: Bool,
         countsAsAttempt: Bool = false,
@@ -209,6 +309,8 @@ struct JobAttempt<Instant: InstantProtocol> {
     /// When the first call for this job was sent, on the executor's clock and the wall clock.
     var firstCall: Instant?
     var firstCallDate = Date.distantPast
+    /// What Describe said about the run, for plans and the report.
+    var described: ExecutionDescription?
 
     init(job: Job, action: Action) {
         self.job = job
@@ -217,16 +319,26 @@ struct JobAttempt<Instant: InstantProtocol> {
     }
 
     func finish(_ outcome: Outcome, message: String = "", elapsed: Duration) -> JobResult {
-        JobResult(
+        learned(JobResult(
             job: job, runID: runID, action: action, outcome: outcome, message: message,
             attempts: attempts, latency: elapsed, callsSent: callsSent
-        )
+        ))
     }
 
     func finish(_ failure: CallFailure, elapsed: Duration) -> JobResult {
-        JobResult(
+        learned(JobResult(
             job: job, runID: runID, action: action, outcome: failure.outcome, code: failure.error?.code,
             message: failure.message, attempts: attempts, latency: elapsed, callsSent: callsSent
-        )
+        ))
+    }
+
+    private func learned(_ result: JobResult) -> JobResult {
+        guard let described else { return result }
+        var result = result
+        result.workflowType = described.workflowType
+        result.status = described.status
+        result.startTime = described.startTime
+        result.firstRunID = described.firstRunID.isEmpty ? nil : described.firstRunID
+        return result
     }
 }

@@ -16,6 +16,9 @@ package struct ExecutorOptions: Sendable, Hashable {
     package var retryWindow: Duration
     /// Report `would_*` outcomes and send nothing.
     package var dryRun: Bool
+    /// Act on the current run of each workflow's continue-as-new chain (`first_execution_run_id`)
+    /// instead of the run that was listed or given.
+    package var chain: Bool
 
     package init(
         action: Action,
@@ -25,7 +28,8 @@ package struct ExecutorOptions: Sendable, Hashable {
         maxAttempts: Int = 5,
         backoff: Backoff = Backoff(),
         retryWindow: Duration = .seconds(60),
-        dryRun: Bool = false
+        dryRun: Bool = false,
+        chain: Bool = false
     ) {
         self.action = action
         self.reason = reason
@@ -35,5 +39,6 @@ package struct ExecutorOptions: Sendable, Hashable {
         self.backoff = backoff
         self.retryWindow = retryWindow
         self.dryRun = dryRun
+        self.chain = chain
     }
 }

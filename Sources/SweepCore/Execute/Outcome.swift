@@ -19,6 +19,12 @@ package enum Outcome: String, Sendable, Hashable, CaseIterable {
     case duplicate
     /// The pinned run was replaced (continue-as-new, reset, a new run with the same ID) after planning: not touched.
     case runChanged = "run_changed"
+    /// `--escalate-after`: closed as CANCELED within the grace period.
+    case canceled
+    /// `--escalate-after`/`--wait`: closed another way (COMPLETED, FAILED...) after the request; `final_status` says how.
+    case closed
+    /// `--escalate-after`: still open after the grace period, so terminated.
+    case escalatedTerminated = "escalated_terminated"
     /// `--dry-run`: would have been cancelled.
     case wouldCancel = "would_cancel"
     /// `--dry-run`: would have been terminated.

@@ -7,13 +7,17 @@ package import SweepCSV
 package struct CSVJobDecoder: Sendable {
     private enum Layout: Sendable {
         case undecided
-        case header(workflowID: Int, runID: Int?, width: Int)
+        case header(workflowID: Int, runID: Int?, firstRunID: Int?, width: Int)
         case singleColumn
     }
 
     private var layout = Layout.undecided
+    private let requiresRunIDColumn: Bool
 
-    package init() {}
+    /// - Parameter requiresRunIDColumn: a plan must name `run_id` (the runs that were reviewed).
+    package init(requiresRunIDColumn: Bool = false) {
+        self.requiresRunIDColumn = requiresRunIDColumn
+    }
 
     /// - Returns: the record's job, or `nil` for the header row.
     /// - Throws: ``CSVError`` naming the record's line and what to fix.
@@ -22,8 +26,15 @@ package struct CSVJobDecoder: Sendable {
         case .undecided:
             let names = record.fields.map { $0.trimmingSpaces.lowercased() }
             if let workflowID = names.firstIndex(of: "workflow_id") {
-                layout = .header(workflowID: workflowID, runID: names.firstIndex(of: "run_id"), width: names.count)
+                let runID = names.firstIndex(of: "run_id")
+                if requiresRunIDColumn, runID == nil {
+                    throw CSVError(line: record.line, message: "not a plan: the header has no run_id column; write one with sweep plan")
+                }
+                layout = .header(workflowID: workflowID, runID: runID, firstRunID: names.firstIndex(of: "first_run_id"), width: names.count)
                 return nil
+            }
+            if requiresRunIDColumn {
+                throw CSVError(line: record.line, message: "not a plan: the first line should be the header workflow_id,run_id,...; write one with sweep plan")
             }
             // A header that names the IDs some other way would otherwise be read as a workflow ID.
             if let near = names.first(where: Self.lookalikeHeaders.contains) {
@@ -39,7 +50,7 @@ package struct CSVJobDecoder: Sendable {
                 )
             }
             return Job(target: WorkflowTarget(workflowID: try Self.workflowID(record.fields[0], line: record.line)), line: record.line)
-        case .header(let workflowIDColumn, let runIDColumn, let width):
+        case .header(let workflowIDColumn, let runIDColumn, let firstRunIDColumn, let width):
             guard record.fields.count == width else {
                 throw CSVError(
                     line: record.line,
@@ -48,7 +59,8 @@ package struct CSVJobDecoder: Sendable {
             }
             let workflowID = try Self.workflowID(record.fields[workflowIDColumn], line: record.line)
             let runID = runIDColumn.map { record.fields[$0].trimmingSpaces }
-            return Job(target: WorkflowTarget(workflowID: workflowID, runID: runID), line: record.line)
+            let firstRunID = firstRunIDColumn.map { record.fields[$0].trimmingSpaces }.flatMap { $0.isEmpty ? nil : $0 }
+            return Job(target: WorkflowTarget(workflowID: workflowID, runID: runID), line: record.line, firstRunID: firstRunID)
         }
     }
 

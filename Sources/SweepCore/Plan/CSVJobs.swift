@@ -7,14 +7,17 @@ package struct CSVJobs: AsyncSequence, Sendable {
     package typealias Element = Job
 
     package let path: String
+    package let isPlan: Bool
     package var chunkSize = 64 * 1024
 
-    package init(path: String) {
+    /// - Parameter isPlan: the file is a plan (`sweep plan`): it must have a `run_id` column.
+    package init(path: String, isPlan: Bool = false) {
         self.path = path
+        self.isPlan = isPlan
     }
 
     package func makeAsyncIterator() -> Iterator {
-        Iterator(path: path, chunkSize: chunkSize)
+        Iterator(path: path, chunkSize: chunkSize, isPlan: isPlan)
     }
 
     package struct Iterator: AsyncIteratorProtocol {
@@ -24,13 +27,14 @@ package struct CSVJobs: AsyncSequence, Sendable {
         private var opened = false
         private var finished = false
         private let reader = CSVReader()
-        private var decoder = CSVJobDecoder()
+        private var decoder: CSVJobDecoder
         private var buffered: [CSVRecord] = []
         private var bufferIndex = 0
 
-        init(path: String, chunkSize: Int) {
+        init(path: String, chunkSize: Int, isPlan: Bool) {
             self.path = path
             self.chunkSize = chunkSize
+            self.decoder = CSVJobDecoder(requiresRunIDColumn: isPlan)
         }
 
         package mutating func next() async throws -> Job? {

@@ -1,14 +1,38 @@
+package import Foundation
+
 /// One workflow to act on, as the planner resolved it.
 package struct Job: Sendable, Hashable {
     package var target: WorkflowTarget
-    /// The workflow type, when the source knows it (a listing does, a CSV does not).
+    /// The workflow type, when the source knows it (a listing or a plan does, a bare CSV does not).
     package var workflowType: String?
     /// Where it came from: the CSV line, for messages.
     package var line: Int?
+    /// The run's status as a listing just reported it (nil when it has to be described).
+    package var listedStatus: WorkflowStatus?
+    package var startTime: Date?
+    /// The first run of the workflow's continue-as-new chain, when known.
+    package var firstRunID: String?
+    /// The same workflow (and run) appeared earlier in the input: reported `duplicate`, not sent.
+    package var isDuplicate = false
 
-    package init(target: WorkflowTarget, workflowType: String? = nil, line: Int? = nil) {
+    package init(
+        target: WorkflowTarget,
+        workflowType: String? = nil,
+        line: Int? = nil,
+        listedStatus: WorkflowStatus? = nil,
+        startTime: Date? = nil,
+        firstRunID: String? = nil
+    ) {
         self.target = target
         self.workflowType = workflowType
         self.line = line
+        self.listedStatus = listedStatus
+        self.startTime = startTime
+        self.firstRunID = firstRunID
+    }
+
+    /// The key under which duplicates are recognised: the workflow ID and the pinned run, if any.
+    package var deduplicationKey: String {
+        target.workflowID + "\u{0}" + (target.runID ?? "")
     }
 }

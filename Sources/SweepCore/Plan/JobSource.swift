@@ -6,12 +6,14 @@ package enum JobSource: Sendable, Hashable {
     case csvFile(path: String)
     /// Workflow IDs given on the command line, optionally all pinned to one run ID.
     case workflowIDs([String], runID: String?)
+    /// A plan written by `sweep plan` (and perhaps edited): exactly these runs.
+    case planFile(path: String)
 
     /// A short description for messages: "query", "ids.csv", "3 workflow IDs".
     package var label: String {
         switch self {
         case .query: "query"
-        case .csvFile(let path): path
+        case .csvFile(let path), .planFile(let path): path
         case .workflowIDs(let ids, _): ids.count == 1 ? "1 workflow ID" : "\(ids.count) workflow IDs"
         }
     }

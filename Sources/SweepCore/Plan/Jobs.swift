@@ -1,4 +1,7 @@
 /// A run's job set as one async sequence, whatever the source: streamed, never materialised.
+///
+/// A workflow (and run) listed again is passed on marked ``Job/isDuplicate``, so it is reported
+/// once more but acted on once. Recognising them keeps one key per distinct job in memory.
 package struct Jobs: AsyncSequence, Sendable {
     package typealias Element = Job
 
@@ -17,6 +20,8 @@ package struct Jobs: AsyncSequence, Sendable {
             base = .query(QueryJobs(service: service, query: query, pageSize: pageSize))
         case .csvFile(let path):
             base = .csv(CSVJobs(path: path))
+        case .planFile(let path):
+            base = .csv(CSVJobs(path: path, isPlan: true))
         case .workflowIDs(let ids, let runID):
             base = .list(ids.map { Job(target: WorkflowTarget(workflowID: $0, runID: runID)) })
         }
@@ -38,8 +43,19 @@ package struct Jobs: AsyncSequence, Sendable {
         }
 
         fileprivate var base: Base
+        private var seen: Set<String> = []
+
+        fileprivate init(base: Base) {
+            self.base = base
+        }
 
         package mutating func next() async throws -> Job? {
+            guard var job = try await nextFromBase() else { return nil }
+            job.isDuplicate = !seen.insert(job.deduplicationKey).inserted
+            return job
+        }
+
+        private mutating func nextFromBase() async throws -> Job? {
             switch base {
             case .query(var iterator):
                 defer { base = .query(iterator) }

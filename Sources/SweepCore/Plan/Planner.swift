@@ -25,23 +25,26 @@ package struct Planner: Sendable {
                 let page = try await Self.withVisibilityRetries { () async throws(RPCError) in
                     try await service.list(query: query, pageSize: previewSize, pageToken: [])
                 }
-                let preview = page.executions.map {
-                    Job(target: WorkflowTarget(workflowID: $0.workflowID, runID: $0.runID), workflowType: $0.workflowType)
-                }
+                let preview = page.executions.map(Job.init(listed:))
                 return Survey(count: count, preview: preview)
             } catch {
                 throw Self.planningError(error, what: "the query")
             }
-        case .csvFile(let path):
+        case .csvFile(let path), .planFile(let path):
             if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
                 throw SweepError(.input, "\(path): the file is empty; give a workflow_id header and one ID per line")
             }
             fallthrough
         case .workflowIDs:
             var count = 0
+            var duplicates = 0
             var preview: [Job] = []
             do {
                 for try await job in Jobs(source, service: service) {
+                    if job.isDuplicate {
+                        duplicates += 1
+                        continue
+                    }
                     count += 1
                     if preview.count < previewSize { preview.append(job) }
                 }
@@ -50,7 +53,7 @@ package struct Planner: Sendable {
             } catch {
                 throw SweepError(.input, "\(source.label): \(error)")
             }
-            return Survey(count: count, preview: preview)
+            return Survey(count: count, duplicates: duplicates, preview: preview)
         }
     }
 

@@ -52,10 +52,20 @@ package struct QueryJobs: AsyncSequence, Sendable {
             }
             defer { index += 1 }
             let execution = page[index]
-            return Job(
-                target: WorkflowTarget(workflowID: execution.workflowID, runID: execution.runID),
-                workflowType: execution.workflowType
-            )
+            return Job(listed: execution)
         }
+    }
+}
+
+extension Job {
+    /// A job for a run a listing just returned: pinned to that run, with what the listing knows.
+    init(listed execution: ExecutionDescription) {
+        self.init(
+            target: WorkflowTarget(workflowID: execution.workflowID, runID: execution.runID),
+            workflowType: execution.workflowType,
+            listedStatus: execution.status,
+            startTime: execution.startTime,
+            firstRunID: execution.firstRunID.isEmpty ? nil : execution.firstRunID
+        )
     }
 }

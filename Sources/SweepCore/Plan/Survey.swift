@@ -1,12 +1,15 @@
 /// What a job set holds, learned before anything is sent: how many, and the first few.
 package struct Survey: Sendable, Hashable {
-    /// The number of jobs (for a query, the server's count, which is approximate).
+    /// The number of distinct jobs (for a query, the server's count, which is approximate).
     package var count: Int
+    /// Jobs listed again (sent once, reported `duplicate`).
+    package var duplicates: Int
     /// The first jobs, for confirmation prompts.
     package var preview: [Job]
 
-    package init(count: Int, preview: [Job]) {
+    package init(count: Int, duplicates: Int = 0, preview: [Job]) {
         self.count = count
+        self.duplicates = duplicates
         self.preview = preview
     }
 }

@@ -18,6 +18,13 @@ package struct JobResult: Sendable, Hashable {
     package var finishedAt: Date
     /// Every RPC sent for this job (Describe included), for the summary's calls/s.
     package var callsSent: Int
+    /// What was learned about the run (type, status when planned or acted on, start), for plans.
+    package var workflowType: String?
+    package var status: WorkflowStatus?
+    package var startTime: Date?
+    package var firstRunID: String?
+    /// The run's status when a follow-up (`--wait`, `--escalate-after`) last looked.
+    package var finalStatus: WorkflowStatus?
 
     package init(
         job: Job,
@@ -29,7 +36,8 @@ package struct JobResult: Sendable, Hashable {
         attempts: Int,
         latency: Duration,
         finishedAt: Date = Date(),
-        callsSent: Int
+        callsSent: Int,
+        finalStatus: WorkflowStatus? = nil
     ) {
         self.job = job
         self.runID = runID
@@ -41,5 +49,10 @@ package struct JobResult: Sendable, Hashable {
         self.latency = latency
         self.finishedAt = finishedAt
         self.callsSent = callsSent
+        self.finalStatus = finalStatus
+        self.workflowType = job.workflowType
+        self.status = job.listedStatus
+        self.startTime = job.startTime
+        self.firstRunID = job.firstRunID
     }
 }

@@ -10,6 +10,7 @@ import SweepGRPC
 package enum ReportFormat {
     package static let columns = [
         "workflow_id", "run_id", "action", "outcome", "grpc_code", "message", "attempts", "latency_ms", "finished_at",
+        "final_status",
     ]
 
     /// The header line.
@@ -28,6 +29,7 @@ package enum ReportFormat {
                 String(result.attempts),
                 String(format: "%.1f", result.latency.inMilliseconds),
                 timestamp(result.finishedAt),
+                result.finalStatus?.rawValue ?? "",
             ].map(neutralize)
         )
     }

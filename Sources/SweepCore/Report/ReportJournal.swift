@@ -10,7 +10,9 @@ package struct ReportJournal: Sendable {
     package private(set) var rows = 0
 
     /// Outcomes a resumed run does not repeat. `failed` and `not_attempted` (and dry-run rows) are retried.
-    package static let settledOutcomes: Set<Outcome> = [.cancelRequested, .terminated, .alreadyClosed, .notFound, .duplicate, .runChanged]
+    package static let settledOutcomes: Set<Outcome> = [
+        .cancelRequested, .terminated, .alreadyClosed, .notFound, .duplicate, .runChanged, .canceled, .closed, .escalatedTerminated,
+    ]
 
     /// Reads `path`.
     /// - Throws: ``SweepError`` `.input` when it is not a sweep report, or was written for another action.

@@ -11,6 +11,8 @@ package struct Summary: Sendable, Hashable {
     package var reportPath: String
     /// The signal that stopped the run early (SIGINT 2, SIGTERM 15), if any.
     package var interruptedBy: Int32?
+    /// Runs still open when `--wait` gave up.
+    package var stillOpen = 0
 
     package init(
         action: Action,
@@ -35,21 +37,25 @@ package struct Summary: Sendable, Hashable {
         elapsed > .zero ? Double(tally.callsSent) / elapsed.inSeconds : 0
     }
 
-    /// 128 + the signal when stopped by one (130 for SIGINT, 143 for SIGTERM); else 0 when every
-    /// job reached an outcome other than `failed`, 1 otherwise.
+    /// 128 + the signal when stopped by one (130 for SIGINT, 143 for SIGTERM); else 1 when some
+    /// job `failed`; else 4 when some run was still open after `--wait`; else 0.
     package var exitCode: Int32 {
         if let interruptedBy { return 128 + interruptedBy }
-        return tally[.failed] > 0 ? 1 : 0
+        if tally[.failed] > 0 { return 1 }
+        return stillOpen > 0 ? 4 : 0
     }
 
     /// The human summary printed on standard error.
     package var text: String {
-        var lines = ["\(dryRun ? "dry run: " : "")\(action.rawValue) summary: \(tally.total) workflows"]
+        var lines = ["\(dryRun ? "dry run: " : "")\(action.rawValue) summary: \(tally.total) report rows"]
         if let interruptedBy {
             lines[0] += " (stopped by signal \(interruptedBy); resume with --resume \(reportPath))"
         }
         for outcome in Outcome.allCases where tally[outcome] > 0 {
             lines.append("  \(outcome.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(tally[outcome])")
+        }
+        if stillOpen > 0 {
+            lines.append("  still open after --wait: \(stillOpen)")
         }
         let perCall = tally.callsSent > 0 ? clientCPU.inMilliseconds * 1000 / Double(tally.callsSent) : 0
         lines.append(

@@ -14,10 +14,13 @@ package protocol WorkflowService: Sendable {
     func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription
 
     /// Asks a run to cancel itself (records WorkflowExecutionCancelRequested).
-    func requestCancel(_ target: WorkflowTarget, reason: String, requestID: String) async throws(RPCError)
+    /// - Parameter chain: the first run of a continue-as-new chain: act on the chain's current run
+    ///   (`target.runID` must then be nil).
+    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String) async throws(RPCError)
 
     /// Ends a run at once (records WorkflowExecutionTerminated).
-    func terminate(_ target: WorkflowTarget, reason: String) async throws(RPCError)
+    /// - Parameter chain: as for ``requestCancel(_:chain:reason:requestID:)``.
+    func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError)
 }
 
 /// One page of a listing and the token for the next (empty when this was the last).

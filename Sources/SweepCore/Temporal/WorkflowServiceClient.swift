@@ -64,32 +64,35 @@ package struct WorkflowServiceClient: WorkflowService {
         return description
     }
 
-    package func requestCancel(_ target: WorkflowTarget, reason: String, requestID: String) async throws(RPCError) {
+    package func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String) async throws(RPCError) {
         var request = Temporal_Api_Workflowservice_V1_RequestCancelWorkflowExecutionRequest()
         request.namespace = options.namespace
         request.workflowExecution = .init(target)
+        request.firstExecutionRunID = chain ?? ""
         request.identity = options.identity
         request.requestID = requestID
         request.reason = reason
         let _: Temporal_Api_Workflowservice_V1_RequestCancelWorkflowExecutionResponse = try await call(.requestCancel, request)
     }
 
-    package func terminate(_ target: WorkflowTarget, reason: String) async throws(RPCError) {
+    package func terminate(_ target: WorkflowTarget, chain: String? = nil, reason: String) async throws(RPCError) {
         var request = Temporal_Api_Workflowservice_V1_TerminateWorkflowExecutionRequest()
         request.namespace = options.namespace
         request.workflowExecution = .init(target)
+        request.firstExecutionRunID = chain ?? ""
         request.identity = options.identity
         request.reason = reason
         let _: Temporal_Api_Workflowservice_V1_TerminateWorkflowExecutionResponse = try await call(.terminate, request)
     }
 
-    /// Starts a workflow (for seeding the demo and tests).
+    /// Starts a workflow (for seeding the demo and tests), optionally with one JSON argument.
     /// - Returns: the new run's ID.
     package func startWorkflow(
         id: String,
         type: String,
         taskQueue: String,
-        requestID: String = UUID().uuidString
+        requestID: String = UUID().uuidString,
+        jsonArgument: String? = nil
     ) async throws(RPCError) -> String {
         var request = Temporal_Api_Workflowservice_V1_StartWorkflowExecutionRequest()
         request.namespace = options.namespace
@@ -98,6 +101,12 @@ package struct WorkflowServiceClient: WorkflowService {
         request.taskQueue.name = taskQueue
         request.identity = options.identity
         request.requestID = requestID
+        if let jsonArgument {
+            var payload = Temporal_Api_Common_V1_Payload()
+            payload.metadata["encoding"] = Data("json/plain".utf8)
+            payload.data = Data(jsonArgument.utf8)
+            request.input.payloads = [payload]
+        }
         let response: Temporal_Api_Workflowservice_V1_StartWorkflowExecutionResponse = try await call(.start, request)
         return response.runID
     }

@@ -9,7 +9,7 @@
 //   https://github.com/apple/swift-protobuf/
 
 /// Subset of temporalio/api temporal/api/enums/v1/event_type.proto: the workflow-level events
-/// temporal-sweep reads back from history.
+/// temporal-sweep reads back from history (and the activity events that show a workflow's cleanup).
 
 package import SwiftProtobuf
 
@@ -30,6 +30,8 @@ package nonisolated enum Temporal_Api_Enums_V1_EventType: SwiftProtobuf.Enum, Sw
   case workflowExecutionCompleted // = 2
   case workflowExecutionFailed // = 3
   case workflowExecutionTimedOut // = 4
+  case activityTaskScheduled // = 10
+  case activityTaskCompleted // = 12
   case workflowExecutionCancelRequested // = 20
   case workflowExecutionCanceled // = 21
   case workflowExecutionTerminated // = 27
@@ -47,6 +49,8 @@ package nonisolated enum Temporal_Api_Enums_V1_EventType: SwiftProtobuf.Enum, Sw
     case 2: self = .workflowExecutionCompleted
     case 3: self = .workflowExecutionFailed
     case 4: self = .workflowExecutionTimedOut
+    case 10: self = .activityTaskScheduled
+    case 12: self = .activityTaskCompleted
     case 20: self = .workflowExecutionCancelRequested
     case 21: self = .workflowExecutionCanceled
     case 27: self = .workflowExecutionTerminated
@@ -62,6 +66,8 @@ package nonisolated enum Temporal_Api_Enums_V1_EventType: SwiftProtobuf.Enum, Sw
     case .workflowExecutionCompleted: return 2
     case .workflowExecutionFailed: return 3
     case .workflowExecutionTimedOut: return 4
+    case .activityTaskScheduled: return 10
+    case .activityTaskCompleted: return 12
     case .workflowExecutionCancelRequested: return 20
     case .workflowExecutionCanceled: return 21
     case .workflowExecutionTerminated: return 27
@@ -77,6 +83,8 @@ package nonisolated enum Temporal_Api_Enums_V1_EventType: SwiftProtobuf.Enum, Sw
     .workflowExecutionCompleted,
     .workflowExecutionFailed,
     .workflowExecutionTimedOut,
+    .activityTaskScheduled,
+    .activityTaskCompleted,
     .workflowExecutionCancelRequested,
     .workflowExecutionCanceled,
     .workflowExecutionTerminated,
@@ -88,5 +96,5 @@ package nonisolated enum Temporal_Api_Enums_V1_EventType: SwiftProtobuf.Enum, Sw
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 nonisolated extension Temporal_Api_Enums_V1_EventType: SwiftProtobuf._ProtoNameProviding {
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVENT_TYPE_UNSPECIFIED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_STARTED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_FAILED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT\0\u{2}\u{10}EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED\0\u{2}\u{6}EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVENT_TYPE_UNSPECIFIED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_STARTED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_FAILED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT\0\u{2}\u{6}EVENT_TYPE_ACTIVITY_TASK_SCHEDULED\0\u{2}\u{2}EVENT_TYPE_ACTIVITY_TASK_COMPLETED\0\u{2}\u{8}EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED\0\u{2}\u{6}EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED\0\u{1}EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW\0")
 }

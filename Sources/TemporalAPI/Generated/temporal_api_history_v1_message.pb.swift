@@ -23,6 +23,29 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+package nonisolated struct Temporal_Api_History_V1_ActivityTaskScheduledEventAttributes: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var activityID: String = String()
+
+  package var activityType: Temporal_Api_Common_V1_ActivityType {
+    get {_activityType ?? Temporal_Api_Common_V1_ActivityType()}
+    set {_activityType = newValue}
+  }
+  /// Returns true if `activityType` has been explicitly set.
+  package var hasActivityType: Bool {self._activityType != nil}
+  /// Clears the value of `activityType`. Subsequent reads from it will return its default value.
+  package mutating func clearActivityType() {self._activityType = nil}
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+
+  fileprivate var _activityType: Temporal_Api_Common_V1_ActivityType? = nil
+}
+
 package nonisolated struct Temporal_Api_History_V1_WorkflowExecutionTerminatedEventAttributes: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -96,6 +119,14 @@ package nonisolated struct Temporal_Api_History_V1_HistoryEvent: Sendable {
 
   package var attributes: Temporal_Api_History_V1_HistoryEvent.OneOf_Attributes? = nil
 
+  package var activityTaskScheduledEventAttributes: Temporal_Api_History_V1_ActivityTaskScheduledEventAttributes {
+    get {
+      if case .activityTaskScheduledEventAttributes(let v)? = attributes {return v}
+      return Temporal_Api_History_V1_ActivityTaskScheduledEventAttributes()
+    }
+    set {attributes = .activityTaskScheduledEventAttributes(newValue)}
+  }
+
   package var workflowExecutionTerminatedEventAttributes: Temporal_Api_History_V1_WorkflowExecutionTerminatedEventAttributes {
     get {
       if case .workflowExecutionTerminatedEventAttributes(let v)? = attributes {return v}
@@ -115,6 +146,7 @@ package nonisolated struct Temporal_Api_History_V1_HistoryEvent: Sendable {
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package nonisolated enum OneOf_Attributes: Equatable, Sendable {
+    case activityTaskScheduledEventAttributes(Temporal_Api_History_V1_ActivityTaskScheduledEventAttributes)
     case workflowExecutionTerminatedEventAttributes(Temporal_Api_History_V1_WorkflowExecutionTerminatedEventAttributes)
     case workflowExecutionCancelRequestedEventAttributes(Temporal_Api_History_V1_WorkflowExecutionCancelRequestedEventAttributes)
 
@@ -140,6 +172,45 @@ package nonisolated struct Temporal_Api_History_V1_History: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "temporal.api.history.v1"
+
+nonisolated extension Temporal_Api_History_V1_ActivityTaskScheduledEventAttributes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ActivityTaskScheduledEventAttributes"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}activity_id\0\u{3}activity_type\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.activityID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._activityType) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.activityID.isEmpty {
+      try visitor.visitSingularStringField(value: self.activityID, fieldNumber: 1)
+    }
+    try { if let v = self._activityType {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_History_V1_ActivityTaskScheduledEventAttributes, rhs: Temporal_Api_History_V1_ActivityTaskScheduledEventAttributes) -> Bool {
+    if lhs.activityID != rhs.activityID {return false}
+    if lhs._activityType != rhs._activityType {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
 
 nonisolated extension Temporal_Api_History_V1_WorkflowExecutionTerminatedEventAttributes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".WorkflowExecutionTerminatedEventAttributes"
@@ -236,7 +307,7 @@ nonisolated extension Temporal_Api_History_V1_WorkflowExecutionCancelRequestedEv
 
 nonisolated extension Temporal_Api_History_V1_HistoryEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".HistoryEvent"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}event_time\0\u{3}event_type\0\u{4}\u{18}workflow_execution_terminated_event_attributes\0\u{3}workflow_execution_cancel_requested_event_attributes\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}event_time\0\u{3}event_type\0\u{4}\u{c}activity_task_scheduled_event_attributes\0\u{4}\u{c}workflow_execution_terminated_event_attributes\0\u{3}workflow_execution_cancel_requested_event_attributes\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -247,6 +318,19 @@ nonisolated extension Temporal_Api_History_V1_HistoryEvent: SwiftProtobuf.Messag
       case 1: try { try decoder.decodeSingularInt64Field(value: &self.eventID) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._eventTime) }()
       case 3: try { try decoder.decodeSingularEnumField(value: &self.eventType) }()
+      case 15: try {
+        var v: Temporal_Api_History_V1_ActivityTaskScheduledEventAttributes?
+        var hadOneofValue = false
+        if let current = self.attributes {
+          hadOneofValue = true
+          if case .activityTaskScheduledEventAttributes(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.attributes = .activityTaskScheduledEventAttributes(v)
+        }
+      }()
       case 27: try {
         var v: Temporal_Api_History_V1_WorkflowExecutionTerminatedEventAttributes?
         var hadOneofValue = false
@@ -293,6 +377,10 @@ nonisolated extension Temporal_Api_History_V1_HistoryEvent: SwiftProtobuf.Messag
       try visitor.visitSingularEnumField(value: self.eventType, fieldNumber: 3)
     }
     switch self.attributes {
+    case .activityTaskScheduledEventAttributes?: try {
+      guard case .activityTaskScheduledEventAttributes(let v)? = self.attributes else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    }()
     case .workflowExecutionTerminatedEventAttributes?: try {
       guard case .workflowExecutionTerminatedEventAttributes(let v)? = self.attributes else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 27)

@@ -1,19 +1,21 @@
 import ArgumentParser
 import SweepCore
 
-/// What `cancel` and `terminate` share: the flags, and handing the run to SweepCore.
+/// What `cancel`, `terminate` and `apply` share: the flags, and handing the run to SweepCore.
 protocol SweepCommand: AsyncParsableCommand {
-    static var action: Action { get }
-    var source: SourceOptions { get }
+    var action: Action { get }
+    var jobSource: JobSource { get }
+    var escalateAfter: DurationArgument? { get }
     var run: RunOptions { get }
+    var safety: SafetyOptions { get }
     var connection: ConnectionFlags { get }
 }
 
 extension SweepCommand {
     var sweepOptions: SweepOptions {
         SweepOptions(
-            action: Self.action,
-            source: source.source,
+            action: action,
+            source: jobSource,
             connection: connection.options(identity: run.identity),
             reason: run.reason,
             dryRun: run.dryRun,
@@ -23,7 +25,10 @@ extension SweepCommand {
             maxAttempts: run.maxAttempts,
             reportPath: run.report,
             resumeFrom: run.resume,
-            retryWindow: .seconds(run.retryFor)
+            retryWindow: .seconds(run.retryFor),
+            maxJobs: safety.max,
+            chain: safety.chain,
+            followUp: FollowUpOptions(escalateAfter: escalateAfter?.duration, waitTimeout: safety.wait?.duration)
         )
     }
 

@@ -1,0 +1,32 @@
+import Synchronization
+
+/// One run acted on in the first pass, for the follow-up to look at again.
+package struct ActedRun<Instant: InstantProtocol & Sendable>: Sendable {
+    package var job: Job
+    package var runID: String?
+    package var outcome: Outcome
+    package var actedAt: Instant
+}
+
+/// Passes results on to a sink and remembers the runs that a follow-up (`--wait`,
+/// `--escalate-after`) must look at again: those cancelled or terminated, with when.
+package final class FollowUpCollector<Sink: ReportSink, Instant: InstantProtocol & Sendable>: ReportSink {
+    private let sink: Sink
+    private let now: @Sendable () -> Instant
+    private let pending = Mutex<[ActedRun<Instant>]>([])
+
+    package init(_ sink: Sink, now: @escaping @Sendable () -> Instant) {
+        self.sink = sink
+        self.now = now
+    }
+
+    package func record(_ result: JobResult) throws(SweepError) {
+        try sink.record(result)
+        guard result.outcome == .cancelRequested || result.outcome == .terminated else { return }
+        let entry = ActedRun(job: result.job, runID: result.runID, outcome: result.outcome, actedAt: now())
+        pending.withLock { $0.append(entry) }
+    }
+
+    /// The runs acted on, in the order they were.
+    package var collected: [ActedRun<Instant>] { pending.withLock { $0 } }
+}

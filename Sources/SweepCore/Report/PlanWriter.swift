@@ -1,0 +1,85 @@
+import Foundation
+import SweepCSV
+import Synchronization
+
+/// Writes a plan: the exact runs a sweep would act on, one per line, as reviewable (diffable,
+/// hand-editable) CSV, or as a table for a terminal. Only `would_*` results are plan lines; the
+/// others (closed, not found, duplicate) are counted for the summary.
+package final class PlanWriter: ReportSink {
+    package static let columns = ["workflow_id", "run_id", "workflow_type", "status", "start_time", "first_run_id"]
+
+    /// How a plan is shown.
+    package enum Style: Sendable {
+        case csv
+        /// Aligned columns for a person at a terminal.
+        case table
+    }
+
+    package let path: String
+    private let handle: FileHandle
+    private let closesHandle: Bool
+    private let style: Style
+    private let tallyState = Mutex(Tally())
+
+    /// Creates the plan at `path` ("-" for standard output) and writes its header.
+    /// - Throws: ``SweepError`` `.io` when it cannot be created.
+    package init(path: String, style: Style = .csv) throws(SweepError) {
+        self.path = path
+        self.style = style
+        if path == "-" {
+            handle = FileHandle.standardOutput
+            closesHandle = false
+        } else {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+                throw SweepError(.io, "cannot create the plan at \(path); check the directory exists and is writable")
+            }
+            handle = file
+            closesHandle = true
+        }
+        try write(line(Self.columns))
+    }
+
+    deinit {
+        if closesHandle {
+            try? handle.synchronize()
+            try? handle.close()
+        }
+    }
+
+    /// Counts per outcome of everything recorded (plan lines are the `would_*` ones).
+    package var tally: Tally { tallyState.withLock { $0 } }
+
+    package func record(_ result: JobResult) throws(SweepError) {
+        tallyState.withLock { $0.add(result) }
+        guard result.outcome == .wouldCancel || result.outcome == .wouldTerminate else { return }
+        try write(line([
+            result.job.target.workflowID,
+            result.runID ?? "",
+            result.workflowType ?? "",
+            (result.status ?? .running).rawValue,
+            result.startTime.map(ReportFormat.timestamp) ?? "",
+            result.firstRunID ?? "",
+        ]))
+    }
+
+    private func line(_ fields: [String]) -> String {
+        switch style {
+        case .csv:
+            return CSVWriter.row(fields.map(ReportFormat.neutralize))
+        case .table:
+            let widths = [28, 38, 18, 10, 25, 0]
+            return zip(fields, widths).map { field, width in
+                let shown = field.replacingOccurrences(of: "\n", with: "\\n")
+                return width == 0 ? shown : shown.padding(toLength: max(width, shown.count + 1), withPad: " ", startingAt: 0)
+            }.joined() + "\n"
+        }
+    }
+
+    private func write(_ text: String) throws(SweepError) {
+        do {
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw SweepError(.io, "cannot write the plan \(path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import SweepCore
+
+struct Plan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the exact runs a sweep would act on, for review; sends nothing but reads.",
+        discussion: """
+            The plan CSV has workflow_id,run_id,workflow_type,status,start_time,first_run_id: run IDs
+            resolved now (a listing gives them; for IDs given without one, Describe gives the current
+            run). Closed, unknown and duplicate IDs are left out and counted on standard error.
+            Review it, diff it, edit it, then: sweep apply PLAN --action cancel|terminate.
+            """
+    )
+
+    @OptionGroup(title: "Workflows") var source: SourceOptions
+
+    @Option(help: ArgumentHelp("Where to write the plan ('-' for standard output: a table on a terminal).", valueName: "path"))
+    var out = "-"
+
+    @Option(help: ArgumentHelp("Refuse when the job set has more than N workflows.", valueName: "n"))
+    var max: Int?
+
+    @Option(help: "Describe calls per second.")
+    var rps: Double = 100
+
+    @OptionGroup(title: "Connection") var connection: ConnectionFlags
+
+    func run() async throws {
+        let console = StandardConsole()
+        let options = SweepOptions(
+            action: .terminate, source: source.source, connection: connection.options(identity: nil),
+            dryRun: true, rate: rps, maxJobs: max
+        )
+        do {
+            let summary = try await SweepCore.Sweep.plan(options, to: out, console: console)
+            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+        } catch let error as SweepError {
+            console.say("error: \(error.message)")
+            throw ExitCode(error.code.exitCode)
+        }
+    }
+}
