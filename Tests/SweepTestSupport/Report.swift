@@ -17,7 +17,10 @@ package struct Report: Sendable {
     }
 
     /// Outcome per workflow ID (the last row wins).
-    package var outcomes: [String: String] {
+    package var outcomes: [String: String] { Self.outcomes(rows) }
+
+    /// Outcome per workflow ID of `rows` (the last row wins).
+    package static func outcomes(_ rows: [[String: String]]) -> [String: String] {
         Dictionary(rows.map { ($0["workflow_id"] ?? "", $0["outcome"] ?? "") }, uniquingKeysWith: { $1 })
     }
 }

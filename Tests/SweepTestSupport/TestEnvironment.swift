@@ -8,6 +8,10 @@ package import SweepCore
 package enum TestEnvironment {
     package struct Missing: Error, CustomStringConvertible {
         package var description: String
+
+        package init(description: String) {
+            self.description = description
+        }
     }
 
     /// The dev server's `host:port`.

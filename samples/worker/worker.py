@@ -67,6 +67,9 @@ async def main() -> None:
     parser.add_argument("--task-queue", default="sweep-samples")
     args = parser.parse_args()
 
+    # A parent may hand us SIGTERM/SIGINT blocked (a process spawned from a libdispatch worker
+    # thread inherits its mask); unblock them, or the worker could never be stopped.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     client = await Client.connect(args.address, namespace=args.namespace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
