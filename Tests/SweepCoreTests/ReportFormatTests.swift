@@ -33,3 +33,23 @@ struct ReportFormatTests {
         ]])
     }
 }
+
+@Suite("Plan writer")
+struct PlanWriterTests {
+    @Test("plan lines keep the source's order whatever order results arrive in; only would_* rows are lines")
+    func order() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try PlanWriter(path: path)
+        let outcomes: [Outcome] = [.wouldTerminate, .alreadyClosed, .wouldTerminate, .wouldTerminate, .duplicate]
+        for index in [3, 1, 4, 0, 2] {
+            var job = Job(target: WorkflowTarget(workflowID: "w\(index)", runID: "r\(index)"), workflowType: "T")
+            job.sequence = index
+            try writer.record(JobResult(job: job, runID: "r\(index)", action: .terminate, outcome: outcomes[index], attempts: 0, latency: .zero, callsSent: 0))
+        }
+        let lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self).split(separator: "\n")
+        #expect(lines.first == "workflow_id,run_id,workflow_type,status,start_time,first_run_id")
+        #expect(lines.dropFirst().map { String($0.prefix(5)) } == ["w0,r0", "w2,r2", "w3,r3"])
+        #expect(writer.tally[.alreadyClosed] == 1 && writer.tally[.duplicate] == 1)
+    }
+}

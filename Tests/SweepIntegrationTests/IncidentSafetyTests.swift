@@ -48,7 +48,7 @@ struct IncidentSafetyTests {
         let planPath = TestEnvironment.temporaryPath("plan.csv")
         let planned = try await sweep.run(["plan", "--query", "WorkflowType='\(type)'", "--out", planPath, "--address", address])
         #expect(planned.status == 0, "\(planned.standardError)")
-        let lines = try String(contentsOfFile: planPath, encoding: .utf8).split(separator: "\n").map(String.init)
+        let lines = try TextFile.read(planPath).split(separator: "\n").map(String.init)
         #expect(lines.first == "workflow_id,run_id,workflow_type,status,start_time,first_run_id")
         #expect(lines.count == 11)
         let plan = try Report(path: planPath).rows

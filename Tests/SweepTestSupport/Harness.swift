@@ -43,7 +43,7 @@ package struct Harness: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
-            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            let text = (try? TextFile.read(path)) ?? ""
             if text.utf8.reduce(0, { $1 == 0x0A ? $0 + 1 : $0 }) - 1 >= rows { return }
             try await Task.sleep(for: .milliseconds(20))
         }

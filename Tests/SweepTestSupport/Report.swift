@@ -7,7 +7,7 @@ package struct Report: Sendable {
 
     package init(path: String) throws {
         let reader = CSVReader()
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let data = try TextFile.bytes(path)
         let records = try reader.parse(Array(data)) + (try reader.finish())
         guard let header = records.first?.fields else {
             rows = []

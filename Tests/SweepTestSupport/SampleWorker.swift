@@ -24,7 +24,7 @@ package final class SampleWorker {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(60))
         while clock.now < deadline {
-            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            let output = (try? TextFile.read(outputPath)) ?? ""
             if output.contains("worker ready") { return }
             if !process.isRunning {
                 throw TestEnvironment.Missing(description: "the sample worker exited: \(output)")

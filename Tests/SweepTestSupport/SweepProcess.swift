@@ -40,8 +40,8 @@ package struct SweepProcess: Sendable {
             if process.terminationReason == .uncaughtSignal { status = 128 + status }
             return Result(
                 status: status,
-                standardOutput: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
-                standardError: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+                standardOutput: (try? TextFile.read(outputPath)) ?? "",
+                standardError: (try? TextFile.read(errorPath)) ?? ""
             )
         }
     }

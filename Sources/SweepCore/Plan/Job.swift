@@ -14,6 +14,9 @@ package struct Job: Sendable, Hashable {
     package var firstRunID: String?
     /// The same workflow (and run) appeared earlier in the input: reported `duplicate`, not sent.
     package var isDuplicate = false
+    /// Its position in the source (0, 1, 2...), so that order-sensitive output (a plan) can
+    /// restore the source's order after concurrent execution.
+    package var sequence = 0
 
     package init(
         target: WorkflowTarget,

@@ -44,6 +44,7 @@ package struct Jobs: AsyncSequence, Sendable {
 
         fileprivate var base: Base
         private var seen: Set<String> = []
+        private var count = 0
 
         fileprivate init(base: Base) {
             self.base = base
@@ -52,6 +53,8 @@ package struct Jobs: AsyncSequence, Sendable {
         package mutating func next() async throws -> Job? {
             guard var job = try await nextFromBase() else { return nil }
             job.isDuplicate = !seen.insert(job.deduplicationKey).inserted
+            job.sequence = count
+            count += 1
             return job
         }
 

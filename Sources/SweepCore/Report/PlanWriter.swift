@@ -4,7 +4,9 @@ import Synchronization
 
 /// Writes a plan: the exact runs a sweep would act on, one per line, as reviewable (diffable,
 /// hand-editable) CSV, or as a table for a terminal. Only `would_*` results are plan lines; the
-/// others (closed, not found, duplicate) are counted for the summary.
+/// others (closed, not found, duplicate) are counted for the summary. Lines keep the source's
+/// order: results arrive out of order (at most the executor's concurrency apart) and wait in a
+/// small buffer for their turn.
 package final class PlanWriter: ReportSink {
     package static let columns = ["workflow_id", "run_id", "workflow_type", "status", "start_time", "first_run_id"]
 
@@ -19,7 +21,13 @@ package final class PlanWriter: ReportSink {
     private let handle: FileHandle
     private let closesHandle: Bool
     private let style: Style
-    private let tallyState = Mutex(Tally())
+    private let state = Mutex(State())
+
+    private struct State: Sendable {
+        var tally = Tally()
+        var next = 0
+        var waiting: [Int: JobResult] = [:]
+    }
 
     /// Creates the plan at `path` ("-" for standard output) and writes its header.
     /// - Throws: ``SweepError`` `.io` when it cannot be created.
@@ -47,11 +55,25 @@ package final class PlanWriter: ReportSink {
     }
 
     /// Counts per outcome of everything recorded (plan lines are the `would_*` ones).
-    package var tally: Tally { tallyState.withLock { $0 } }
+    package var tally: Tally { state.withLock { $0.tally } }
 
     package func record(_ result: JobResult) throws(SweepError) {
-        tallyState.withLock { $0.add(result) }
-        guard result.outcome == .wouldCancel || result.outcome == .wouldTerminate else { return }
+        let ready: [JobResult] = state.withLock { state in
+            state.tally.add(result)
+            state.waiting[result.job.sequence] = result
+            var ready: [JobResult] = []
+            while let next = state.waiting.removeValue(forKey: state.next) {
+                ready.append(next)
+                state.next += 1
+            }
+            return ready
+        }
+        for result in ready where result.outcome == .wouldCancel || result.outcome == .wouldTerminate {
+            try writeLine(result)
+        }
+    }
+
+    private func writeLine(_ result: JobResult) throws(SweepError) {
         try write(line([
             result.job.target.workflowID,
             result.runID ?? "",
