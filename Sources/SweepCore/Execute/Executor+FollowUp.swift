@@ -27,28 +27,13 @@ extension Executor {
     /// Each gets a second report row with its `final_status`.
     /// - Returns: the runs still open after escalation (a terminate that failed).
     func escalate(_ pending: [Pending], after grace: Duration, reportingTo reporter: some ReportSink) async throws(SweepError) -> [Pending] {
-        let result: Result<[Pending], SweepError> = await withTaskGroup(of: (JobResult, Pending).self) { group in
-            var next = pending[...]
-            var inFlight = 0
-            var stillOpen: [Pending] = []
-            do {
-                while true {
-                    while inFlight < options.concurrency, !Task.isCancelled, let item = next.popFirst() {
-                        group.addTask { (await escalate(item, after: grace), item) }
-                        inFlight += 1
-                    }
-                    guard inFlight > 0, let (finished, item) = await group.next() else { break }
-                    inFlight -= 1
-                    try reporter.record(finished)
-                    if finished.finalStatus == .running { stillOpen.append(item) }
-                }
-                return .success(stillOpen + Array(next))
-            } catch {
-                while await group.next() != nil {}
-                return .failure(error as? SweepError ?? SweepError(.io, "\(error)"))
-            }
+        var stillOpen: [Pending] = []
+        let notStarted = try await forEachBounded(pending, limit: options.concurrency, { item in await escalate(item, after: grace) }) {
+            (item, result) throws(SweepError) in
+            try reporter.record(result)
+            if result.finalStatus == .running { stillOpen.append(item) }
         }
-        return try result.get()
+        return stillOpen + notStarted
     }
 
     private func escalate(_ item: Pending, after grace: Duration) async -> JobResult {
@@ -97,27 +82,12 @@ extension Executor {
         let deadline = clock.now.advanced(by: timeout)
         var open = pending
         while !open.isEmpty, !Task.isCancelled {
-            let round: Result<[Pending], SweepError> = await withTaskGroup(of: (Pending, JobResult?).self) { group in
-                var next = open[...]
-                var inFlight = 0
-                var stillOpen: [Pending] = []
-                do {
-                    while true {
-                        while inFlight < options.concurrency, let item = next.popFirst() {
-                            group.addTask { (item, await poll(item)) }
-                            inFlight += 1
-                        }
-                        guard inFlight > 0, let (item, closed) = await group.next() else { break }
-                        inFlight -= 1
-                        if let closed { try reporter.record(closed) } else { stillOpen.append(item) }
-                    }
-                    return .success(stillOpen)
-                } catch {
-                    while await group.next() != nil {}
-                    return .failure(error as? SweepError ?? SweepError(.io, "\(error)"))
-                }
+            var stillOpen: [Pending] = []
+            let notPolled = try await forEachBounded(open, limit: options.concurrency, { item in await poll(item) }) {
+                (item, closed) throws(SweepError) in
+                if let closed { try reporter.record(closed) } else { stillOpen.append(item) }
             }
-            open = try round.get()
+            open = stillOpen + notPolled
             guard !open.isEmpty, clock.now < deadline else { break }
             do { try await clock.sleep(for: min(pollInterval, clock.now.duration(to: deadline))) } catch { break }
         }

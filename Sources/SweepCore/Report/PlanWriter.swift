@@ -17,9 +17,8 @@ package final class PlanWriter: ReportSink {
         case table
     }
 
-    package let path: String
-    private let handle: FileHandle
-    private let closesHandle: Bool
+    package var path: String { file.path }
+    private let file: OutputFile
     private let style: Style
     private let state = Mutex(State())
 
@@ -32,26 +31,13 @@ package final class PlanWriter: ReportSink {
     /// Creates the plan at `path` ("-" for standard output) and writes its header.
     /// - Throws: ``SweepError`` `.io` when it cannot be created.
     package init(path: String, style: Style = .csv) throws(SweepError) {
-        self.path = path
         self.style = style
-        if path == "-" {
-            handle = FileHandle.standardOutput
-            closesHandle = false
-        } else {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
-                throw SweepError(.io, "cannot create the plan at \(path); check the directory exists and is writable")
-            }
-            handle = file
-            closesHandle = true
-        }
-        try write(line(Self.columns))
+        file = try OutputFile(path: path, role: "plan")
+        try file.write(line(Self.columns))
     }
 
     deinit {
-        if closesHandle {
-            try? handle.synchronize()
-            try? handle.close()
-        }
+        file.close()
     }
 
     /// Counts per outcome of everything recorded (plan lines are the `would_*` ones).
@@ -74,7 +60,7 @@ package final class PlanWriter: ReportSink {
     }
 
     private func writeLine(_ result: JobResult) throws(SweepError) {
-        try write(line([
+        try file.write(line([
             result.job.target.workflowID,
             result.runID ?? "",
             result.workflowType ?? "",
@@ -94,14 +80,6 @@ package final class PlanWriter: ReportSink {
                 let shown = field.replacingOccurrences(of: "\n", with: "\\n")
                 return width == 0 ? shown : shown.padding(toLength: max(width, shown.count + 1), withPad: " ", startingAt: 0)
             }.joined() + "\n"
-        }
-    }
-
-    private func write(_ text: String) throws(SweepError) {
-        do {
-            try handle.write(contentsOf: Data(text.utf8))
-        } catch {
-            throw SweepError(.io, "cannot write the plan \(path): \(error.localizedDescription)")
         }
     }
 }

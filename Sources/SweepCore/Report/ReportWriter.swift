@@ -11,9 +11,8 @@ package final class ReportWriter: Sendable {
     }
 
     /// Where the report goes; "-" is standard output.
-    package let path: String
-    private let handle: FileHandle
-    private let closesHandle: Bool
+    package var path: String { file.path }
+    private let file: OutputFile
     private let syncEvery: Int
     private let state = Mutex(State())
 
@@ -21,41 +20,15 @@ package final class ReportWriter: Sendable {
     /// existing report and adds rows after the ones it has.
     /// - Throws: ``SweepError`` `.io` if the file cannot be created or opened.
     package init(path: String, appending: Bool = false, syncEvery: Int = 100) throws(SweepError) {
-        self.path = path
         self.syncEvery = max(1, syncEvery)
-        if path == "-" {
-            handle = FileHandle.standardOutput
-            closesHandle = false
-        } else if appending {
-            guard let file = FileHandle(forWritingAtPath: path) else {
-                throw SweepError(.io, "cannot open the report \(path) to append to it")
-            }
-            do {
-                try file.seekToEnd()
-            } catch {
-                throw SweepError(.io, "cannot append to the report \(path): \(error.localizedDescription)")
-            }
-            handle = file
-            closesHandle = true
-        } else {
-            guard FileManager.default.createFile(atPath: path, contents: nil),
-                let file = FileHandle(forWritingAtPath: path)
-            else {
-                throw SweepError(.io, "cannot create the report at \(path); check the directory exists and is writable")
-            }
-            handle = file
-            closesHandle = true
-        }
+        file = try OutputFile(path: path, role: "report", appending: appending && path != "-")
         if !appending {
-            try write(ReportFormat.header)
+            try file.write(ReportFormat.header)
         }
     }
 
     deinit {
-        if closesHandle {
-            try? handle.synchronize()
-            try? handle.close()
-        }
+        file.close()
     }
 
     /// Counts per outcome of the rows written by this writer.
@@ -64,7 +37,7 @@ package final class ReportWriter: Sendable {
     /// Appends one row (and fsyncs every `syncEvery` rows).
     /// - Throws: ``SweepError`` `.io` when the write fails (disk full, closed pipe).
     package func record(_ result: JobResult) throws(SweepError) {
-        try write(ReportFormat.row(result))
+        try file.write(ReportFormat.row(result))
         let due = state.withLock { state in
             state.tally.add(result)
             state.rowsSinceSync += 1
@@ -79,14 +52,6 @@ package final class ReportWriter: Sendable {
 
     /// Forces the rows written so far to disk.
     package func sync() {
-        if closesHandle { try? handle.synchronize() }
-    }
-
-    private func write(_ text: String) throws(SweepError) {
-        do {
-            try handle.write(contentsOf: Data(text.utf8))
-        } catch {
-            throw SweepError(.io, "cannot write the report \(path): \(error.localizedDescription)")
-        }
+        file.sync()
     }
 }
