@@ -45,7 +45,7 @@ extension Executor {
             return attempt.finish(.cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
         }
         let pinned = WorkflowTarget(workflowID: item.job.target.workflowID, runID: item.runID)
-        guard case .success(let description) = await call(counting: &attempt, paced: false, { () async throws(RPCError) in try await service.describe(pinned) }) else {
+        guard case .success(let description) = await call(counting: &attempt, paced: .none, { () async throws(RPCError) in try await service.describe(pinned) }) else {
             return attempt.finish(.failed, message: "could not describe the run after the grace period", elapsed: elapsed(attempt))
         }
         if description.status.isClosed {
@@ -54,7 +54,7 @@ extension Executor {
             return result
         }
         let reason = "\(options.reason) (escalated: still open \(grace.inSeconds) s after the cancel request)"
-        let terminated = await call(counting: &attempt, paced: true, countsAsAttempt: true) { () async throws(RPCError) in
+        let terminated = await call(counting: &attempt, paced: .every, countsAsAttempt: true) { () async throws(RPCError) in
             try await service.terminate(pinned, chain: nil, reason: reason)
         }
         switch terminated {
@@ -106,7 +106,7 @@ extension Executor {
         var attempt = JobAttempt<C.Instant>(job: item.job, action: options.action)
         attempt.runID = item.runID
         let pinned = WorkflowTarget(workflowID: item.job.target.workflowID, runID: item.runID)
-        guard case .success(let description) = await call(counting: &attempt, paced: true, { () async throws(RPCError) in try await service.describe(pinned) }),
+        guard case .success(let description) = await call(counting: &attempt, paced: .every, { () async throws(RPCError) in try await service.describe(pinned) }),
             description.status.isClosed
         else { return nil }
         var result = attempt.finish(item.outcome, message: "closed as \(description.status.rawValue)", elapsed: item.actedAt.duration(to: clock.now))

@@ -76,8 +76,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
 
         if options.action == .cancel {
             // A cancel on a closed run answers OK and does nothing, so Describe first: it tells a
-            // closed run from an open one, and pins the run we are about to cancel.
-            switch await describe(target, &attempt) {
+            // closed run from an open one, and pins the run we are about to cancel. The job takes
+            // its rate-limiter slot here, so Describe and cancel go out back to back.
+            switch await describe(target, &attempt, pacing: .every) {
             case .success(let description):
                 target.runID = description.runID
                 attempt.runID = description.runID
@@ -90,7 +91,8 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         }
 
         let pinned = target
-        let outcome = await call(counting: &attempt, paced: true, countsAsAttempt: true) { () async throws(RPCError) in
+        let pacing: Pacing = options.action == .cancel ? .retries : .every
+        let outcome = await call(counting: &attempt, paced: pacing, countsAsAttempt: true) { () async throws(RPCError) in
             try await act(on: pinned, chain: nil)
         }
         switch outcome {
@@ -137,7 +139,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             }
         }
         let current = WorkflowTarget(workflowID: job.target.workflowID)
-        switch await describe(current, &attempt) {
+        switch await describe(current, &attempt, pacing: .every) {
         case .success(let description):
             attempt.runID = description.runID
             if description.status.isClosed {
@@ -150,7 +152,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             return attempt.finish(failure, elapsed: elapsed(attempt))
         }
         let chain = firstRun
-        let outcome = await call(counting: &attempt, paced: true, countsAsAttempt: true) { () async throws(RPCError) in
+        let outcome = await call(counting: &attempt, paced: .retries, countsAsAttempt: true) { () async throws(RPCError) in
             try await act(on: current, chain: chain)
         }
         switch outcome {
@@ -169,7 +171,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                 : attempt.finish(.dryRun(options.action), elapsed: .zero)
         }
         let target = options.chain ? WorkflowTarget(workflowID: job.target.workflowID) : job.target
-        switch await describe(target, &attempt) {
+        switch await describe(target, &attempt, pacing: .every) {
         case .success(let description):
             attempt.runID = description.runID
             if description.status.isClosed {
@@ -199,8 +201,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
     }
 
     /// Describes `target`, recording what it learns on the attempt.
-    private func describe(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async -> Result<ExecutionDescription, CallFailure> {
-        let result = await call(counting: &attempt, paced: false) { () async throws(RPCError) in try await service.describe(target) }
+    /// - Parameter pacing: `.every` for the Describe that opens a paced job (a cancel's first call).
+    private func describe(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>, pacing: Pacing = .none) async -> Result<ExecutionDescription, CallFailure> {
+        let result = await call(counting: &attempt, paced: pacing) { () async throws(RPCError) in try await service.describe(target) }
         if case .success(let description) = result, attempt.described == nil || target.runID == nil {
             attempt.described = description
         }
@@ -218,17 +221,28 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         attempt.firstCall?.duration(to: clock.now) ?? .zero
     }
 
+    /// Whether a call waits for a rate-limiter slot.
+    enum Pacing {
+        /// Reads that are not paced (a follow-up's checks).
+        case none
+        /// Every try waits for a slot.
+        case every
+        /// The first try uses a slot the job already took; retries wait for one.
+        case retries
+    }
+
     /// Calls `body` until it succeeds, fails for good, or runs out of attempts (and, for throttling
     /// and outages, out of the retry window).
     func call<T>(
         counting attempt: inout JobAttempt<C.Instant>,
-        paced: Bool,
+        paced pacing: Pacing,
         countsAsAttempt: Bool = false,
         _ body: () async throws(RPCError) -> T
     ) async -> Result<T, CallFailure> {
         var tries = 0
         var firstFailure: C.Instant?
         while true {
+            let paced = pacing == .every || (pacing == .retries && tries > 0)
             if paced || attempt.callsSent == 0 {
                 do {
                     if paced { try await limiter.acquire() } else { try Task.checkCancellation() }
@@ -249,7 +263,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             attempt.callsSent += 1
             do {
                 let value = try await body()
-                if paced { limiter.succeeded() }
+                if pacing != .none { limiter.succeeded() }
                 return .success(value)
             } catch {
                 switch Outcome.verdict(for: error) {
@@ -279,7 +293,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
     }
 
     private func terminatedByEarlierAttempt(_ target: WorkflowTarget, since start: Date, counting attempt: inout JobAttempt<C.Instant>) async -> Bool {
-        let described = await call(counting: &attempt, paced: false) { () async throws(RPCError) in try await service.describe(target) }
+        let described = await call(counting: &attempt, paced: .none) { () async throws(RPCError) in try await service.describe(target) }
         guard case .success(let description) = described, description.status == .terminated else { return false }
         // Allow a little clock skew between this machine and the server.
         return (description.closeTime ?? .distantPast) >= start.addingTimeInterval(-2)

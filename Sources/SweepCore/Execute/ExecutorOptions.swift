@@ -3,7 +3,8 @@ package struct ExecutorOptions: Sendable, Hashable {
     package var action: Action
     /// Recorded in history with each cancel or terminate.
     package var reason: String
-    /// Cancel and terminate calls per second, across all tasks (Describe calls are not paced).
+    /// Workflows acted on per second, across all tasks: each terminate, and each cancel with the
+    /// Describe that precedes it, takes one slot; retries take slots too.
     package var rate: Double
     /// Jobs in flight at once.
     package var concurrency: Int

@@ -52,7 +52,7 @@ package struct Summary: Sendable, Hashable {
             lines[0] += " (stopped by signal \(interruptedBy); resume with --resume \(reportPath))"
         }
         for outcome in Outcome.allCases where tally[outcome] > 0 {
-            lines.append("  \(outcome.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(tally[outcome])")
+            lines.append("  \(outcome.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0)) \(tally[outcome])")
         }
         if stillOpen > 0 {
             lines.append("  still open after --wait: \(stillOpen)")

@@ -14,7 +14,7 @@ struct RunOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Do not ask for confirmation (required for a query when not on a terminal).")
     var yes = false
 
-    @Option(help: "Cancel or terminate calls per second, across all workers.")
+    @Option(help: "Workflows acted on per second (a terminate, or a cancel with its Describe), across all workers; halved while the server throttles.")
     var rps: Double = 50
 
     @Option(help: "Workflows in flight at once.")
