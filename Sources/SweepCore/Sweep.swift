@@ -85,9 +85,7 @@ package enum Sweep {
     ) async throws(SweepError) -> Summary {
         var options = options
         let startDate = Date()
-        let cpuAtStart = ProcessCPU.now()
         let clock = ContinuousClock()
-        let start = clock.now
 
         // Standard input can be read once: copy it aside, validate it in full, then stream it.
         var spooled: String?
@@ -117,6 +115,9 @@ package enum Sweep {
                 if surveyed.duplicates > 0 {
                     console.say("\(options.source.label): \(surveyed.duplicates) duplicate IDs will be reported duplicate and sent once")
                 }
+                // Time and CPU from here: the summary's rate is the sweep's, not the operator's typing.
+                let start = clock.now
+                let cpuAtStart = ProcessCPU.now()
                 var summary = try await body(options, client, planner, startDate)
                 summary.elapsed = start.duration(to: clock.now)
                 summary.clientCPU = ProcessCPU.now() - cpuAtStart
