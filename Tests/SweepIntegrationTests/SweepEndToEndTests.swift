@@ -61,6 +61,22 @@ struct SweepEndToEndTests {
         }
     }
 
+    @Test("a query that also matches closed runs lists each run once, though terminating re-sorts the listing")
+    func queryWithoutStatusFilter() async throws {
+        let type = TestEnvironment.uniqueName("Unfiltered")
+        let seeded = try await seed(2500, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await sweep.run([
+            "terminate", "--query", "WorkflowType='\(type)'", "--yes", "--max", "2500", "--rps", "1000", "--concurrency", "32",
+            "--report", report, "--address", address,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try Report(path: report).rows
+        #expect(rows.count == 2500)
+        #expect(Set(rows.compactMap { $0["workflow_id"] }) == Set(seeded.map(\.workflowID)))
+        #expect(rows.allSatisfy { $0["outcome"] == "terminated" })
+    }
+
     @Test("cancel --input records WorkflowExecutionCancelRequested in each history")
     func cancelFromCSV() async throws {
         let type = TestEnvironment.uniqueName("CancelCSV")

@@ -1,7 +1,10 @@
 /// A run's job set as one async sequence, whatever the source: streamed, never materialised.
 ///
-/// A workflow (and run) listed again is passed on marked ``Job/isDuplicate``, so it is reported
-/// once more but acted on once. Recognising them keeps one key per distinct job in memory.
+/// A workflow (and run) given again in a CSV or on the command line is passed on marked
+/// ``Job/isDuplicate``, so it is reported once more but acted on once. A run that a *listing*
+/// returns again is dropped instead: visibility pages by sort keys that change when a run closes
+/// (its close time moves it), so a sweep re-meets runs it has just acted on; that is paging, not
+/// the operator's duplicate. Recognising either keeps one key per distinct job in memory.
 package struct Jobs: AsyncSequence, Sendable {
     package typealias Element = Job
 
@@ -51,11 +54,14 @@ package struct Jobs: AsyncSequence, Sendable {
         }
 
         package mutating func next() async throws -> Job? {
-            guard var job = try await nextFromBase() else { return nil }
-            job.isDuplicate = !seen.insert(job.deduplicationKey).inserted
-            job.sequence = count
-            count += 1
-            return job
+            while var job = try await nextFromBase() {
+                job.isDuplicate = !seen.insert(job.deduplicationKey).inserted
+                if job.isDuplicate, case .query = base { continue }
+                job.sequence = count
+                count += 1
+                return job
+            }
+            return nil
         }
 
         private mutating func nextFromBase() async throws -> Job? {
