@@ -67,7 +67,7 @@ struct SweepEndToEndTests {
         let seeded = try await seed(2500, type: type)
         let report = TestEnvironment.temporaryPath("report.csv")
         let result = try await sweep.run([
-            "terminate", "--query", "WorkflowType='\(type)'", "--yes", "--max", "2500", "--rps", "1000", "--concurrency", "32",
+            "terminate", "--query", "WorkflowType='\(type)'", "--yes", "--max", "100000", "--rps", "1000", "--concurrency", "32",
             "--report", report, "--address", address,
         ])
         #expect(result.status == 0, "\(result.standardError)")
