@@ -5,7 +5,7 @@ let package = Package(
     name: "temporal-sweep",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "sweep", targets: ["sweep"]),
+        .executable(name: "sweep", targets: ["sweep"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -124,7 +124,8 @@ package final class CSVReader {
     private func throwIfFailed(consumed: Int, of total: Int) throws(CSVError) {
         if let pendingError { throw pendingError }
         if consumed != total {
-            let reason = csv_error(parser) == CSV_EPARSE
+            let reason =
+                csv_error(parser) == CSV_EPARSE
                 ? "malformed quoted field (a quote inside an unquoted field, or text after a closing quote); quote the whole field and double inner quotes"
                 : String(cString: csv_strerror(csv_error(parser)))
             throw CSVError(line: line, message: reason)

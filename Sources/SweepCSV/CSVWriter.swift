@@ -21,7 +21,9 @@ package enum CSVWriter {
         let needed = source.withUnsafeMutableBytes { csv_write(nil, 0, $0.baseAddress, $0.count) }
         var output = [UInt8](repeating: 0, count: needed)
         _ = output.withUnsafeMutableBytes { destination in
-            source.withUnsafeMutableBytes { csv_write(destination.baseAddress, destination.count, $0.baseAddress, $0.count) }
+            source.withUnsafeMutableBytes {
+                csv_write(destination.baseAddress, destination.count, $0.baseAddress, $0.count)
+            }
         }
         return String(decoding: output, as: UTF8.self)
     }

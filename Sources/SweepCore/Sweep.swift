@@ -11,9 +11,12 @@ package enum Sweep {
     ///   guards, unreachable server) or when the report cannot be written. Per-workflow failures
     ///   are `failed` rows, never thrown.
     package static func run(_ options: SweepOptions, console: some Console) async throws(SweepError) -> Summary {
-        try await prepare(options, console: console) { (options, client, planner, startDate) async throws(SweepError) -> Summary in
+        try await prepare(options, console: console) {
+            (options, client, planner, startDate) async throws(SweepError) -> Summary in
             let reportPath = options.effectiveReportPath(at: startDate)
-            let journal = try options.resumeFrom.map { path throws(SweepError) in try ReportJournal(path: path, action: options.action) }
+            let journal = try options.resumeFrom.map { path throws(SweepError) in
+                try ReportJournal(path: path, action: options.action)
+            }
             let reporter = try ReportWriter(path: reportPath, appending: journal != nil)
             if let journal {
                 console.say("resuming \(reportPath): \(journal.settled.count) workflows already settled are skipped")
@@ -21,7 +24,8 @@ package enum Sweep {
                 console.say("report: \(reportPath)")
             }
             let settled = journal?.settled ?? []
-            let jobs = limited(planner.jobs(options.source).filter { !settled.contains($0.target.workflowID) }, to: options.maxJobs)
+            let jobs = limited(
+                planner.jobs(options.source).filter { !settled.contains($0.target.workflowID) }, to: options.maxJobs)
             let executor = makeExecutor(options, client: client, startDate: startDate, dryRun: options.dryRun)
             let collector = FollowUpCollector(reporter, now: { ContinuousClock().now })
 
@@ -60,19 +64,27 @@ package enum Sweep {
     /// `sweep plan`: resolves the job set to exact runs (Describe for IDs given without a run) and
     /// writes the plan; sends nothing but reads.
     /// - Returns: the summary, whose tally says what was left out (closed, not found, duplicate).
-    package static func plan(_ options: SweepOptions, to path: String, console: some Console) async throws(SweepError) -> Summary {
+    package static func plan(_ options: SweepOptions, to path: String, console: some Console) async throws(SweepError)
+        -> Summary
+    {
         var options = options
         options.dryRun = true
-        return try await prepare(options, console: console) { (options, client, planner, startDate) async throws(SweepError) -> Summary in
-            let plan = try PlanWriter(path: path, style: path == "-" && console.standardOutputIsTerminal ? .table : .csv)
+        return try await prepare(options, console: console) {
+            (options, client, planner, startDate) async throws(SweepError) -> Summary in
+            let plan = try PlanWriter(
+                path: path, style: path == "-" && console.standardOutputIsTerminal ? .table : .csv)
             let jobs = limited(planner.jobs(options.source), to: options.maxJobs)
             let executor = makeExecutor(options, client: client, startDate: startDate, dryRun: true)
             let interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
                 try await executor.run(jobs, reportingTo: plan)
             }.interruptedBy
             let tally = plan.tally
-            console.say("plan: \(tally[.wouldCancel] + tally[.wouldTerminate]) runs to act on\(path == "-" ? "" : ", written to \(path)")")
-            return Summary(action: options.action, dryRun: true, tally: tally, elapsed: .zero, clientCPU: .zero, reportPath: path, interruptedBy: interruptedBy)
+            console.say(
+                "plan: \(tally[.wouldCancel] + tally[.wouldTerminate]) runs to act on\(path == "-" ? "" : ", written to \(path)")"
+            )
+            return Summary(
+                action: options.action, dryRun: true, tally: tally, elapsed: .zero, clientCPU: .zero, reportPath: path,
+                interruptedBy: interruptedBy)
         }
     }
 
@@ -100,7 +112,8 @@ package enum Sweep {
             return try await withWorkflowServiceClient(options.connection) { client in
                 let planner = Planner(service: client)
                 var survey: Survey?
-                if case .query = options.source {} else {
+                if case .query = options.source {
+                } else {
                     survey = try await planner.survey(options.source)
                 }
                 try await checkServer(client)
@@ -113,7 +126,9 @@ package enum Sweep {
                     console.say("\(options.source.label): nothing to \(options.action.rawValue)")
                 }
                 if surveyed.duplicates > 0 {
-                    console.say("\(options.source.label): \(surveyed.duplicates) duplicate IDs will be reported duplicate and sent once")
+                    console.say(
+                        "\(options.source.label): \(surveyed.duplicates) duplicate IDs will be reported duplicate and sent once"
+                    )
                 }
                 // Time and CPU from here: the summary's rate is the sweep's, not the operator's typing.
                 let start = clock.now
@@ -131,7 +146,9 @@ package enum Sweep {
         }
     }
 
-    private static func makeExecutor(_ options: SweepOptions, client: WorkflowServiceClient, startDate: Date, dryRun: Bool) -> Executor<ContinuousClock> {
+    private static func makeExecutor(
+        _ options: SweepOptions, client: WorkflowServiceClient, startDate: Date, dryRun: Bool
+    ) -> Executor<ContinuousClock> {
         Executor(
             service: client,
             options: ExecutorOptions(
@@ -149,7 +166,8 @@ package enum Sweep {
     }
 
     /// At most `limit` jobs (a backstop for `--max` when a listing grows after it was counted).
-    private static func limited<S: AsyncSequence & Sendable>(_ jobs: S, to limit: Int?) -> AsyncPrefixSequence<S> where S.Element == Job {
+    private static func limited<S: AsyncSequence & Sendable>(_ jobs: S, to limit: Int?) -> AsyncPrefixSequence<S>
+    where S.Element == Job {
         jobs.prefix(limit ?? Int.max)
     }
 
@@ -165,12 +183,15 @@ package enum Sweep {
         var pending = acted
         if let grace = options.escalateAfter {
             let cancelled = pending.filter { $0.outcome == .cancelRequested }
-            console.say("escalation: terminating what is still open \(grace.inSeconds) s after its cancel request (\(cancelled.count) runs)")
+            console.say(
+                "escalation: terminating what is still open \(grace.inSeconds) s after its cancel request (\(cancelled.count) runs)"
+            )
             pending = try await executor.escalate(cancelled, after: grace, reportingTo: reporter)
         }
         guard let timeout = options.waitTimeout, !pending.isEmpty else { return 0 }
         console.say("waiting up to \(timeout.inSeconds) s for \(pending.count) runs to close")
-        return try await executor.waitForClose(pending, timeout: timeout, pollInterval: options.pollInterval, reportingTo: reporter)
+        return try await executor.waitForClose(
+            pending, timeout: timeout, pollInterval: options.pollInterval, reportingTo: reporter)
     }
 
     /// Runs `work` while watching for SIGINT/SIGTERM; the first signal cancels it (a graceful
@@ -221,7 +242,8 @@ package enum Sweep {
             )
         }
         do {
-            _ = try await Planner.withVisibilityRetries { () async throws(RPCError) in try await client.count(query: "") }
+            _ = try await Planner.withVisibilityRetries { () async throws(RPCError) in try await client.count(query: "")
+            }
         } catch {
             throw Planner.planningError(error, what: "namespace \(client.options.namespace)")
         }
@@ -252,12 +274,15 @@ package enum Sweep {
                 "refusing to \(verb) \(survey.count) workflows matched by a query without --yes\(large ? " and --max" : "") (no terminal to confirm on); preview with --dry-run, then add --yes"
             )
         }
-        console.say("The query matches \(survey.count) workflows in namespace \(namespace). First \(survey.preview.count):")
+        console.say(
+            "The query matches \(survey.count) workflows in namespace \(namespace). First \(survey.preview.count):")
         for job in survey.preview {
             console.say("  \(job.target.workflowID)  \(job.target.runID ?? "")  \(job.workflowType ?? "")")
         }
         if large {
-            let answer = console.ask("That is more than \(SweepOptions.largeQueryThreshold). Type the namespace (\(namespace)) to \(verb) them: ")
+            let answer = console.ask(
+                "That is more than \(SweepOptions.largeQueryThreshold). Type the namespace (\(namespace)) to \(verb) them: "
+            )
             guard answer?.trimmingSpaces == namespace else {
                 throw SweepError(.usage, "the namespace was not typed back; nothing was sent")
             }

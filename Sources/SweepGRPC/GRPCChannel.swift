@@ -17,19 +17,23 @@ package final class GRPCChannel: Sendable {
     /// - Throws: ``RPCError`` with code `.unavailable` when the C core refuses to create the channel.
     package init(target: String, userAgent: String) throws(RPCError) {
         var error = [CChar](repeating: 0, count: 256)
-        let pointer = sweep_grpc_channel_create_insecure(target, userAgent, { tag, code, details, detailsLength, response, responseLength in
-            guard let tag else { return }
-            let pending = Unmanaged<PendingCall>.fromOpaque(tag).takeRetainedValue()
-            if code == 0 {
-                let bytes = response.map { Array(UnsafeBufferPointer(start: $0, count: responseLength)) } ?? []
-                pending.continuation.resume(returning: .success(bytes))
-            } else {
-                let message = details.map {
-                    String(decoding: UnsafeRawBufferPointer(start: $0, count: detailsLength), as: UTF8.self)
-                } ?? ""
-                pending.continuation.resume(returning: .failure(RPCError(code: .init(rawValue: code), message: message)))
-            }
-        }, &error, error.count)
+        let pointer = sweep_grpc_channel_create_insecure(
+            target, userAgent,
+            { tag, code, details, detailsLength, response, responseLength in
+                guard let tag else { return }
+                let pending = Unmanaged<PendingCall>.fromOpaque(tag).takeRetainedValue()
+                if code == 0 {
+                    let bytes = response.map { Array(UnsafeBufferPointer(start: $0, count: responseLength)) } ?? []
+                    pending.continuation.resume(returning: .success(bytes))
+                } else {
+                    let message =
+                        details.map {
+                            String(decoding: UnsafeRawBufferPointer(start: $0, count: detailsLength), as: UTF8.self)
+                        } ?? ""
+                    pending.continuation.resume(
+                        returning: .failure(RPCError(code: .init(rawValue: code), message: message)))
+                }
+            }, &error, error.count)
         guard let pointer else {
             let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw RPCError(code: .unavailable, message: message)
@@ -69,7 +73,8 @@ package final class GRPCChannel: Sendable {
         metadata: [(key: String, value: String)] = [],
         timeout: Duration
     ) async -> Result<[UInt8], RPCError> {
-        let milliseconds = max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = max(
+            1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return await withCheckedContinuation { continuation in
             let tag = Unmanaged.passRetained(PendingCall(continuation: continuation)).toOpaque()
             // The tag crosses into the lock as an address: the C core owns it until the callback.
@@ -89,7 +94,9 @@ package final class GRPCChannel: Sendable {
                 started.add(1, ordering: .relaxed)
             } else {
                 Unmanaged<PendingCall>.fromOpaque(tag).release()
-                let message = status == RPCError.Code.unavailable.rawValue ? "the channel is closed" : "the call could not be started"
+                let message =
+                    status == RPCError.Code.unavailable.rawValue
+                    ? "the channel is closed" : "the call could not be started"
                 continuation.resume(returning: .failure(RPCError(code: .init(rawValue: status), message: message)))
             }
         }

@@ -13,7 +13,8 @@ struct SweepDev: AsyncParsableCommand {
 }
 
 struct Seed: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start N workflows of a type (with no worker, so they stay Running).")
+    static let configuration = CommandConfiguration(
+        abstract: "Start N workflows of a type (with no worker, so they stay Running).")
 
     @Option var address = "127.0.0.1:7233"
     @Option var namespace = "default"

@@ -19,7 +19,8 @@ struct CSVPropertyTests {
     func randomBytes(seed: UInt64) {
         var random = SplitMix64(state: seed)
         let alphabet: [UInt8] = Array("a,\"\r\n ".utf8) + [0xFF, 0xC3, 0xA9, 0x00]
-        let bytes = (0..<Int.random(in: 0...300, using: &random)).map { _ in alphabet.randomElement(using: &random) ?? 0 }
+        let bytes = (0..<Int.random(in: 0...300, using: &random)).map { _ in alphabet.randomElement(using: &random) ?? 0
+        }
         let reader = CSVReader(maximumFieldLength: 64)
         do {
             var index = 0
@@ -44,7 +45,8 @@ struct CSVPropertyTests {
         let rows: [[String]] = (0..<Int.random(in: 1...8, using: &random)).map { _ in
             (0..<Int.random(in: 1...4, using: &random)).map { _ in
                 // Non-empty fields without edge spaces: libcsv trims unquoted spaces and drops empty rows.
-                (0..<Int.random(in: 1...6, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "a" }.joined()
+                (0..<Int.random(in: 1...6, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "a" }
+                    .joined()
             }
         }
         let text = Array(rows.map(CSVWriter.row).joined().utf8)

@@ -32,9 +32,11 @@ struct CSVReaderTests {
     @Test("CRLF line ends count one line each", arguments: [false, true])
     func crlf(byteByByte: Bool) throws {
         let records = try read("workflow_id\r\nw1\r\nw2\r\n", byteByByte: byteByByte)
-        #expect(records == [
-            CSVRecord(fields: ["workflow_id"], line: 1), CSVRecord(fields: ["w1"], line: 2), CSVRecord(fields: ["w2"], line: 3),
-        ])
+        #expect(
+            records == [
+                CSVRecord(fields: ["workflow_id"], line: 1), CSVRecord(fields: ["w1"], line: 2),
+                CSVRecord(fields: ["w2"], line: 3),
+            ])
     }
 
     @Test("blank lines are skipped but counted")
@@ -81,7 +83,9 @@ struct CSVReaderTests {
     @Test("a field over the limit is an error")
     func fieldTooLong() throws {
         let reader = CSVReader(maximumFieldLength: 8)
-        let error = #expect(throws: CSVError.self) { _ = try reader.parse(Array("short\n123456789\n".utf8)) + (try reader.finish()) }
+        let error = #expect(throws: CSVError.self) {
+            _ = try reader.parse(Array("short\n123456789\n".utf8)) + (try reader.finish())
+        }
         #expect(error?.line == 2)
     }
 }
@@ -97,9 +101,11 @@ struct CSVWriterTests {
         #expect(CSVWriter.encode(" padded ") == "\" padded \"")
     }
 
-    @Test("what the writer writes, the reader reads back", arguments: [
-        ["plain", "with,comma", "with \"quotes\"", "multi\nline", "crlf\r\nline", "", "ünïcödé", " spaced "],
-    ])
+    @Test(
+        "what the writer writes, the reader reads back",
+        arguments: [
+            ["plain", "with,comma", "with \"quotes\"", "multi\nline", "crlf\r\nline", "", "ünïcödé", " spaced "]
+        ])
     func roundTrip(fields: [String]) throws {
         let reader = CSVReader()
         let records = try reader.parse(Array(CSVWriter.row(fields).utf8)) + (try reader.finish())

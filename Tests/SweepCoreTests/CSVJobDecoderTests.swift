@@ -14,7 +14,8 @@ struct CSVJobDecoderTests {
     @Test("a header names the columns, in any order and case; other columns are ignored")
     func header() throws {
         let jobs = try decode([["note", "Run_ID", "WORKFLOW_ID"], ["x", "r1", "w1"], ["y", "", "w2"]])
-        #expect(jobs.map(\.target) == [WorkflowTarget(workflowID: "w1", runID: "r1"), WorkflowTarget(workflowID: "w2")])
+        #expect(
+            jobs.map(\.target) == [WorkflowTarget(workflowID: "w1", runID: "r1"), WorkflowTarget(workflowID: "w2")])
         #expect(jobs.map(\.line) == [2, 3])
     }
 
@@ -45,7 +46,9 @@ struct CSVJobDecoderTests {
 
 @Suite("CSV job decoder: bad input")
 struct CSVJobDecoderBadInputTests {
-    @Test("a header naming the IDs another way is refused, not read as an ID", arguments: ["id", "WorkflowId", "workflow id"])
+    @Test(
+        "a header naming the IDs another way is refused, not read as an ID",
+        arguments: ["id", "WorkflowId", "workflow id"])
     func lookalikeHeader(name: String) {
         var decoder = CSVJobDecoder()
         let error = #expect(throws: CSVError.self) { try decoder.decode(CSVRecord(fields: [name], line: 1)) }

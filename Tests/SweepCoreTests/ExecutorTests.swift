@@ -20,7 +20,8 @@ struct ExecutorTests {
         options: ExecutorOptions,
         clock: ManualClock = ManualClock()
     ) async throws -> [[String]] {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID().uuidString).csv").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID().uuidString).csv")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reporter = try ReportWriter(path: path)
         let executor = Executor(service: service, options: options, clock: clock)
@@ -34,7 +35,8 @@ struct ExecutorTests {
     func oneRowPerJobWithinCap() async throws {
         let service = ScriptedWorkflowService()
         let ids = (1...60).map { "w\($0)" }
-        let rows = try await run(ids, service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 4))
+        let rows = try await run(
+            ids, service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 4))
         #expect(rows.map { $0[0] }.sorted() == ids.sorted())
         #expect(rows.allSatisfy { $0[3] == "terminated" })
         #expect(service.maxInFlight <= 4)
@@ -46,7 +48,9 @@ struct ExecutorTests {
         let unavailable = RPCError(code: .unavailable, message: "connection reset")
         let service = ScriptedWorkflowService(scripts: ["w1": [unavailable, unavailable]])
         let clock = ManualClock()
-        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6), clock: clock)
+        let rows = try await run(
+            ["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6), clock: clock
+        )
         #expect(rows.first?[3] == "terminated")
         #expect(rows.first?[6] == "3")
         // Two backoff pauses on the test clock (rate-limiter slots at 1e6/s are ~1 us).
@@ -57,7 +61,9 @@ struct ExecutorTests {
     func throttlingRetried() async throws {
         let throttled = RPCError(code: .resourceExhausted, message: "namespace rate limit exceeded")
         let service = ScriptedWorkflowService(scripts: ["w1": Array(repeating: throttled, count: 6)])
-        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3))
+        let rows = try await run(
+            ["w1"], service: service,
+            options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3))
         #expect(rows.first?[3] == "terminated")
         #expect(rows.first?[6] == "7")
     }
@@ -68,7 +74,8 @@ struct ExecutorTests {
         let service = ScriptedWorkflowService(scripts: ["w1": Array(repeating: unavailable, count: 50)])
         let rows = try await run(
             ["w1"], service: service,
-            options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3, retryWindow: .seconds(2))
+            options: ExecutorOptions(
+                action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3, retryWindow: .seconds(2))
         )
         #expect(rows.first?[3] == "failed")
         #expect(rows.first?[4] == "UNAVAILABLE")
@@ -81,7 +88,9 @@ struct ExecutorTests {
     func deadlineGivesUp() async throws {
         let slow = RPCError(code: .deadlineExceeded, message: "Deadline Exceeded")
         let service = ScriptedWorkflowService(scripts: ["w1": Array(repeating: slow, count: 10)])
-        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3))
+        let rows = try await run(
+            ["w1"], service: service,
+            options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 3))
         #expect(rows.first?[3] == "failed")
         #expect(rows.first?[4] == "DEADLINE_EXCEEDED")
         #expect(rows.first?[6] == "3")
@@ -89,8 +98,11 @@ struct ExecutorTests {
 
     @Test("permanent errors are not retried")
     func permanentNotRetried() async throws {
-        let service = ScriptedWorkflowService(scripts: ["w1": [RPCError(code: .invalidArgument, message: "Invalid RunId.")]])
-        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6))
+        let service = ScriptedWorkflowService(scripts: [
+            "w1": [RPCError(code: .invalidArgument, message: "Invalid RunId.")]
+        ])
+        let rows = try await run(
+            ["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6))
         #expect(rows.first?[3] == "failed")
         #expect(service.calls == ["terminate w1"])
     }
@@ -98,7 +110,9 @@ struct ExecutorTests {
     @Test("cancel describes first: a closed run is already_closed and gets no cancel")
     func cancelSkipsClosed() async throws {
         let service = ScriptedWorkflowService(statuses: ["done": .completed, "gone": .unspecified])
-        let rows = try await run(["done", "open", "gone"], service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6, concurrency: 1))
+        let rows = try await run(
+            ["done", "open", "gone"], service: service,
+            options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6, concurrency: 1))
         let outcomes = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[3]) })
         #expect(outcomes == ["done": "already_closed", "open": "cancel_requested", "gone": "not_found"])
         #expect(service.calls.filter { $0.hasPrefix("cancel") } == ["cancel open"])
@@ -109,18 +123,28 @@ struct ExecutorTests {
     @Test("a retried terminate that finds the run already terminated by us reports terminated")
     func retriedTerminateConfirmed() async throws {
         let service = ScriptedWorkflowService(
-            scripts: ["w1": [RPCError(code: .unavailable, message: "cut"), RPCError(code: .notFound, message: "workflow execution already completed")]],
+            scripts: [
+                "w1": [
+                    RPCError(code: .unavailable, message: "cut"),
+                    RPCError(code: .notFound, message: "workflow execution already completed"),
+                ]
+            ],
             statuses: ["w1": .terminated]
         )
-        let rows = try await run(["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6))
+        let rows = try await run(
+            ["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6))
         #expect(rows.first?[3] == "terminated")
         #expect(rows.first?[5] == "confirmed by Describe after a retry")
     }
 
-    @Test("a dry run only reads: Describe resolves the run, nothing is cancelled or terminated", arguments: Action.allCases)
+    @Test(
+        "a dry run only reads: Describe resolves the run, nothing is cancelled or terminated",
+        arguments: Action.allCases)
     func dryRun(action: Action) async throws {
         let service = ScriptedWorkflowService(statuses: ["done": .completed, "gone": .unspecified])
-        let rows = try await run(["a", "done", "gone"], service: service, options: ExecutorOptions(action: action, reason: "r", concurrency: 1, dryRun: true))
+        let rows = try await run(
+            ["a", "done", "gone"], service: service,
+            options: ExecutorOptions(action: action, reason: "r", concurrency: 1, dryRun: true))
         #expect(service.calls == ["describe a", "describe done", "describe gone"])
         #expect(rows.map { $0[3] } == [Outcome.dryRun(action).rawValue, "already_closed", "not_found"])
         #expect(rows.first?[1] == "run-of-a")
@@ -132,17 +156,23 @@ struct ExecutorTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dup-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reporter = try ReportWriter(path: path)
-        let executor = Executor(service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 1), clock: ManualClock())
-        try await executor.run(Jobs(.workflowIDs(["a", "b", "a", "a"], runID: nil), service: service), reportingTo: reporter)
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 1),
+            clock: ManualClock())
+        try await executor.run(
+            Jobs(.workflowIDs(["a", "b", "a", "a"], runID: nil), service: service), reportingTo: reporter)
         #expect(service.calls == ["terminate a", "terminate b"])
         #expect(reporter.tally[.duplicate] == 2)
         #expect(reporter.tally[.terminated] == 2)
     }
 
-    @Test("a pinned run replaced by a newer open run is run_changed and the new run is not touched", arguments: Action.allCases)
+    @Test(
+        "a pinned run replaced by a newer open run is run_changed and the new run is not touched",
+        arguments: Action.allCases)
     func runChanged(action: Action) async throws {
         let service = ScriptedWorkflowService(currentRuns: ["w": "new"])
-        let executor = Executor(service: service, options: ExecutorOptions(action: action, reason: "r", rate: 1e6), clock: ManualClock())
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: action, reason: "r", rate: 1e6), clock: ManualClock())
         let result = await executor.perform(Job(target: WorkflowTarget(workflowID: "w", runID: "old")))
         #expect(result.outcome == .runChanged)
         #expect(result.message.contains("replaced by run new"))
@@ -152,8 +182,11 @@ struct ExecutorTests {
     @Test("--chain acts on the chain's current run through first_execution_run_id")
     func chain() async throws {
         let service = ScriptedWorkflowService(currentRuns: ["w": "new"])
-        let executor = Executor(service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, chain: true), clock: ManualClock())
-        let result = await executor.perform(Job(target: WorkflowTarget(workflowID: "w", runID: "old"), firstRunID: "first-of-w"))
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, chain: true),
+            clock: ManualClock())
+        let result = await executor.perform(
+            Job(target: WorkflowTarget(workflowID: "w", runID: "old"), firstRunID: "first-of-w"))
         #expect(result.outcome == .terminated)
         #expect(result.runID == "new")
         #expect(service.calls.contains("terminate-chain(first-of-w) w"))
@@ -167,7 +200,9 @@ struct ExecutorTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reporter = try ReportWriter(path: path)
         // A real clock at 50 calls/s: the whole run would take 4 s; it is stopped once 10 calls were made.
-        let executor = Executor(service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 50, concurrency: 8), clock: ContinuousClock())
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 50, concurrency: 8),
+            clock: ContinuousClock())
         let source = jobs(ids)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await executor.run(source, reportingTo: reporter) }
@@ -179,7 +214,8 @@ struct ExecutorTests {
             group.cancelAll()
         }
         let reader = CSVReader()
-        let rows = try (reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + reader.finish()).dropFirst().map(\.fields)
+        let rows = try (reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + reader.finish())
+            .dropFirst().map(\.fields)
         #expect(rows.count == 200)
         #expect(Set(rows.map { $0[0] }) == Set(ids))
         let sent = rows.filter { $0[3] == "terminated" }.count

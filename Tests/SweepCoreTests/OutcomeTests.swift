@@ -4,20 +4,24 @@ import Testing
 
 @Suite("gRPC status to outcome")
 struct OutcomeTests {
-    @Test("transient codes are retried", arguments: [RPCError.Code.unavailable, .deadlineExceeded, .resourceExhausted, .aborted])
+    @Test(
+        "transient codes are retried",
+        arguments: [RPCError.Code.unavailable, .deadlineExceeded, .resourceExhausted, .aborted])
     func transient(code: RPCError.Code) {
         #expect(Outcome.verdict(for: RPCError(code: code, message: "x")) == .retry)
     }
 
-    @Test("server answers map to outcomes", arguments: [
-        (RPCError(code: .notFound, message: "workflow execution already completed"), Outcome.alreadyClosed),
-        (RPCError(code: .notFound, message: "workflow not found for ID: nope"), Outcome.notFound),
-        (RPCError(code: .invalidArgument, message: "Invalid RunId."), Outcome.failed),
-        (RPCError(code: .failedPrecondition, message: "x"), Outcome.failed),
-        (RPCError(code: .permissionDenied, message: "x"), Outcome.failed),
-        (RPCError(code: .unauthenticated, message: "x"), Outcome.failed),
-        (RPCError(code: .internal, message: "x"), Outcome.failed),
-    ])
+    @Test(
+        "server answers map to outcomes",
+        arguments: [
+            (RPCError(code: .notFound, message: "workflow execution already completed"), Outcome.alreadyClosed),
+            (RPCError(code: .notFound, message: "workflow not found for ID: nope"), Outcome.notFound),
+            (RPCError(code: .invalidArgument, message: "Invalid RunId."), Outcome.failed),
+            (RPCError(code: .failedPrecondition, message: "x"), Outcome.failed),
+            (RPCError(code: .permissionDenied, message: "x"), Outcome.failed),
+            (RPCError(code: .unauthenticated, message: "x"), Outcome.failed),
+            (RPCError(code: .internal, message: "x"), Outcome.failed),
+        ])
     func permanent(error: RPCError, outcome: Outcome) {
         #expect(Outcome.verdict(for: error) == .final(outcome))
     }

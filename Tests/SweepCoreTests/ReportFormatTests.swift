@@ -8,7 +8,9 @@ import Testing
 struct ReportFormatTests {
     @Test("the header names the documented columns")
     func header() {
-        #expect(ReportFormat.header == "workflow_id,run_id,action,outcome,grpc_code,message,attempts,latency_ms,finished_at,final_status\n")
+        #expect(
+            ReportFormat.header
+                == "workflow_id,run_id,action,outcome,grpc_code,message,attempts,latency_ms,finished_at,final_status\n")
     }
 
     @Test("a row quotes awkward IDs and messages and reads back to the same fields")
@@ -27,10 +29,13 @@ struct ReportFormatTests {
         )
         let reader = CSVReader()
         let records = try reader.parse(Array(ReportFormat.row(result).utf8)) + (try reader.finish())
-        #expect(records.map(\.fields) == [[
-            "order,\"42\"\nB", "run-1", "terminate", "not_found", "NOT_FOUND",
-            "workflow not found for ID: order,\"42\"", "2", "12.0", "2027-01-15T08:00:00.250Z", "",
-        ]])
+        #expect(
+            records.map(\.fields) == [
+                [
+                    "order,\"42\"\nB", "run-1", "terminate", "not_found", "NOT_FOUND",
+                    "workflow not found for ID: order,\"42\"", "2", "12.0", "2027-01-15T08:00:00.250Z", "",
+                ]
+            ])
     }
 }
 
@@ -45,9 +50,13 @@ struct PlanWriterTests {
         for index in [3, 1, 4, 0, 2] {
             var job = Job(target: WorkflowTarget(workflowID: "w\(index)", runID: "r\(index)"), workflowType: "T")
             job.sequence = index
-            try writer.record(JobResult(job: job, runID: "r\(index)", action: .terminate, outcome: outcomes[index], attempts: 0, latency: .zero, callsSent: 0))
+            try writer.record(
+                JobResult(
+                    job: job, runID: "r\(index)", action: .terminate, outcome: outcomes[index], attempts: 0,
+                    latency: .zero, callsSent: 0))
         }
-        let lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self).split(separator: "\n")
+        let lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self).split(
+            separator: "\n")
         #expect(lines.first == "workflow_id,run_id,workflow_type,status,start_time,first_run_id")
         #expect(lines.dropFirst().map { String($0.prefix(5)) } == ["w0,r0", "w2,r2", "w3,r3"])
         #expect(writer.tally[.alreadyClosed] == 1 && writer.tally[.duplicate] == 1)

@@ -5,17 +5,22 @@ import Testing
 @Suite("Report journal and neutralisation")
 struct ReportJournalTests {
     private func row(_ id: String, _ outcome: Outcome, action: Action = .terminate) -> String {
-        ReportFormat.row(JobResult(job: Job(target: WorkflowTarget(workflowID: id)), runID: nil, action: action, outcome: outcome, attempts: 1, latency: .zero, callsSent: 1))
+        ReportFormat.row(
+            JobResult(
+                job: Job(target: WorkflowTarget(workflowID: id)), runID: nil, action: action, outcome: outcome,
+                attempts: 1, latency: .zero, callsSent: 1))
     }
 
     private func write(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).csv").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).csv")
+            .path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
-    @Test("cells a spreadsheet would run as formulas get a leading quote, and read back unchanged",
-          arguments: ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "'quoted", "plain", ""])
+    @Test(
+        "cells a spreadsheet would run as formulas get a leading quote, and read back unchanged",
+        arguments: ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "'quoted", "plain", ""])
     func neutralise(cell: String) {
         let safe = ReportFormat.neutralize(cell)
         if let first = cell.unicodeScalars.first, "=+-@\t\r'".unicodeScalars.contains(first) {
@@ -30,7 +35,8 @@ struct ReportJournalTests {
     func settled() throws {
         let path = try write(
             ReportFormat.header + row("done", .terminated) + row("closed", .alreadyClosed) + row("missing", .notFound)
-                + row("broken", .failed) + row("later", .notAttempted) + row("retried", .failed) + row("retried", .terminated)
+                + row("broken", .failed) + row("later", .notAttempted) + row("retried", .failed)
+                + row("retried", .terminated)
                 + row("=formula", .terminated)
         )
         let journal = try ReportJournal(path: path, action: .terminate)

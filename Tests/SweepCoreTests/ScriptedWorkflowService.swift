@@ -66,7 +66,10 @@ final class ScriptedWorkflowService: WorkflowService {
     func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
         let (status, current) = state.withLock { state in
             state.calls.append("describe \(target.workflowID)\(target.runID.map { "@\($0)" } ?? "")")
-            return (state.statuses[target.workflowID] ?? .running, state.currentRuns[target.workflowID] ?? "run-of-\(target.workflowID)")
+            return (
+                state.statuses[target.workflowID] ?? .running,
+                state.currentRuns[target.workflowID] ?? "run-of-\(target.workflowID)"
+            )
         }
         if status == .unspecified {
             throw RPCError(code: .notFound, message: "workflow not found for ID: \(target.workflowID)")
@@ -75,11 +78,14 @@ final class ScriptedWorkflowService: WorkflowService {
         let runStatus = runID == current ? status : .continuedAsNew
         return ExecutionDescription(
             workflowID: target.workflowID, runID: runID, workflowType: "T",
-            status: runStatus, closeTime: runStatus == .running ? nil : Date(), firstRunID: "first-of-\(target.workflowID)"
+            status: runStatus, closeTime: runStatus == .running ? nil : Date(),
+            firstRunID: "first-of-\(target.workflowID)"
         )
     }
 
-    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String) async throws(RPCError) {
+    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
+        async throws(RPCError)
+    {
         try await answer("cancel", for: target, chain: chain)
     }
 

@@ -40,7 +40,10 @@ struct GRPCChannelTests {
         let failures = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<200 {
                 group.addTask {
-                    if case .failure = await channel.unary(method: "/x.Y/Z", request: [0], timeout: .milliseconds(500)) { return true }
+                    if case .failure = await channel.unary(method: "/x.Y/Z", request: [0], timeout: .milliseconds(500))
+                    {
+                        return true
+                    }
                     return false
                 }
             }

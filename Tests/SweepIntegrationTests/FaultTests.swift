@@ -25,7 +25,9 @@ struct FaultTests {
         let seeded = try await harness.seed(2000, type: type)
         let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let arguments = ["terminate", "--input", input, "--rps", "200", "--concurrency", "32", "--address", harness.address]
+        let arguments = [
+            "terminate", "--input", input, "--rps", "200", "--concurrency", "32", "--address", harness.address,
+        ]
 
         let first = try harness.sweep.start(arguments + ["--report", report])
         try await harness.waitForRows(report, atLeast: 300)
@@ -57,7 +59,9 @@ struct FaultTests {
                 #expect(events.count == 1, "\(target)")
             }
         }
-        print("kill -9 + resume: IDs in 2000, rows before resume \(rowsBeforeResume), rows out \(byID.values.map(\.count).reduce(0, +)), duplicates \(duplicated.count), already_closed \(outcomes.filter { $0 == "already_closed" }.count)")
+        print(
+            "kill -9 + resume: IDs in 2000, rows before resume \(rowsBeforeResume), rows out \(byID.values.map(\.count).reduce(0, +)), duplicates \(duplicated.count), already_closed \(outcomes.filter { $0 == "already_closed" }.count)"
+        )
     }
 
     @Test("SIGINT mid-run: exit 130, every ID accounted for, not_attempted ones untouched; --resume finishes")
@@ -85,7 +89,9 @@ struct FaultTests {
         let byID = Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, $0) })
         #expect(try await harness.statuses(of: skipped.compactMap { byID[$0] }) == [.running: skipped.count])
         #expect(try await harness.statuses(of: terminated.compactMap { byID[$0] }) == [.terminated: terminated.count])
-        print("SIGINT: IDs in 300, rows out \(rows.count), terminated \(terminated.count), not_attempted \(skipped.count)")
+        print(
+            "SIGINT: IDs in 300, rows out \(rows.count), terminated \(terminated.count), not_attempted \(skipped.count)"
+        )
 
         let resumed = try await harness.sweep.run(arguments + ["--resume", report, "--rps", "500"])
         #expect(resumed.status == 0, "\(resumed.standardError)")
@@ -117,7 +123,8 @@ struct FaultTests {
         #expect(byID.count == 150)
         #expect(byID.values.allSatisfy { $0.count == 1 })
         let outcomes = byID.values.compactMap { $0.first?["outcome"] }
-        #expect(outcomes.allSatisfy { $0 == "terminated" }, "\(Dictionary(grouping: outcomes) { $0 }.mapValues(\.count))")
+        #expect(
+            outcomes.allSatisfy { $0 == "terminated" }, "\(Dictionary(grouping: outcomes) { $0 }.mapValues(\.count))")
         let retried = byID.values.filter { Int($0.first?["attempts"] ?? "") ?? 0 > 1 }.count
         #expect(retried > 0, "the outage should have made some calls retry")
         #expect(try await harness.statuses(of: seeded, address: server.address) == [.terminated: 150])
@@ -125,26 +132,34 @@ struct FaultTests {
         print("server restart: IDs in 150, rows out \(byID.values.map(\.count).reduce(0, +)), retried \(retried)")
     }
 
-    @Test("each bad input: exit 2, a message naming file and line, nothing sent", arguments: [
-        // (what, text with W1/W2 standing for two real workflows, raw bytes appended, expected message)
-        ("unterminated quote", "workflow_id\nW1\nW2\n\"open\n", [], ":4: unterminated"),
-        ("invalid UTF-8", "workflow_id\nW1\nW2\n", [0x62, 0xFF, 0x0A], ":4: field 1 is not valid UTF-8"),
-        ("empty file", "", [], "the file is empty"),
-        ("no workflow_id column", "id\nW1\nW2\n", [], ":1: missing workflow_id column"),
-        ("empty ID", "workflow_id,run_id\nW1,\n,some-run\nW2,\n", [], ":3: empty workflow_id"),
-        ("ID over the limit", "workflow_id\nW1\nW2\n" + String(repeating: "x", count: 1001) + "\n", [], ":4: workflow_id is 1001 bytes"),
-        ("extra headerless column", "W1,extra\nW2\n", [], ":1: expected one column"),
-        ("ragged row", "workflow_id,run_id\nW1,\nW2\n", [], ":3: expected 2 fields"),
-    ] as [(String, String, [UInt8], String)])
+    @Test(
+        "each bad input: exit 2, a message naming file and line, nothing sent",
+        arguments: [
+            // (what, text with W1/W2 standing for two real workflows, raw bytes appended, expected message)
+            ("unterminated quote", "workflow_id\nW1\nW2\n\"open\n", [], ":4: unterminated"),
+            ("invalid UTF-8", "workflow_id\nW1\nW2\n", [0x62, 0xFF, 0x0A], ":4: field 1 is not valid UTF-8"),
+            ("empty file", "", [], "the file is empty"),
+            ("no workflow_id column", "id\nW1\nW2\n", [], ":1: missing workflow_id column"),
+            ("empty ID", "workflow_id,run_id\nW1,\n,some-run\nW2,\n", [], ":3: empty workflow_id"),
+            (
+                "ID over the limit", "workflow_id\nW1\nW2\n" + String(repeating: "x", count: 1001) + "\n", [],
+                ":4: workflow_id is 1001 bytes"
+            ),
+            ("extra headerless column", "W1,extra\nW2\n", [], ":1: expected one column"),
+            ("ragged row", "workflow_id,run_id\nW1,\nW2\n", [], ":3: expected 2 fields"),
+        ] as [(String, String, [UInt8], String)])
     func badInput(name: String, text: String, rawSuffix: [UInt8], message: String) async throws {
         let type = TestEnvironment.uniqueName("BadInput")
         let seeded = try await harness.seed(2, type: type)
-        let content = text
+        let content =
+            text
             .replacingOccurrences(of: "W1", with: seeded[0].workflowID)
             .replacingOccurrences(of: "W2", with: seeded[1].workflowID)
         let input = try harness.writeFile(Data(content.utf8) + Data(rawSuffix))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let result = try await harness.sweep.run(["terminate", "--input", input, "--report", report, "--address", harness.address])
+        let result = try await harness.sweep.run([
+            "terminate", "--input", input, "--report", report, "--address", harness.address,
+        ])
         #expect(result.status == 2, "\(name): \(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: report), "\(name): no report is started for bad input")
         #expect(result.standardError.contains(message), "\(name): \(result.standardError)")
@@ -156,19 +171,28 @@ struct FaultTests {
     func byteOrderMarkAndCRLF() async throws {
         let type = TestEnvironment.uniqueName("Bom")
         let seeded = try await harness.seed(2, type: type)
-        let input = try harness.writeFile(Data([0xEF, 0xBB, 0xBF]) + Data("workflow_id\r\n\(seeded[0].workflowID)\r\n\(seeded[1].workflowID)\r\n".utf8))
+        let input = try harness.writeFile(
+            Data([0xEF, 0xBB, 0xBF])
+                + Data("workflow_id\r\n\(seeded[0].workflowID)\r\n\(seeded[1].workflowID)\r\n".utf8))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let result = try await harness.sweep.run(["terminate", "--input", input, "--report", report, "--address", harness.address])
+        let result = try await harness.sweep.run([
+            "terminate", "--input", input, "--report", report, "--address", harness.address,
+        ])
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(try Report(path: report).outcomes == [seeded[0].workflowID: "terminated", seeded[1].workflowID: "terminated"])
+        #expect(
+            try Report(path: report).outcomes == [
+                seeded[0].workflowID: "terminated", seeded[1].workflowID: "terminated",
+            ])
     }
 
-    @Test("flag errors exit 2 and name the flags", arguments: [
-        (["terminate", "--workflow-id", "x", "--query", "WorkflowType='x'"], "exclusive"),
-        (["terminate"], "--query, --input or --workflow-id"),
-        (["cancel", "--workflow-id", "x", "--rps", "0"], "--rps"),
-        (["cancel", "--workflow-id", "x", "--resume", "a.csv", "--report", "b.csv"], "--resume"),
-    ])
+    @Test(
+        "flag errors exit 2 and name the flags",
+        arguments: [
+            (["terminate", "--workflow-id", "x", "--query", "WorkflowType='x'"], "exclusive"),
+            (["terminate"], "--query, --input or --workflow-id"),
+            (["cancel", "--workflow-id", "x", "--rps", "0"], "--rps"),
+            (["cancel", "--workflow-id", "x", "--resume", "a.csv", "--report", "b.csv"], "--resume"),
+        ])
     func flagErrors(arguments: [String], message: String) async throws {
         let result = try await harness.sweep.run(arguments + ["--address", harness.address])
         #expect(result.status == 2, "\(result.standardError)")
@@ -186,7 +210,9 @@ struct FaultTests {
         }
         let input = try harness.writeCSV(["workflow_id"] + ids.map(CSVField.encode))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let result = try await harness.sweep.run(["terminate", "--input", input, "--report", report, "--address", harness.address])
+        let result = try await harness.sweep.run([
+            "terminate", "--input", input, "--report", report, "--address", harness.address,
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         let rows = try Report(path: report).rows
         // Formula-like cells are neutralised in the report and restored when read back.

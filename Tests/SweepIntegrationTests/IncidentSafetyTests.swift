@@ -18,23 +18,33 @@ struct IncidentSafetyTests {
     private var address: String { harness.address }
 
     /// Starts workflows of `type` on the worker's task queue, named `<prefix>-1`...
-    private func start(_ count: Int, type: String, prefix: String, on worker: SampleWorker) async throws -> [WorkflowTarget] {
+    private func start(_ count: Int, type: String, prefix: String, on worker: SampleWorker) async throws
+        -> [WorkflowTarget]
+    {
         try await harness.withClient { client in
             var started: [WorkflowTarget] = []
             for index in 1...count {
                 let id = "\(prefix)-\(index)"
-                started.append(WorkflowTarget(workflowID: id, runID: try await client.startWorkflow(id: id, type: type, taskQueue: worker.taskQueue)))
+                started.append(
+                    WorkflowTarget(
+                        workflowID: id,
+                        runID: try await client.startWorkflow(id: id, type: type, taskQueue: worker.taskQueue)))
             }
             return started
         }
     }
 
     /// Waits until `check` holds for the description of each workflow's current run.
-    private func waitUntil(_ targets: [WorkflowTarget], timeout: Duration = .seconds(30), _ check: @escaping @Sendable (ExecutionDescription) -> Bool) async throws {
+    private func waitUntil(
+        _ targets: [WorkflowTarget], timeout: Duration = .seconds(30),
+        _ check: @escaping @Sendable (ExecutionDescription) -> Bool
+    ) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
-            let all = try await harness.withClient { client in try await client.describeAll(targets.map { WorkflowTarget(workflowID: $0.workflowID) }) }
+            let all = try await harness.withClient { client in
+                try await client.describeAll(targets.map { WorkflowTarget(workflowID: $0.workflowID) })
+            }
             if all.count == targets.count, all.values.allSatisfy(check) { return }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -46,23 +56,32 @@ struct IncidentSafetyTests {
         let type = TestEnvironment.uniqueName("Plan")
         let seeded = try await harness.seed(10, type: type)
         let planPath = TestEnvironment.temporaryPath("plan.csv")
-        let planned = try await sweep.run(["plan", "--query", "WorkflowType='\(type)'", "--out", planPath, "--address", address])
+        let planned = try await sweep.run([
+            "plan", "--query", "WorkflowType='\(type)'", "--out", planPath, "--address", address,
+        ])
         #expect(planned.status == 0, "\(planned.standardError)")
         let lines = try TextFile.read(planPath).split(separator: "\n").map(String.init)
         #expect(lines.first == "workflow_id,run_id,workflow_type,status,start_time,first_run_id")
         #expect(lines.count == 11)
         let plan = try Report(path: planPath).rows
         let seededRuns = Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, $0.runID ?? "") })
-        #expect(plan.allSatisfy { seededRuns[$0["workflow_id"] ?? ""] == $0["run_id"] && $0["status"] == "RUNNING" && $0["workflow_type"] == type })
+        #expect(
+            plan.allSatisfy {
+                seededRuns[$0["workflow_id"] ?? ""] == $0["run_id"] && $0["status"] == "RUNNING"
+                    && $0["workflow_type"] == type
+            })
 
         // The operator removes four lines; apply must touch the other six only.
         let kept = Array(lines.prefix(7))
         try (kept.joined(separator: "\n") + "\n").write(toFile: planPath, atomically: true, encoding: .utf8)
         let keptIDs = Set(plan.prefix(6).compactMap { $0["workflow_id"] })
         let report = TestEnvironment.temporaryPath("report.csv")
-        let applied = try await sweep.run(["apply", planPath, "--action", "terminate", "--report", report, "--address", address])
+        let applied = try await sweep.run([
+            "apply", planPath, "--action", "terminate", "--report", report, "--address", address,
+        ])
         #expect(applied.status == 0, "\(applied.standardError)")
-        #expect(try Report(path: report).outcomes == Dictionary(uniqueKeysWithValues: keptIDs.map { ($0, "terminated") }))
+        #expect(
+            try Report(path: report).outcomes == Dictionary(uniqueKeysWithValues: keptIDs.map { ($0, "terminated") }))
         let statuses = try await harness.withClient { client in try await client.describeAll(seeded) }
         #expect(statuses.filter { keptIDs.contains($0.key) }.values.allSatisfy { $0.status == .terminated })
         #expect(statuses.filter { !keptIDs.contains($0.key) }.values.allSatisfy { $0.status == .running })
@@ -74,7 +93,9 @@ struct IncidentSafetyTests {
         let seeded = try await harness.seed(2, type: type)
         let (replaced, kept) = (seeded[0].workflowID, seeded[1].workflowID)
         let planPath = TestEnvironment.temporaryPath("plan.csv")
-        let planned = try await sweep.run(["plan", "--workflow-id", replaced, "--workflow-id", kept, "--out", planPath, "--address", address])
+        let planned = try await sweep.run([
+            "plan", "--workflow-id", replaced, "--workflow-id", kept, "--out", planPath, "--address", address,
+        ])
         #expect(planned.status == 0, "\(planned.standardError)")
         #expect(try Report(path: planPath).rows.map { $0["run_id"] } == seeded.map(\.runID))
 
@@ -84,12 +105,16 @@ struct IncidentSafetyTests {
             return try await client.startWorkflow(id: replaced, type: type, taskQueue: "sweep-test")
         }
         let report = TestEnvironment.temporaryPath("report.csv")
-        let applied = try await sweep.run(["apply", planPath, "--action", "terminate", "--report", report, "--address", address])
+        let applied = try await sweep.run([
+            "apply", planPath, "--action", "terminate", "--report", report, "--address", address,
+        ])
         #expect(applied.status == 0, "\(applied.standardError)")
         let rows = try Report(path: report).rows
         #expect(Report.outcomes(rows) == [replaced: "run_changed", kept: "terminated"])
         #expect(rows.first { $0["workflow_id"] == replaced }?["message"]?.contains(newRun) == true)
-        let now = try await harness.withClient { client in try await client.describe(WorkflowTarget(workflowID: replaced)) }
+        let now = try await harness.withClient { client in
+            try await client.describe(WorkflowTarget(workflowID: replaced))
+        }
         #expect(now.runID == newRun && now.status == .running)
     }
 
@@ -97,7 +122,8 @@ struct IncidentSafetyTests {
     func maxGuard(source: String) async throws {
         let type = TestEnvironment.uniqueName("Max")
         let seeded = try await harness.seed(5, type: type)
-        let selection = source == "query"
+        let selection =
+            source == "query"
             ? ["--query", "WorkflowType='\(type)'", "--yes"]
             : ["--input", try harness.writeCSV(seeded.map(\.workflowID))]
         let result = try await sweep.run(["terminate"] + selection + ["--max", "4", "--address", address])
@@ -113,12 +139,16 @@ struct IncidentSafetyTests {
         let (a, b, c) = (seeded[0].workflowID, seeded[1].workflowID, seeded[2].workflowID)
         let input = try harness.writeCSV(["workflow_id", a, b, a, c, b, a])
         let report = TestEnvironment.temporaryPath("report.csv")
-        let result = try await sweep.run(["terminate", "--input", input, "--report", report, "--concurrency", "1", "--address", address])
+        let result = try await sweep.run([
+            "terminate", "--input", input, "--report", report, "--concurrency", "1", "--address", address,
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardError.contains("3 duplicate IDs"))
         let rows = try Report(path: report).rows
         #expect(rows.count == 6)
-        #expect(rows.filter { $0["outcome"] == "terminated" }.compactMap { $0["workflow_id"] }.sorted() == [a, b, c].sorted())
+        #expect(
+            rows.filter { $0["outcome"] == "terminated" }.compactMap { $0["workflow_id"] }.sorted()
+                == [a, b, c].sorted())
         #expect(rows.filter { $0["outcome"] == "duplicate" }.count == 3)
         #expect(rows.filter { $0["outcome"] == "duplicate" }.allSatisfy { $0["attempts"] == "0" })
     }
@@ -129,7 +159,8 @@ struct IncidentSafetyTests {
         let prefix = TestEnvironment.uniqueName("chain")
         let started = try await start(2, type: "ChainWorkflow", prefix: prefix, on: worker)
         let planPath = TestEnvironment.temporaryPath("plan.csv")
-        let planned = try await sweep.run(["plan"] + started.flatMap { ["--workflow-id", $0.workflowID] } + ["--out", planPath, "--address", address])
+        let planned = try await sweep.run(
+            ["plan"] + started.flatMap { ["--workflow-id", $0.workflowID] } + ["--out", planPath, "--address", address])
         #expect(planned.status == 0, "\(planned.standardError)")
         let plan = try Report(path: planPath).rows
         #expect(plan.allSatisfy { !($0["first_run_id"] ?? "").isEmpty })
@@ -139,17 +170,25 @@ struct IncidentSafetyTests {
         try await waitUntil(started) { plannedRuns[$0.workflowID] != $0.runID && $0.status == .running }
 
         let withoutChain = TestEnvironment.temporaryPath("report.csv")
-        let first = try await sweep.run(["apply", planPath, "--action", "terminate", "--report", withoutChain, "--address", address])
+        let first = try await sweep.run([
+            "apply", planPath, "--action", "terminate", "--report", withoutChain, "--address", address,
+        ])
         #expect(first.status == 0, "\(first.standardError)")
         #expect(try Report(path: withoutChain).outcomes.values.allSatisfy { $0 == "run_changed" })
-        let afterFirst = try await harness.withClient { client in try await client.describeAll(started.map { WorkflowTarget(workflowID: $0.workflowID) }) }
+        let afterFirst = try await harness.withClient { client in
+            try await client.describeAll(started.map { WorkflowTarget(workflowID: $0.workflowID) })
+        }
         #expect(afterFirst.values.allSatisfy { $0.status == .running })
 
         let withChain = TestEnvironment.temporaryPath("report.csv")
-        let second = try await sweep.run(["apply", planPath, "--action", "terminate", "--chain", "--report", withChain, "--address", address])
+        let second = try await sweep.run([
+            "apply", planPath, "--action", "terminate", "--chain", "--report", withChain, "--address", address,
+        ])
         #expect(second.status == 0, "\(second.standardError)")
         #expect(try Report(path: withChain).outcomes.values.allSatisfy { $0 == "terminated" })
-        let afterSecond = try await harness.withClient { client in try await client.describeAll(started.map { WorkflowTarget(workflowID: $0.workflowID) }) }
+        let afterSecond = try await harness.withClient { client in
+            try await client.describeAll(started.map { WorkflowTarget(workflowID: $0.workflowID) })
+        }
         #expect(afterSecond.values.allSatisfy { $0.status == .terminated })
         await worker.stop()
     }
@@ -157,10 +196,14 @@ struct IncidentSafetyTests {
     @Test("cancel on the cleanup workflow ends CANCELED with its cleanup in history (--wait)")
     func gracefulCancel() async throws {
         let worker = try await SampleWorker(address: address)
-        let started = try await start(3, type: "CleanupWorkflow", prefix: TestEnvironment.uniqueName("cleanup"), on: worker)
+        let started = try await start(
+            3, type: "CleanupWorkflow", prefix: TestEnvironment.uniqueName("cleanup"), on: worker)
         try await waitUntil(started) { $0.status == .running }
         let report = TestEnvironment.temporaryPath("report.csv")
-        let result = try await sweep.run(["cancel"] + started.flatMap { ["--workflow-id", $0.workflowID] } + ["--wait", "30s", "--report", report, "--address", address])
+        let result = try await sweep.run(
+            ["cancel"] + started.flatMap { ["--workflow-id", $0.workflowID] } + [
+                "--wait", "30s", "--report", report, "--address", address,
+            ])
         #expect(result.status == 0, "\(result.standardError)")
         let byID = Dictionary(grouping: try Report(path: report).rows) { $0["workflow_id"] ?? "" }
         for target in started {
@@ -187,7 +230,10 @@ struct IncidentSafetyTests {
         try await waitUntil(stubborn + graceful) { $0.status == .running }
         let input = try harness.writeCSV((stubborn + graceful).map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let result = try await sweep.run(["cancel", "--input", input, "--escalate-after", "3s", "--reason", "INC-9", "--report", report, "--address", address])
+        let result = try await sweep.run([
+            "cancel", "--input", input, "--escalate-after", "3s", "--reason", "INC-9", "--report", report, "--address",
+            address,
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         let byID = Dictionary(grouping: try Report(path: report).rows) { $0["workflow_id"] ?? "" }
         for target in stubborn {
@@ -202,7 +248,8 @@ struct IncidentSafetyTests {
             for target in stubborn {
                 #expect(try await client.events(of: .workflowExecutionCancelRequested, in: target).count == 1)
                 let terminated = try await client.events(of: .workflowExecutionTerminated, in: target)
-                #expect(terminated.first?.workflowExecutionTerminatedEventAttributes.reason.contains("escalated") == true)
+                #expect(
+                    terminated.first?.workflowExecutionTerminatedEventAttributes.reason.contains("escalated") == true)
             }
         }
         await worker.stop()
@@ -211,17 +258,23 @@ struct IncidentSafetyTests {
     @Test("--wait reports final statuses, and exit 4 when some are still open")
     func waitFinalStatus() async throws {
         let worker = try await SampleWorker(address: address)
-        let stubborn = try await start(1, type: "StubbornWorkflow", prefix: TestEnvironment.uniqueName("wait"), on: worker)
+        let stubborn = try await start(
+            1, type: "StubbornWorkflow", prefix: TestEnvironment.uniqueName("wait"), on: worker)
         try await waitUntil(stubborn) { $0.status == .running }
         let report = TestEnvironment.temporaryPath("report.csv")
-        let open = try await sweep.run(["cancel", "--workflow-id", stubborn[0].workflowID, "--wait", "2s", "--report", report, "--address", address])
+        let open = try await sweep.run([
+            "cancel", "--workflow-id", stubborn[0].workflowID, "--wait", "2s", "--report", report, "--address", address,
+        ])
         #expect(open.status == 4, "\(open.standardError)")
         #expect(try Report(path: report).rows.last?["final_status"] == "RUNNING")
 
         let type = TestEnvironment.uniqueName("WaitTerminate")
         let seeded = try await harness.seed(3, type: type)
         let terminated = TestEnvironment.temporaryPath("report.csv")
-        let closed = try await sweep.run(["terminate", "--query", "WorkflowType='\(type)'", "--yes", "--wait", "10s", "--report", terminated, "--address", address])
+        let closed = try await sweep.run([
+            "terminate", "--query", "WorkflowType='\(type)'", "--yes", "--wait", "10s", "--report", terminated,
+            "--address", address,
+        ])
         #expect(closed.status == 0, "\(closed.standardError)")
         let rows = try Report(path: terminated).rows
         #expect(rows.filter { $0["final_status"] == "TERMINATED" }.count == 3)

@@ -67,7 +67,8 @@ struct SweepEndToEndTests {
         let seeded = try await seed(2500, type: type)
         let report = TestEnvironment.temporaryPath("report.csv")
         let result = try await sweep.run([
-            "terminate", "--query", "WorkflowType='\(type)'", "--yes", "--max", "100000", "--rps", "1000", "--concurrency", "32",
+            "terminate", "--query", "WorkflowType='\(type)'", "--yes", "--max", "100000", "--rps", "1000",
+            "--concurrency", "32",
             "--report", report, "--address", address,
         ])
         #expect(result.status == 0, "\(result.standardError)")
@@ -128,7 +129,8 @@ struct SweepEndToEndTests {
         let open = seeded[0].workflowID
         let closed = seeded[1].workflowID
         let unknown = "\(type)-never-started"
-        try await withClient { client in try await client.terminate(WorkflowTarget(workflowID: closed), reason: "setup") }
+        try await withClient { client in try await client.terminate(WorkflowTarget(workflowID: closed), reason: "setup")
+        }
 
         for (action, done) in [("cancel", "cancel_requested"), ("terminate", "terminated")] {
             let report = TestEnvironment.temporaryPath("report.csv")
@@ -155,7 +157,9 @@ struct SweepEndToEndTests {
         let rows = try Report(path: report).rows
         #expect(rows.count == 100)
         let times = try rows.map { row in
-            try Date(try #require(row["finished_at"]), strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+            try Date(
+                try #require(row["finished_at"]),
+                strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
         }.sorted()
         let span = try #require(times.last).timeIntervalSince(try #require(times.first))
         let achieved = Double(times.count - 1) / span
@@ -199,16 +203,22 @@ struct SweepEndToEndTests {
             input: seeded.map(\.workflowID).joined(separator: "\n") + "\n"
         )
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(try Report(path: report).outcomes == Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, "terminated") }))
+        #expect(
+            try Report(path: report).outcomes
+                == Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, "terminated") }))
     }
 
     @Test("an invalid query and an unknown namespace are input errors (exit 2)")
     func serverSideInputErrors() async throws {
-        let badQuery = try await sweep.run(["terminate", "--query", "WorkflowType = = 'x'", "--yes", "--address", address])
+        let badQuery = try await sweep.run([
+            "terminate", "--query", "WorkflowType = = 'x'", "--yes", "--address", address,
+        ])
         #expect(badQuery.status == 2)
         #expect(badQuery.standardError.contains("invalid query"), "\(badQuery.standardError)")
 
-        let badNamespace = try await sweep.run(["cancel", "--workflow-id", "x", "--namespace", "no-such-namespace", "--address", address])
+        let badNamespace = try await sweep.run([
+            "cancel", "--workflow-id", "x", "--namespace", "no-such-namespace", "--address", address,
+        ])
         #expect(badNamespace.status == 2)
         #expect(badNamespace.standardError.contains("no-such-namespace"), "\(badNamespace.standardError)")
     }

@@ -36,7 +36,9 @@ package final class DevServer {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(60))
         while clock.now < deadline {
-            let answered = try? await withWorkflowServiceClient(ConnectionOptions(address: address, callTimeout: .seconds(1))) { client in
+            let answered = try? await withWorkflowServiceClient(
+                ConnectionOptions(address: address, callTimeout: .seconds(1))
+            ) { client in
                 try await client.count(query: "")
             }
             if answered != nil { return }

@@ -11,7 +11,9 @@ package struct Harness: Sendable {
         address = try TestEnvironment.temporaryAddressOrShared()
     }
 
-    package func withClient<R>(address: String? = nil, _ body: (WorkflowServiceClient) async throws -> R) async throws -> R {
+    package func withClient<R>(address: String? = nil, _ body: (WorkflowServiceClient) async throws -> R) async throws
+        -> R
+    {
         var options = try TestEnvironment.connection()
         if let address { options.address = address }
         return try await withWorkflowServiceClient(options, body)
@@ -20,7 +22,8 @@ package struct Harness: Sendable {
     /// Starts `count` workflows of `type` (IDs `<type>-1`...) and waits until visibility lists them.
     package func seed(_ count: Int, type: String, address: String? = nil) async throws -> [WorkflowTarget] {
         try await withClient(address: address) { client in
-            let started = try await Seeder(client: client).start(count: count, type: type, idPrefix: type, concurrency: 16)
+            let started = try await Seeder(client: client).start(
+                count: count, type: type, idPrefix: type, concurrency: 16)
             try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: count)
             return started
         }

@@ -10,7 +10,8 @@ package final class SampleWorker {
     /// Starts the worker against `address` and waits until it polls (up to 60 s).
     package init(address: String, taskQueue: String = TestEnvironment.uniqueName("sweep-samples")) async throws {
         self.taskQueue = taskQueue
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let script = root.appendingPathComponent("samples/worker/worker.py").path
         outputPath = TestEnvironment.temporaryPath("worker.log")
         FileManager.default.createFile(atPath: outputPath, contents: nil)

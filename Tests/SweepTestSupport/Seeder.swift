@@ -33,7 +33,9 @@ package struct Seeder: Sendable {
                             do {
                                 let runID = try await client.startWorkflow(id: id, type: type, taskQueue: taskQueue)
                                 return WorkflowTarget(workflowID: id, runID: runID)
-                            } catch let error as RPCError where error.code == .resourceExhausted || error.code == .unavailable {
+                            } catch let error as RPCError
+                                where error.code == .resourceExhausted || error.code == .unavailable
+                            {
                                 try await Task.sleep(for: delay)
                                 delay = min(delay * 2, .seconds(2))
                             }

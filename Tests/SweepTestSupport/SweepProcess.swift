@@ -58,7 +58,8 @@ package struct SweepProcess: Sendable {
         process.executableURL = binary
         process.arguments = arguments
         // A default-named report (sweep-report-*.csv) lands in a scratch directory, not the checkout.
-        process.currentDirectoryURL = URL(fileURLWithPath: TestEnvironment.temporaryPath("cwd")).deletingLastPathComponent()
+        process.currentDirectoryURL = URL(fileURLWithPath: TestEnvironment.temporaryPath("cwd"))
+            .deletingLastPathComponent()
         let outputPath = TestEnvironment.temporaryPath("stdout")
         let errorPath = TestEnvironment.temporaryPath("stderr")
         FileManager.default.createFile(atPath: outputPath, contents: nil)

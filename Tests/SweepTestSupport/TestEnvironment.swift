@@ -17,7 +17,10 @@ package enum TestEnvironment {
     /// The dev server's `host:port`.
     package static func temporalAddress() throws -> String {
         guard let address = ProcessInfo.processInfo.environment["SWEEP_TEST_TEMPORAL_ADDRESS"], !address.isEmpty else {
-            throw Missing(description: "SWEEP_TEST_TEMPORAL_ADDRESS is not set: run the tests with scripts/test, which starts a Temporal dev server")
+            throw Missing(
+                description:
+                    "SWEEP_TEST_TEMPORAL_ADDRESS is not set: run the tests with scripts/test, which starts a Temporal dev server"
+            )
         }
         return address
     }
@@ -33,7 +36,9 @@ package enum TestEnvironment {
             let binary = candidate.appendingPathComponent("sweep")
             if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
         }
-        throw Missing(description: "the sweep binary is not next to the test bundle in \(directory.path); build it with swift build")
+        throw Missing(
+            description:
+                "the sweep binary is not next to the test bundle in \(directory.path); build it with swift build")
     }
 
     /// A fresh name for a test's workflow type and ID prefix, so suites can run in parallel.

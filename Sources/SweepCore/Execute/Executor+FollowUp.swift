@@ -26,9 +26,13 @@ extension Executor {
     /// open is terminated (`escalated_terminated`), a closed one is reported `canceled` or `closed`.
     /// Each gets a second report row with its `final_status`.
     /// - Returns: the runs still open after escalation (a terminate that failed).
-    func escalate(_ pending: [Pending], after grace: Duration, reportingTo reporter: some ReportSink) async throws(SweepError) -> [Pending] {
+    func escalate(_ pending: [Pending], after grace: Duration, reportingTo reporter: some ReportSink)
+        async throws(SweepError) -> [Pending]
+    {
         var stillOpen: [Pending] = []
-        let notStarted = try await forEachBounded(pending, limit: options.concurrency, { item in await escalate(item, after: grace) }) {
+        let notStarted = try await forEachBounded(
+            pending, limit: options.concurrency, { item in await escalate(item, after: grace) }
+        ) {
             (item, result) throws(SweepError) in
             try reporter.record(result)
             if result.finalStatus == .running { stillOpen.append(item) }
@@ -42,30 +46,41 @@ extension Executor {
         do {
             try await clock.sleep(until: item.actedAt.advanced(by: grace), tolerance: nil)
         } catch {
-            return attempt.finish(.cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
+            return attempt.finish(
+                .cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
         }
         let pinned = WorkflowTarget(workflowID: item.job.target.workflowID, runID: item.runID)
-        guard case .success(let description) = await call(counting: &attempt, paced: .none, { () async throws(RPCError) in try await service.describe(pinned) }) else {
-            return attempt.finish(.failed, message: "could not describe the run after the grace period", elapsed: elapsed(attempt))
+        guard
+            case .success(let description) = await call(
+                counting: &attempt, paced: .none, { () async throws(RPCError) in try await service.describe(pinned) })
+        else {
+            return attempt.finish(
+                .failed, message: "could not describe the run after the grace period", elapsed: elapsed(attempt))
         }
         if description.status.isClosed {
-            var result = attempt.finish(description.status == .canceled ? .canceled : .closed, message: "closed within the grace period", elapsed: elapsed(attempt))
+            var result = attempt.finish(
+                description.status == .canceled ? .canceled : .closed, message: "closed within the grace period",
+                elapsed: elapsed(attempt))
             result.finalStatus = description.status
             return result
         }
         let reason = "\(options.reason) (escalated: still open \(grace.inSeconds) s after the cancel request)"
-        let terminated = await call(counting: &attempt, paced: .every, countsAsAttempt: true) { () async throws(RPCError) in
+        let terminated = await call(counting: &attempt, paced: .every, countsAsAttempt: true) {
+            () async throws(RPCError) in
             try await service.terminate(pinned, chain: nil, reason: reason)
         }
         switch terminated {
         case .success:
-            var result = attempt.finish(.escalatedTerminated, message: "still open after the grace period", elapsed: elapsed(attempt))
+            var result = attempt.finish(
+                .escalatedTerminated, message: "still open after the grace period", elapsed: elapsed(attempt))
             result.finalStatus = .terminated
             return result
         case .failure(let failure) where failure.outcome == .alreadyClosed:
             // It closed between the Describe and the terminate.
             let status = (try? await service.describe(pinned))?.status ?? .unspecified
-            var result = attempt.finish(status == .canceled ? .canceled : .closed, message: "closed just before the escalation", elapsed: elapsed(attempt))
+            var result = attempt.finish(
+                status == .canceled ? .canceled : .closed, message: "closed just before the escalation",
+                elapsed: elapsed(attempt))
             result.finalStatus = status
             return result
         case .failure(let failure):
@@ -78,7 +93,9 @@ extension Executor {
     /// `--wait`: polls the runs acted on (Describe, paced by the rate limiter) until each has
     /// closed or `timeout` has passed; each gets a second report row with its `final_status`.
     /// - Returns: how many were still open at the end.
-    func waitForClose(_ pending: [Pending], timeout: Duration, pollInterval: Duration, reportingTo reporter: some ReportSink) async throws(SweepError) -> Int {
+    func waitForClose(
+        _ pending: [Pending], timeout: Duration, pollInterval: Duration, reportingTo reporter: some ReportSink
+    ) async throws(SweepError) -> Int {
         let deadline = clock.now.advanced(by: timeout)
         var open = pending
         while !open.isEmpty, !Task.isCancelled {
@@ -94,7 +111,9 @@ extension Executor {
         for item in open {
             var attempt = JobAttempt<C.Instant>(job: item.job, action: options.action)
             attempt.runID = item.runID
-            var result = attempt.finish(item.outcome, message: "still open after --wait \(timeout.inSeconds) s", elapsed: item.actedAt.duration(to: clock.now))
+            var result = attempt.finish(
+                item.outcome, message: "still open after --wait \(timeout.inSeconds) s",
+                elapsed: item.actedAt.duration(to: clock.now))
             result.finalStatus = .running
             try reporter.record(result)
         }
@@ -106,10 +125,14 @@ extension Executor {
         var attempt = JobAttempt<C.Instant>(job: item.job, action: options.action)
         attempt.runID = item.runID
         let pinned = WorkflowTarget(workflowID: item.job.target.workflowID, runID: item.runID)
-        guard case .success(let description) = await call(counting: &attempt, paced: .every, { () async throws(RPCError) in try await service.describe(pinned) }),
+        guard
+            case .success(let description) = await call(
+                counting: &attempt, paced: .every, { () async throws(RPCError) in try await service.describe(pinned) }),
             description.status.isClosed
         else { return nil }
-        var result = attempt.finish(item.outcome, message: "closed as \(description.status.rawValue)", elapsed: item.actedAt.duration(to: clock.now))
+        var result = attempt.finish(
+            item.outcome, message: "closed as \(description.status.rawValue)",
+            elapsed: item.actedAt.duration(to: clock.now))
         result.finalStatus = description.status
         return result
     }

@@ -18,7 +18,10 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
     let limiter: RateLimiter<C>
     private let logger: Logger
 
-    package init(service: any WorkflowService, options: ExecutorOptions, clock: C, logger: Logger = Logger(label: "sweep.executor")) {
+    package init(
+        service: any WorkflowService, options: ExecutorOptions, clock: C,
+        logger: Logger = Logger(label: "sweep.executor")
+    ) {
         self.service = service
         self.options = options
         self.clock = clock
@@ -26,7 +29,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         self.logger = logger
     }
 
-    package func run<Source: AsyncSequence, Sink: ReportSink>(_ jobs: Source, reportingTo reporter: Sink) async throws(SweepError) where Source.Element == Job {
+    package func run<Source: AsyncSequence, Sink: ReportSink>(_ jobs: Source, reportingTo reporter: Sink)
+        async throws(SweepError) where Source.Element == Job
+    {
         let result: Result<Void, SweepError> = await withTaskGroup(of: JobResult.self) { group in
             var iterator = jobs.makeAsyncIterator()
             var inFlight = 0
@@ -44,7 +49,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                 // Stopped: account for every job the source still holds, without sending anything.
                 if Task.isCancelled {
                     while let job = try await iterator.next() {
-                        try reporter.record(JobAttempt<C.Instant>(job: job, action: options.action).finish(.notAttempted, message: "stopped before it was sent", elapsed: .zero))
+                        try reporter.record(
+                            JobAttempt<C.Instant>(job: job, action: options.action).finish(
+                                .notAttempted, message: "stopped before it was sent", elapsed: .zero))
                     }
                 }
                 return .success(())
@@ -92,7 +99,8 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
 
         let pinned = target
         let pacing: Pacing = options.action == .cancel ? .retries : .every
-        let outcome = await call(counting: &attempt, paced: pacing, countsAsAttempt: true) { () async throws(RPCError) in
+        let outcome = await call(counting: &attempt, paced: pacing, countsAsAttempt: true) {
+            () async throws(RPCError) in
             try await act(on: pinned, chain: nil)
         }
         switch outcome {
@@ -107,7 +115,8 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             {
                 // A retried terminate answers "already completed" when an earlier attempt landed
                 // before the connection dropped; Describe confirms it was ours.
-                return attempt.finish(.terminated, message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
+                return attempt.finish(
+                    .terminated, message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
             }
             if pinned.runID != nil, let replacement = await replacement(of: pinned, &attempt) {
                 return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
@@ -120,7 +129,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
     private func act(on target: WorkflowTarget, chain: String?) async throws(RPCError) {
         switch options.action {
         case .cancel:
-            try await service.requestCancel(target, chain: chain, reason: options.reason, requestID: Self.cancelRequestID(for: target, chain: chain))
+            try await service.requestCancel(
+                target, chain: chain, reason: options.reason, requestID: Self.cancelRequestID(for: target, chain: chain)
+            )
         case .terminate:
             try await service.terminate(target, chain: chain, reason: options.reason)
         }
@@ -143,16 +154,23 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         case .success(let description):
             attempt.runID = description.runID
             if description.status.isClosed {
-                return attempt.finish(.alreadyClosed, message: "chain's current run is \(description.status.rawValue)", elapsed: elapsed(attempt))
+                return attempt.finish(
+                    .alreadyClosed, message: "chain's current run is \(description.status.rawValue)",
+                    elapsed: elapsed(attempt))
             }
             if let firstRun, !description.firstRunID.isEmpty, description.firstRunID != firstRun {
-                return attempt.finish(.runChanged, message: "the open run \(description.runID) belongs to another chain (first run \(description.firstRunID))", elapsed: elapsed(attempt))
+                return attempt.finish(
+                    .runChanged,
+                    message:
+                        "the open run \(description.runID) belongs to another chain (first run \(description.firstRunID))",
+                    elapsed: elapsed(attempt))
             }
         case .failure(let failure):
             return attempt.finish(failure, elapsed: elapsed(attempt))
         }
         let chain = firstRun
-        let outcome = await call(counting: &attempt, paced: .retries, countsAsAttempt: true) { () async throws(RPCError) in
+        let outcome = await call(counting: &attempt, paced: .retries, countsAsAttempt: true) {
+            () async throws(RPCError) in
             try await act(on: current, chain: chain)
         }
         switch outcome {
@@ -185,11 +203,14 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
 
     /// The outcome for a run found closed: `run_changed` when the job pinned it and a newer run
     /// of the workflow is open (continue-as-new, reset, a new start), else `already_closed`.
-    private func closed(_ job: Job, _ description: ExecutionDescription, _ attempt: inout JobAttempt<C.Instant>) async -> JobResult {
+    private func closed(_ job: Job, _ description: ExecutionDescription, _ attempt: inout JobAttempt<C.Instant>) async
+        -> JobResult
+    {
         if job.target.runID != nil, let replacement = await replacement(of: job.target, &attempt) {
             return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
         }
-        return attempt.finish(.alreadyClosed, message: "run is \(description.status.rawValue)", elapsed: elapsed(attempt))
+        return attempt.finish(
+            .alreadyClosed, message: "run is \(description.status.rawValue)", elapsed: elapsed(attempt))
     }
 
     /// A description of the open run that replaced `pinned`, if there is one.
@@ -197,13 +218,18 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         guard case .success(let current) = await describe(WorkflowTarget(workflowID: pinned.workflowID), &attempt),
             current.runID != pinned.runID, !current.status.isClosed
         else { return nil }
-        return "run \(pinned.runID ?? "") was replaced by run \(current.runID) (\(current.status.rawValue)); not touched"
+        return
+            "run \(pinned.runID ?? "") was replaced by run \(current.runID) (\(current.status.rawValue)); not touched"
     }
 
     /// Describes `target`, recording what it learns on the attempt.
     /// - Parameter pacing: `.every` for the Describe that opens a paced job (a cancel's first call).
-    private func describe(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>, pacing: Pacing = .none) async -> Result<ExecutionDescription, CallFailure> {
-        let result = await call(counting: &attempt, paced: pacing) { () async throws(RPCError) in try await service.describe(target) }
+    private func describe(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>, pacing: Pacing = .none)
+        async -> Result<ExecutionDescription, CallFailure>
+    {
+        let result = await call(counting: &attempt, paced: pacing) { () async throws(RPCError) in
+            try await service.describe(target)
+        }
         if case .success(let description) = result, attempt.described == nil || target.runID == nil {
             attempt.described = description
         }
@@ -250,7 +276,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                     return .failure(
                         attempt.callsSent == 0
                             ? CallFailure(outcome: .notAttempted, error: nil, message: "stopped before it was sent")
-                            : CallFailure(outcome: .failed, error: RPCError(code: .cancelled, message: "stopped before the call was retried"))
+                            : CallFailure(
+                                outcome: .failed,
+                                error: RPCError(code: .cancelled, message: "stopped before the call was retried"))
                     )
                 }
             }
@@ -274,26 +302,39 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                     let now = clock.now
                     let started = firstFailure ?? now
                     firstFailure = started
-                    let withinWindow = [.resourceExhausted, .unavailable].contains(error.code)
+                    let withinWindow =
+                        [.resourceExhausted, .unavailable].contains(error.code)
                         && started.duration(to: now) < options.retryWindow
                     guard tries < options.maxAttempts || withinWindow else {
-                        return .failure(CallFailure(outcome: .failed, error: error, message: "\(error.message) (gave up after \(tries) attempts)"))
+                        return .failure(
+                            CallFailure(
+                                outcome: .failed, error: error,
+                                message: "\(error.message) (gave up after \(tries) attempts)"))
                     }
                     let pause = options.backoff.delay(afterAttempt: tries, jitter: Double.random(in: 0...1))
-                    logger.debug("retrying after \(error)", metadata: ["workflow_id": "\(attempt.job.target.workflowID)", "attempt": "\(tries)"])
+                    logger.debug(
+                        "retrying after \(error)",
+                        metadata: ["workflow_id": "\(attempt.job.target.workflowID)", "attempt": "\(tries)"])
                     let retrying = error
                     do {
                         try await clock.sleep(for: pause)
                     } catch {
-                        return .failure(CallFailure(outcome: .failed, error: retrying, message: "stopped while retrying after: \(retrying.message)"))
+                        return .failure(
+                            CallFailure(
+                                outcome: .failed, error: retrying,
+                                message: "stopped while retrying after: \(retrying.message)"))
                     }
                 }
             }
         }
     }
 
-    private func terminatedByEarlierAttempt(_ target: WorkflowTarget, since start: Date, counting attempt: inout JobAttempt<C.Instant>) async -> Bool {
-        let described = await call(counting: &attempt, paced: .none) { () async throws(RPCError) in try await service.describe(target) }
+    private func terminatedByEarlierAttempt(
+        _ target: WorkflowTarget, since start: Date, counting attempt: inout JobAttempt<C.Instant>
+    ) async -> Bool {
+        let described = await call(counting: &attempt, paced: .none) { () async throws(RPCError) in
+            try await service.describe(target)
+        }
         guard case .success(let description) = described, description.status == .terminated else { return false }
         // Allow a little clock skew between this machine and the server.
         return (description.closeTime ?? .distantPast) >= start.addingTimeInterval(-2)
@@ -333,17 +374,19 @@ struct JobAttempt<Instant: InstantProtocol> {
     }
 
     func finish(_ outcome: Outcome, message: String = "", elapsed: Duration) -> JobResult {
-        learned(JobResult(
-            job: job, runID: runID, action: action, outcome: outcome, message: message,
-            attempts: attempts, latency: elapsed, callsSent: callsSent
-        ))
+        learned(
+            JobResult(
+                job: job, runID: runID, action: action, outcome: outcome, message: message,
+                attempts: attempts, latency: elapsed, callsSent: callsSent
+            ))
     }
 
     func finish(_ failure: CallFailure, elapsed: Duration) -> JobResult {
-        learned(JobResult(
-            job: job, runID: runID, action: action, outcome: failure.outcome, code: failure.error?.code,
-            message: failure.message, attempts: attempts, latency: elapsed, callsSent: callsSent
-        ))
+        learned(
+            JobResult(
+                job: job, runID: runID, action: action, outcome: failure.outcome, code: failure.error?.code,
+                message: failure.message, attempts: attempts, latency: elapsed, callsSent: callsSent
+            ))
     }
 
     private func learned(_ result: JobResult) -> JobResult {

@@ -5,5 +5,6 @@ package protocol SweepEngine: Sendable {
     /// Acts on every job and records exactly one ``JobResult`` per job.
     /// - Throws: ``SweepError`` only for whole-run failures (the job source failing, the report
     ///   not writable); per-job failures are `failed` rows, never thrown.
-    func run<Source: AsyncSequence, Sink: ReportSink>(_ jobs: Source, reportingTo reporter: Sink) async throws(SweepError) where Source.Element == Job
+    func run<Source: AsyncSequence, Sink: ReportSink>(_ jobs: Source, reportingTo reporter: Sink)
+        async throws(SweepError) where Source.Element == Job
 }

@@ -28,17 +28,27 @@ package struct CSVJobDecoder: Sendable {
             if let workflowID = names.firstIndex(of: "workflow_id") {
                 let runID = names.firstIndex(of: "run_id")
                 if requiresRunIDColumn, runID == nil {
-                    throw CSVError(line: record.line, message: "not a plan: the header has no run_id column; write one with sweep plan")
+                    throw CSVError(
+                        line: record.line,
+                        message: "not a plan: the header has no run_id column; write one with sweep plan")
                 }
-                layout = .header(workflowID: workflowID, runID: runID, firstRunID: names.firstIndex(of: "first_run_id"), width: names.count)
+                layout = .header(
+                    workflowID: workflowID, runID: runID, firstRunID: names.firstIndex(of: "first_run_id"),
+                    width: names.count)
                 return nil
             }
             if requiresRunIDColumn {
-                throw CSVError(line: record.line, message: "not a plan: the first line should be the header workflow_id,run_id,...; write one with sweep plan")
+                throw CSVError(
+                    line: record.line,
+                    message:
+                        "not a plan: the first line should be the header workflow_id,run_id,...; write one with sweep plan"
+                )
             }
             // A header that names the IDs some other way would otherwise be read as a workflow ID.
             if let near = names.first(where: Self.lookalikeHeaders.contains) {
-                throw CSVError(line: record.line, message: "missing workflow_id column: the header names '\(near)'; rename that column workflow_id")
+                throw CSVError(
+                    line: record.line,
+                    message: "missing workflow_id column: the header names '\(near)'; rename that column workflow_id")
             }
             layout = .singleColumn
             return try decode(record)
@@ -46,10 +56,13 @@ package struct CSVJobDecoder: Sendable {
             guard record.fields.count == 1 else {
                 throw CSVError(
                     line: record.line,
-                    message: "expected one column of workflow IDs but found \(record.fields.count); add a header row naming workflow_id (and run_id)"
+                    message:
+                        "expected one column of workflow IDs but found \(record.fields.count); add a header row naming workflow_id (and run_id)"
                 )
             }
-            return Job(target: WorkflowTarget(workflowID: try Self.workflowID(record.fields[0], line: record.line)), line: record.line)
+            return Job(
+                target: WorkflowTarget(workflowID: try Self.workflowID(record.fields[0], line: record.line)),
+                line: record.line)
         case .header(let workflowIDColumn, let runIDColumn, let firstRunIDColumn, let width):
             guard record.fields.count == width else {
                 throw CSVError(
@@ -60,7 +73,8 @@ package struct CSVJobDecoder: Sendable {
             let workflowID = try Self.workflowID(record.fields[workflowIDColumn], line: record.line)
             let runID = runIDColumn.map { record.fields[$0].trimmingSpaces }
             let firstRunID = firstRunIDColumn.map { record.fields[$0].trimmingSpaces }.flatMap { $0.isEmpty ? nil : $0 }
-            return Job(target: WorkflowTarget(workflowID: workflowID, runID: runID), line: record.line, firstRunID: firstRunID)
+            return Job(
+                target: WorkflowTarget(workflowID: workflowID, runID: runID), line: record.line, firstRunID: firstRunID)
         }
     }
 
@@ -75,7 +89,10 @@ package struct CSVJobDecoder: Sendable {
             throw CSVError(line: line, message: "empty workflow_id")
         }
         guard field.utf8.count <= maximumWorkflowIDLength else {
-            throw CSVError(line: line, message: "workflow_id is \(field.utf8.count) bytes, over Temporal's limit of \(maximumWorkflowIDLength)")
+            throw CSVError(
+                line: line,
+                message: "workflow_id is \(field.utf8.count) bytes, over Temporal's limit of \(maximumWorkflowIDLength)"
+            )
         }
         return field
     }

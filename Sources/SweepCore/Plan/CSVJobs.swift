@@ -59,7 +59,8 @@ package struct CSVJobs: AsyncSequence, Sendable {
             if !opened {
                 opened = true
                 guard let handle = FileHandle(forReadingAtPath: path) else {
-                    throw SweepError(.input, "\(path): cannot open the file for reading; check the path and permissions")
+                    throw SweepError(
+                        .input, "\(path): cannot open the file for reading; check the path and permissions")
                 }
                 file = handle
             }

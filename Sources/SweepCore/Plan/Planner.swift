@@ -21,7 +21,9 @@ package struct Planner: Sendable {
         switch source {
         case .query(let query):
             do {
-                let count = try await Self.withVisibilityRetries { () async throws(RPCError) in try await service.count(query: query) }
+                let count = try await Self.withVisibilityRetries { () async throws(RPCError) in
+                    try await service.count(query: query)
+                }
                 let page = try await Self.withVisibilityRetries { () async throws(RPCError) in
                     try await service.list(query: query, pageSize: previewSize, pageToken: [])
                 }
@@ -85,7 +87,7 @@ package struct Planner: Sendable {
         for _ in 1..<5 {
             do {
                 return try await body()
-            } catch where error.code == .resourceExhausted || error.code == .unavailable {
+            } catch  where error.code == .resourceExhausted || error.code == .unavailable {
                 try? await Task.sleep(for: delay)
                 delay *= 2
             }

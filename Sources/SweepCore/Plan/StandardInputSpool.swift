@@ -7,7 +7,9 @@ package enum StandardInputSpool {
     /// - Throws: ``SweepError`` `.io` when the copy cannot be written.
     package static func spool() throws(SweepError) -> String {
         let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("temporal-sweep-stdin-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).csv")
+            .appendingPathComponent(
+                "temporal-sweep-stdin-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).csv"
+            )
             .path
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
             let output = FileHandle(forWritingAtPath: path)

@@ -60,14 +60,15 @@ package final class PlanWriter: ReportSink {
     }
 
     private func writeLine(_ result: JobResult) throws(SweepError) {
-        try file.write(line([
-            result.job.target.workflowID,
-            result.runID ?? "",
-            result.workflowType ?? "",
-            (result.status ?? .running).rawValue,
-            result.startTime.map(ReportFormat.timestamp) ?? "",
-            result.firstRunID ?? "",
-        ]))
+        try file.write(
+            line([
+                result.job.target.workflowID,
+                result.runID ?? "",
+                result.workflowType ?? "",
+                (result.status ?? .running).rawValue,
+                result.startTime.map(ReportFormat.timestamp) ?? "",
+                result.firstRunID ?? "",
+            ]))
     }
 
     private func line(_ fields: [String]) -> String {
@@ -78,7 +79,8 @@ package final class PlanWriter: ReportSink {
             let widths = [28, 38, 18, 10, 25, 0]
             return zip(fields, widths).map { field, width in
                 let shown = field.replacingOccurrences(of: "\n", with: "\\n")
-                return width == 0 ? shown : shown.padding(toLength: max(width, shown.count + 1), withPad: " ", startingAt: 0)
+                return width == 0
+                    ? shown : shown.padding(toLength: max(width, shown.count + 1), withPad: " ", startingAt: 0)
             }.joined() + "\n"
         }
     }

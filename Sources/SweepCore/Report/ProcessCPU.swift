@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// This process's CPU time (user + system) so far, from getrusage.
@@ -17,7 +17,7 @@ package enum ProcessCPU {
 }
 
 #if canImport(Glibc)
-private let RUSAGE_SELF_VALUE = Int32(RUSAGE_SELF.rawValue)
+    private let RUSAGE_SELF_VALUE = Int32(RUSAGE_SELF.rawValue)
 #else
-private let RUSAGE_SELF_VALUE = RUSAGE_SELF
+    private let RUSAGE_SELF_VALUE = RUSAGE_SELF
 #endif

@@ -47,6 +47,7 @@ package enum ReportFormat {
 
     /// RFC 3339 with milliseconds, UTC.
     package static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }

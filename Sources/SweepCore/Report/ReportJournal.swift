@@ -11,7 +11,8 @@ package struct ReportJournal: Sendable {
 
     /// Outcomes a resumed run does not repeat. `failed` and `not_attempted` (and dry-run rows) are retried.
     package static let settledOutcomes: Set<Outcome> = [
-        .cancelRequested, .terminated, .alreadyClosed, .notFound, .duplicate, .runChanged, .canceled, .closed, .escalatedTerminated,
+        .cancelRequested, .terminated, .alreadyClosed, .notFound, .duplicate, .runChanged, .canceled, .closed,
+        .escalatedTerminated,
     ]
 
     /// Reads `path`.
@@ -31,7 +32,10 @@ package struct ReportJournal: Sendable {
                 for record in records {
                     guard let columns = header else {
                         guard record.fields == ReportFormat.columns else {
-                            throw SweepError(.input, "\(path):\(record.line): not a sweep report (the header should be \(ReportFormat.columns.joined(separator: ",")))")
+                            throw SweepError(
+                                .input,
+                                "\(path):\(record.line): not a sweep report (the header should be \(ReportFormat.columns.joined(separator: ",")))"
+                            )
                         }
                         header = record.fields
                         continue
@@ -41,11 +45,16 @@ package struct ReportJournal: Sendable {
                         continue
                     }
                     let workflowID = ReportFormat.restore(record.fields[0])
-                    guard let rowAction = Action(rawValue: record.fields[2]), let outcome = Outcome(rawValue: record.fields[3]) else {
+                    guard let rowAction = Action(rawValue: record.fields[2]),
+                        let outcome = Outcome(rawValue: record.fields[3])
+                    else {
                         continue
                     }
                     guard rowAction == action else {
-                        throw SweepError(.input, "\(path):\(record.line): this report is from a \(rowAction.rawValue) run; resume it with sweep \(rowAction.rawValue)")
+                        throw SweepError(
+                            .input,
+                            "\(path):\(record.line): this report is from a \(rowAction.rawValue) run; resume it with sweep \(rowAction.rawValue)"
+                        )
                     }
                     last[workflowID] = outcome
                     rows += 1

@@ -16,7 +16,8 @@ package protocol WorkflowService: Sendable {
     /// Asks a run to cancel itself (records WorkflowExecutionCancelRequested).
     /// - Parameter chain: the first run of a continue-as-new chain: act on the chain's current run
     ///   (`target.runID` must then be nil).
-    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String) async throws(RPCError)
+    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
+        async throws(RPCError)
 
     /// Ends a run at once (records WorkflowExecutionTerminated).
     /// - Parameter chain: as for ``requestCancel(_:chain:reason:requestID:)``.

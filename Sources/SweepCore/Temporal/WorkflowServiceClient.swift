@@ -58,13 +58,16 @@ package struct WorkflowServiceClient: WorkflowService {
         var request = Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionRequest()
         request.namespace = options.namespace
         request.execution = .init(target)
-        let response: Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionResponse = try await call(.describe, request)
+        let response: Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionResponse = try await call(
+            .describe, request)
         var description = ExecutionDescription(info: response.workflowExecutionInfo)
         description.cancelRequested = response.workflowExtendedInfo.cancelRequested
         return description
     }
 
-    package func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String) async throws(RPCError) {
+    package func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
+        async throws(RPCError)
+    {
         var request = Temporal_Api_Workflowservice_V1_RequestCancelWorkflowExecutionRequest()
         request.namespace = options.namespace
         request.workflowExecution = .init(target)
@@ -72,7 +75,8 @@ package struct WorkflowServiceClient: WorkflowService {
         request.identity = options.identity
         request.requestID = requestID
         request.reason = reason
-        let _: Temporal_Api_Workflowservice_V1_RequestCancelWorkflowExecutionResponse = try await call(.requestCancel, request)
+        let _: Temporal_Api_Workflowservice_V1_RequestCancelWorkflowExecutionResponse = try await call(
+            .requestCancel, request)
     }
 
     package func terminate(_ target: WorkflowTarget, chain: String? = nil, reason: String) async throws(RPCError) {
@@ -121,7 +125,8 @@ package struct WorkflowServiceClient: WorkflowService {
             request.execution = .init(target)
             request.maximumPageSize = 1000
             request.nextPageToken = token
-            let response: Temporal_Api_Workflowservice_V1_GetWorkflowExecutionHistoryResponse = try await call(.history, request)
+            let response: Temporal_Api_Workflowservice_V1_GetWorkflowExecutionHistoryResponse = try await call(
+                .history, request)
             events += response.history.events
             token = response.nextPageToken
         } while !token.isEmpty
@@ -185,15 +190,16 @@ extension ExecutionDescription {
 
 extension WorkflowStatus {
     init(_ status: Temporal_Api_Enums_V1_WorkflowExecutionStatus) {
-        self = switch status {
-        case .running: .running
-        case .completed: .completed
-        case .failed: .failed
-        case .canceled: .canceled
-        case .terminated: .terminated
-        case .continuedAsNew: .continuedAsNew
-        case .timedOut: .timedOut
-        case .unspecified, .UNRECOGNIZED: .unspecified
-        }
+        self =
+            switch status {
+            case .running: .running
+            case .completed: .completed
+            case .failed: .failed
+            case .canceled: .canceled
+            case .terminated: .terminated
+            case .continuedAsNew: .continuedAsNew
+            case .timedOut: .timedOut
+            case .unspecified, .UNRECOGNIZED: .unspecified
+            }
     }
 }

@@ -1,7 +1,7 @@
 internal import CGRPCShim
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Lends metadata to C as an array of NUL-terminated strings, for the duration of `body`

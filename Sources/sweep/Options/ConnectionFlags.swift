@@ -10,6 +10,7 @@ struct ConnectionFlags: ParsableArguments {
     var namespace = "default"
 
     func options(identity: String?) -> ConnectionOptions {
-        ConnectionOptions(address: address, namespace: namespace, identity: identity ?? ConnectionOptions.defaultIdentity)
+        ConnectionOptions(
+            address: address, namespace: namespace, identity: identity ?? ConnectionOptions.defaultIdentity)
     }
 }

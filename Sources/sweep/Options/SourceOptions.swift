@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import SweepCore
 
 /// Which workflows: exactly one of a query, a CSV, or workflow IDs.
@@ -7,7 +7,11 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A visibility list query selecting the workflows.", valueName: "query"))
     var query: String?
 
-    @Option(name: .long, help: ArgumentHelp("A CSV of workflow IDs ('-' for standard input): a header with workflow_id (and optional run_id), or one headerless column.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A CSV of workflow IDs ('-' for standard input): a header with workflow_id (and optional run_id), or one headerless column.",
+            valueName: "file"))
     var input: String?
 
     @Option(name: .customLong("workflow-id"), help: ArgumentHelp("A workflow ID (repeatable).", valueName: "id"))
@@ -19,9 +23,10 @@ struct SourceOptions: ParsableArguments {
     func validate() throws {
         let given = [query != nil, input != nil, !workflowIDs.isEmpty].filter { $0 }.count
         guard given == 1 else {
-            throw ValidationError(given == 0
-                ? "Say which workflows: give one of --query, --input or --workflow-id."
-                : "--query, --input and --workflow-id are exclusive; give exactly one.")
+            throw ValidationError(
+                given == 0
+                    ? "Say which workflows: give one of --query, --input or --workflow-id."
+                    : "--query, --input and --workflow-id are exclusive; give exactly one.")
         }
         if runID != nil, workflowIDs.count != 1 {
             throw ValidationError("--run-id pins a single --workflow-id; give exactly one --workflow-id with it.")

@@ -14,7 +14,9 @@ struct Plan: AsyncParsableCommand {
 
     @OptionGroup(title: "Workflows") var source: SourceOptions
 
-    @Option(help: ArgumentHelp("Where to write the plan ('-' for standard output: a table on a terminal).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Where to write the plan ('-' for standard output: a table on a terminal).", valueName: "path"))
     var out = "-"
 
     @Option(help: ArgumentHelp("Refuse when the job set has more than N workflows.", valueName: "n"))

@@ -27,8 +27,11 @@ struct OutputFile: Sendable {
             }
             handle = file
         } else {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
-                throw SweepError(.io, "cannot create the \(role) at \(path); check the directory exists and is writable")
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let file = FileHandle(forWritingAtPath: path)
+            else {
+                throw SweepError(
+                    .io, "cannot create the \(role) at \(path); check the directory exists and is writable")
             }
             handle = file
         }
