@@ -36,7 +36,12 @@ package enum Sweep {
                 interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
                     try await executor.run(jobs, reportingTo: TeeSink(reporter, plan))
                 }.interruptedBy
+            } else if options.followUp.isEmpty {
+                interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
+                    try await executor.run(jobs, reportingTo: reporter)
+                }.interruptedBy
             } else {
+                // Only a follow-up needs the runs acted on remembered (one entry per run).
                 interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
                     try await executor.run(jobs, reportingTo: collector)
                 }.interruptedBy
