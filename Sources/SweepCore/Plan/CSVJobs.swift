@@ -23,13 +23,8 @@ package struct CSVJobs: AsyncSequence, Sendable {
     package struct Iterator: AsyncIteratorProtocol {
         private let path: String
         private let chunkSize: Int
-        private var file: FileHandle?
-        private var opened = false
-        private var finished = false
-        private let reader = CSVReader()
+        private var file: CSVFileReader?
         private var decoder: CSVJobDecoder
-        private var buffered: [CSVRecord] = []
-        private var bufferIndex = 0
 
         init(path: String, chunkSize: Int, isPlan: Bool) {
             self.path = path
@@ -38,45 +33,20 @@ package struct CSVJobs: AsyncSequence, Sendable {
         }
 
         package mutating func next() async throws -> Job? {
-            while true {
-                while bufferIndex < buffered.count {
-                    let record = buffered[bufferIndex]
-                    bufferIndex += 1
-                    do {
-                        if let job = try decoder.decode(record) { return job }
-                    } catch {
-                        throw SweepError(.input, "\(path):\(error.line): \(error.message)", cause: error)
-                    }
-                }
-                if finished { return nil }
-                try refill()
-            }
-        }
-
-        private mutating func refill() throws {
-            buffered.removeAll(keepingCapacity: true)
-            bufferIndex = 0
-            if !opened {
-                opened = true
-                guard let handle = FileHandle(forReadingAtPath: path) else {
+            if file == nil {
+                guard let opened = CSVFileReader(path: path, chunkSize: chunkSize) else {
                     throw SweepError(
                         .input, "\(path): cannot open the file for reading; check the path and permissions")
                 }
-                file = handle
+                file = opened
             }
             do {
-                let chunk = try file?.read(upToCount: chunkSize) ?? Data()
-                if chunk.isEmpty {
-                    finished = true
-                    try? file?.close()
-                    buffered = try reader.finish()
-                } else {
-                    buffered = try reader.parse(chunk)
+                while let record = try file?.next() {
+                    if let job = try decoder.decode(record) { return job }
                 }
+                return nil
             } catch let error as CSVError {
                 throw SweepError(.input, "\(path):\(error.line): \(error.message)", cause: error)
-            } catch let error as SweepError {
-                throw error
             } catch {
                 throw SweepError(.input, "\(path): cannot read the file: \(error.localizedDescription)")
             }

@@ -18,48 +18,41 @@ package struct ReportJournal: Sendable {
     /// Reads `path`.
     /// - Throws: ``SweepError`` `.input` when it is not a sweep report, or was written for another action.
     package init(path: String, action: Action) throws(SweepError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let file = CSVFileReader(path: path) else {
             throw SweepError(.input, "\(path): cannot open the report to resume from; check the path")
         }
-        defer { try? handle.close() }
-        let reader = CSVReader()
         var header: [String]?
         var last: [String: Outcome] = [:]
         do {
-            while true {
-                let chunk = try handle.read(upToCount: 64 * 1024) ?? Data()
-                let records = chunk.isEmpty ? try reader.finish() : try reader.parse(chunk)
-                for record in records {
-                    guard let columns = header else {
-                        guard record.fields == ReportFormat.columns else {
-                            throw SweepError(
-                                .input,
-                                "\(path):\(record.line): not a sweep report (the header should be \(ReportFormat.columns.joined(separator: ",")))"
-                            )
-                        }
-                        header = record.fields
-                        continue
-                    }
-                    guard record.fields.count == columns.count else {
-                        // A row cut short by a crash mid-write: its workflow is simply retried.
-                        continue
-                    }
-                    let workflowID = ReportFormat.restore(record.fields[0])
-                    guard let rowAction = Action(rawValue: record.fields[2]),
-                        let outcome = Outcome(rawValue: record.fields[3])
-                    else {
-                        continue
-                    }
-                    guard rowAction == action else {
+            while let record = try file.next() {
+                guard let columns = header else {
+                    guard record.fields == ReportFormat.columns else {
                         throw SweepError(
                             .input,
-                            "\(path):\(record.line): this report is from a \(rowAction.rawValue) run; resume it with sweep \(rowAction.rawValue)"
+                            "\(path):\(record.line): not a sweep report (the header should be \(ReportFormat.columns.joined(separator: ",")))"
                         )
                     }
-                    last[workflowID] = outcome
-                    rows += 1
+                    header = record.fields
+                    continue
                 }
-                if chunk.isEmpty { break }
+                guard record.fields.count == columns.count else {
+                    // A row cut short by a crash mid-write: its workflow is simply retried.
+                    continue
+                }
+                let workflowID = ReportFormat.restore(record.fields[0])
+                guard let rowAction = Action(rawValue: record.fields[2]),
+                    let outcome = Outcome(rawValue: record.fields[3])
+                else {
+                    continue
+                }
+                guard rowAction == action else {
+                    throw SweepError(
+                        .input,
+                        "\(path):\(record.line): this report is from a \(rowAction.rawValue) run; resume it with sweep \(rowAction.rawValue)"
+                    )
+                }
+                last[workflowID] = outcome
+                rows += 1
             }
         } catch let error as SweepError {
             throw error

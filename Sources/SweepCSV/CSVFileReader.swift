@@ -1,0 +1,44 @@
+import Foundation
+
+/// The records of a CSV file, read through ``CSVReader`` a chunk at a time: memory is bounded by a
+/// chunk and the longest record, not by the size of the file.
+package final class CSVFileReader {
+    private let handle: FileHandle
+    private let reader: CSVReader
+    private let chunkSize: Int
+    private var buffered: [CSVRecord] = []
+    private var index = 0
+    private var finished = false
+
+    /// Opens `path`; `nil` when it cannot be opened for reading.
+    package init?(path: String, chunkSize: Int = 64 * 1024, maximumFieldLength: Int = 64 * 1024) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        self.handle = handle
+        self.chunkSize = chunkSize
+        reader = CSVReader(maximumFieldLength: maximumFieldLength)
+    }
+
+    deinit {
+        try? handle.close()
+    }
+
+    /// The next record, or `nil` at the end of the file.
+    /// - Throws: ``CSVError`` for malformed content (with its line); the read error when the file
+    ///   cannot be read.
+    package func next() throws -> CSVRecord? {
+        while index == buffered.count {
+            if finished { return nil }
+            buffered.removeAll(keepingCapacity: true)
+            index = 0
+            let chunk = try handle.read(upToCount: chunkSize) ?? Data()
+            if chunk.isEmpty {
+                finished = true
+                buffered = try reader.finish()
+            } else {
+                buffered = try reader.parse(chunk)
+            }
+        }
+        defer { index += 1 }
+        return buffered[index]
+    }
+}
