@@ -41,15 +41,14 @@ extension Executor {
     }
 
     private func escalate(_ item: Pending, after grace: Duration) async -> JobResult {
-        var attempt = JobAttempt<C.Instant>(job: item.job, action: options.action)
-        attempt.runID = item.runID
+        var attempt = followUpAttempt(item)
         do {
             try await clock.sleep(until: item.actedAt.advanced(by: grace), tolerance: nil)
         } catch {
             return attempt.finish(
                 .cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
         }
-        let pinned = WorkflowTarget(workflowID: item.job.target.workflowID, runID: item.runID)
+        let pinned = item.pinned
         guard
             case .success(let description) = await call(
                 counting: &attempt, paced: .none, { () async throws(RPCError) in try await service.describe(pinned) })
@@ -109,8 +108,7 @@ extension Executor {
             do { try await clock.sleep(for: min(pollInterval, clock.now.duration(to: deadline))) } catch { break }
         }
         for item in open {
-            var attempt = JobAttempt<C.Instant>(job: item.job, action: options.action)
-            attempt.runID = item.runID
+            var attempt = followUpAttempt(item)
             var result = attempt.finish(
                 item.outcome, message: "still open after --wait \(timeout.inSeconds) s",
                 elapsed: item.actedAt.duration(to: clock.now))
@@ -122,9 +120,8 @@ extension Executor {
 
     /// One Describe of a run being waited for: its closing row, or nil while it is still open.
     private func poll(_ item: Pending) async -> JobResult? {
-        var attempt = JobAttempt<C.Instant>(job: item.job, action: options.action)
-        attempt.runID = item.runID
-        let pinned = WorkflowTarget(workflowID: item.job.target.workflowID, runID: item.runID)
+        var attempt = followUpAttempt(item)
+        let pinned = item.pinned
         guard
             case .success(let description) = await call(
                 counting: &attempt, paced: .every, { () async throws(RPCError) in try await service.describe(pinned) }),
@@ -136,4 +133,16 @@ extension Executor {
         result.finalStatus = description.status
         return result
     }
+
+    /// A follow-up's record for a run acted on in the first pass.
+    private func followUpAttempt(_ item: Pending) -> JobAttempt<C.Instant> {
+        var attempt = JobAttempt<C.Instant>(job: item.job, action: options.action)
+        attempt.runID = item.runID
+        return attempt
+    }
+}
+
+extension ActedRun {
+    /// The run acted on, pinned.
+    var pinned: WorkflowTarget { WorkflowTarget(workflowID: job.target.workflowID, runID: runID) }
 }
