@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "SweepCoreTests", dependencies: ["SweepCore", "SweepGRPC", "TemporalAPI"]),
         .testTarget(
             name: "SweepIntegrationTests",
-            dependencies: ["SweepCore", "SweepTestSupport", "SweepGRPC", "TemporalAPI", "sweep"]
+            dependencies: ["SweepCore", "SweepCSV", "SweepTestSupport", "SweepGRPC", "TemporalAPI", "sweep"]
         ),
     ]
 )

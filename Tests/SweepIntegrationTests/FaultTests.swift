@@ -1,4 +1,5 @@
 import Foundation
+import SweepCSV
 import SweepCore
 import SweepTestSupport
 import TemporalAPI
@@ -208,7 +209,7 @@ struct FaultTests {
             try await client.waitForCount("WorkflowType='\(type)'", toBe: ids.count)
             return ids.map { WorkflowTarget(workflowID: $0) }
         }
-        let input = try harness.writeCSV(["workflow_id"] + ids.map(CSVField.encode))
+        let input = try harness.writeCSV(["workflow_id"] + ids.map(CSVWriter.encode))
         let report = TestEnvironment.temporaryPath("report.csv")
         let result = try await harness.sweep.run([
             "terminate", "--input", input, "--report", report, "--address", harness.address,

@@ -8,7 +8,7 @@ package struct Harness: Sendable {
 
     package init() throws {
         sweep = try SweepProcess()
-        address = try TestEnvironment.temporaryAddressOrShared()
+        address = try TestEnvironment.temporalAddress()
     }
 
     package func withClient<R>(address: String? = nil, _ body: (WorkflowServiceClient) async throws -> R) async throws
@@ -59,8 +59,4 @@ package struct Harness: Sendable {
             try await client.describeAll(targets).values.reduce(into: [:]) { $0[$1.status, default: 0] += 1 }
         }
     }
-}
-
-extension TestEnvironment {
-    package static func temporaryAddressOrShared() throws -> String { try temporalAddress() }
 }
