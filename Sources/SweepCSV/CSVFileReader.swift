@@ -22,6 +22,10 @@ package final class CSVFileReader {
         try? handle.close()
     }
 
+    /// Whether the whole file has been read (a parse error thrown now is about its end: a quote
+    /// left open, a last field cut short).
+    package var reachedEnd: Bool { finished }
+
     /// The next record, or `nil` at the end of the file.
     /// - Throws: ``CSVError`` for malformed content (with its line); the read error when the file
     ///   cannot be read.

@@ -5,7 +5,12 @@ internal import CLibCSV
 ///
 /// Accepts LF and CRLF line ends, quoted fields with embedded commas, quotes and newlines, and a
 /// leading UTF-8 byte order mark. Blank lines are skipped. Rejects, with the line number:
-/// a stray or unterminated quote, invalid UTF-8, a field longer than `maximumFieldLength` bytes.
+/// a stray or unterminated quote, invalid UTF-8, a field longer than `maximumFieldLength` bytes
+/// (checked as the field grows, so a quote left open near the top of a large file costs at most
+/// the limit plus one chunk of memory, not the rest of the file).
+///
+/// Each record carries the byte offset where it ends, so that a journal torn by a crash can be
+/// cut back to its last whole record.
 package final class CSVReader {
     private let parser: UnsafeMutablePointer<csv_parser>
     private let maximumFieldLength: Int
@@ -17,6 +22,12 @@ package final class CSVReader {
     private var lastTerminatorWasCR = false
     private var sawFirstBytes = false
     private var pendingError: CSVError?
+    /// Bytes handed to libcsv so far (a skipped byte order mark included).
+    private var offset = 0
+    /// Set once the input has ended: a record completed now had no line end.
+    private var finishing = false
+    /// Where the piece being parsed ends, in the whole input.
+    private var pieceEnd = 0
 
     /// - Parameter maximumFieldLength: the longest field accepted, in bytes.
     package init(maximumFieldLength: Int = 64 * 1024) {
@@ -41,20 +52,39 @@ package final class CSVReader {
             sawFirstBytes = true
             if chunk.starts(with: [0xEF, 0xBB, 0xBF]) {
                 chunk.removeFirst(3)
+                offset += 3
             }
         }
-        let consumed = withCallbacks { context in
-            chunk.withUnsafeBytes { buffer in
-                csv_parse(parser, buffer.baseAddress, buffer.count, Self.onField, Self.onRecordEnd, context)
+        // One piece per line end, so that every record completed by a piece ends at the piece's
+        // end (its offset is exact) and a field that grows past the limit is caught within a line.
+        var start = chunk.startIndex
+        while start < chunk.endIndex {
+            let end = chunk[start...].firstIndex(of: 0x0A).map { $0 + 1 } ?? chunk.endIndex
+            pieceEnd = offset + (end - start)
+            let consumed = withCallbacks { context in
+                chunk[start..<end].withUnsafeBytes { buffer in
+                    csv_parse(parser, buffer.baseAddress, buffer.count, Self.onField, Self.onRecordEnd, context)
+                }
             }
+            offset += consumed
+            try throwIfFailed(consumed: consumed, of: end - start)
+            if parser.pointee.entry_pos > maximumFieldLength {
+                throw CSVError(
+                    line: recordLine,
+                    message:
+                        "field \(fields.count + 1) is over the limit of \(maximumFieldLength) bytes (a quote left open?); close the quote"
+                )
+            }
+            start = end
         }
-        try throwIfFailed(consumed: consumed, of: chunk.count)
         return takeCompleted()
     }
 
     /// Ends the input: completes a last record without a trailing newline.
     /// - Throws: ``CSVError`` for a quote left open at the end of the input.
     package func finish() throws(CSVError) -> [CSVRecord] {
+        finishing = true
+        pieceEnd = offset
         let result = withCallbacks { context in
             csv_fini(parser, Self.onField, Self.onRecordEnd, context)
         }
@@ -109,7 +139,11 @@ package final class CSVReader {
         let continuesCRLF = isLF && lastTerminatorWasCR && fields.isEmpty
         lastTerminatorWasCR = terminator == 0x0D
         if !fields.isEmpty {
-            completed.append(CSVRecord(fields: fields, line: recordLine))
+            // Within a piece, the only line end is its last byte: the record ends there (a lone CR
+            // ending a record mid-piece is given the piece's end, which is where its line ends).
+            completed.append(
+                CSVRecord(
+                    fields: fields, line: recordLine, endOffset: pieceEnd, isTerminated: !finishing))
             fields.removeAll(keepingCapacity: true)
         }
         if !continuesCRLF, terminator >= 0 {

@@ -15,10 +15,15 @@ struct CSVReaderTests {
         return records + (try reader.finish())
     }
 
+    /// Fields and lines only, for comparing with expected records.
+    private func plain(_ records: [CSVRecord]) -> [CSVRecord] {
+        records.map { CSVRecord(fields: $0.fields, line: $0.line) }
+    }
+
     @Test("plain rows, with and without a final newline", arguments: [false, true])
     func plainRows(byteByByte: Bool) throws {
         let records = try read("a,b\nc,d", byteByByte: byteByByte)
-        #expect(records == [CSVRecord(fields: ["a", "b"], line: 1), CSVRecord(fields: ["c", "d"], line: 2)])
+        #expect(plain(records) == [CSVRecord(fields: ["a", "b"], line: 1), CSVRecord(fields: ["c", "d"], line: 2)])
     }
 
     @Test("quoted fields keep commas, doubled quotes and newlines", arguments: [false, true])
@@ -33,7 +38,7 @@ struct CSVReaderTests {
     func crlf(byteByByte: Bool) throws {
         let records = try read("workflow_id\r\nw1\r\nw2\r\n", byteByByte: byteByByte)
         #expect(
-            records == [
+            plain(records) == [
                 CSVRecord(fields: ["workflow_id"], line: 1), CSVRecord(fields: ["w1"], line: 2),
                 CSVRecord(fields: ["w2"], line: 3),
             ])
@@ -42,7 +47,7 @@ struct CSVReaderTests {
     @Test("blank lines are skipped but counted")
     func blankLines() throws {
         let records = try read("a\n\n\nb\n")
-        #expect(records == [CSVRecord(fields: ["a"], line: 1), CSVRecord(fields: ["b"], line: 4)])
+        #expect(plain(records) == [CSVRecord(fields: ["a"], line: 1), CSVRecord(fields: ["b"], line: 4)])
     }
 
     @Test("a UTF-8 byte order mark is dropped")
@@ -78,6 +83,32 @@ struct CSVReaderTests {
         }
         #expect(error?.line == 2)
         #expect(error?.message.contains("UTF-8") == true)
+    }
+
+    @Test("each record knows where it ends, and whether a line end completed it", arguments: [false, true])
+    func endOffsets(byteByByte: Bool) throws {
+        let text = "a,b\n\"two\nlines\",x\nlast"
+        let records = try read(text, byteByByte: byteByByte)
+        #expect(records.map(\.endOffset) == [4, 18, 22])
+        #expect(records.map(\.isTerminated) == [true, true, false])
+    }
+
+    @Test("a quote left open near the top is refused once the field passes the limit, not at the end")
+    func openQuoteIsBounded() throws {
+        let reader = CSVReader(maximumFieldLength: 1024)
+        var fed = 0
+        let error = #expect(throws: CSVError.self) {
+            _ = try reader.parse(Array("workflow_id\n\"open\n".utf8))
+            // Feed 64 KiB chunks of lines; the reader must refuse long before the end.
+            let chunk = Array(String(repeating: "w-123456789\n", count: 5000).utf8)
+            for _ in 0..<100 {
+                fed += 1
+                _ = try reader.parse(chunk)
+            }
+        }
+        #expect(error?.line == 2)
+        #expect(error?.message.contains("quote") == true)
+        #expect(fed == 1)
     }
 
     @Test("a field over the limit is an error")
