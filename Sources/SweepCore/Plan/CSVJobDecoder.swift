@@ -1,13 +1,25 @@
 package import SweepCSV
+import Foundation
 
 /// Turns CSV records into jobs: detects the header, finds the columns, checks each row.
 ///
-/// Accepted layouts: a header row naming `workflow_id` (any case, any position) and optionally
-/// `run_id`, other columns ignored; or no header and exactly one column of workflow IDs.
+/// Accepted layouts: a header row naming the workflow ID column (`workflow_id`, or the Temporal
+/// CLI's and UI's `WorkflowId`, `workflowId`, `Workflow ID`; any case, any position) and
+/// optionally `run_id` (`RunId`, `Run ID`), other columns ignored; or no header and exactly one
+/// column of workflow IDs.
+///
+/// Refused with the line and what to do, because each would otherwise be sent as workflow IDs and
+/// end `not_found`: a header separated by `;`, tabs or `|`; the table `temporal workflow list`
+/// prints; control characters or NUL bytes in an ID (a UTF-16 file reads as NULs); a `run_id` that
+/// is not a UUID.
+///
+/// Files sweep writes (a plan, a report) are recognised by their exact header, and the leading `'`
+/// that protects cells from spreadsheet formulas is removed, so that each ID reads back exactly.
+/// Any other CSV is taken literally.
 package struct CSVJobDecoder: Sendable {
     private enum Layout: Sendable {
         case undecided
-        case header(workflowID: Int, runID: Int?, firstRunID: Int?, width: Int)
+        case header(workflowID: Int, runID: Int?, firstRunID: Int?, width: Int, writtenBySweep: Bool)
         case singleColumn
     }
 
@@ -24,17 +36,17 @@ package struct CSVJobDecoder: Sendable {
     package mutating func decode(_ record: CSVRecord) throws(CSVError) -> Job? {
         switch layout {
         case .undecided:
-            let names = record.fields.map { $0.trimmingSpaces.lowercased() }
-            if let workflowID = names.firstIndex(of: "workflow_id") {
-                let runID = names.firstIndex(of: "run_id")
+            let names = record.fields.map(Self.columnName)
+            if let workflowID = names.firstIndex(of: "workflowid") {
+                let runID = names.firstIndex(of: "runid")
                 if requiresRunIDColumn, runID == nil {
                     throw CSVError(
                         line: record.line,
                         message: "not a plan: the header has no run_id column; write one with sweep plan")
                 }
                 layout = .header(
-                    workflowID: workflowID, runID: runID, firstRunID: names.firstIndex(of: "first_run_id"),
-                    width: names.count)
+                    workflowID: workflowID, runID: runID, firstRunID: names.firstIndex(of: "firstrunid"),
+                    width: names.count, writtenBySweep: Self.sweepHeaders.contains(record.fields))
                 return nil
             }
             if requiresRunIDColumn {
@@ -44,12 +56,7 @@ package struct CSVJobDecoder: Sendable {
                         "not a plan: the first line should be the header workflow_id,run_id,...; write one with sweep plan"
                 )
             }
-            // A header that names the IDs some other way would otherwise be read as a workflow ID.
-            if let near = names.first(where: Self.lookalikeHeaders.contains) {
-                throw CSVError(
-                    line: record.line,
-                    message: "missing workflow_id column: the header names '\(near)'; rename that column workflow_id")
-            }
+            try Self.refuseHeaderLookalike(record)
             layout = .singleColumn
             return try decode(record)
         case .singleColumn:
@@ -63,23 +70,69 @@ package struct CSVJobDecoder: Sendable {
             return Job(
                 target: WorkflowTarget(workflowID: try Self.workflowID(record.fields[0], line: record.line)),
                 line: record.line)
-        case .header(let workflowIDColumn, let runIDColumn, let firstRunIDColumn, let width):
+        case .header(let workflowIDColumn, let runIDColumn, let firstRunIDColumn, let width, let writtenBySweep):
             guard record.fields.count == width else {
                 throw CSVError(
                     line: record.line,
                     message: "expected \(width) fields as in the header but found \(record.fields.count)"
                 )
             }
-            let workflowID = try Self.workflowID(record.fields[workflowIDColumn], line: record.line)
-            let runID = runIDColumn.map { record.fields[$0].trimmingSpaces }
-            let firstRunID = firstRunIDColumn.map { record.fields[$0].trimmingSpaces }.flatMap { $0.isEmpty ? nil : $0 }
+            let cell = { (column: Int) in
+                writtenBySweep ? ReportFormat.restore(record.fields[column]) : record.fields[column]
+            }
+            let workflowID = try Self.workflowID(cell(workflowIDColumn), line: record.line)
+            let runID = try runIDColumn.map { column throws(CSVError) in
+                try Self.runID(cell(column).trimmingSpaces, line: record.line, column: "run_id")
+            }
+            let firstRunID = try firstRunIDColumn.map { column throws(CSVError) in
+                try Self.runID(cell(column).trimmingSpaces, line: record.line, column: "first_run_id")
+            }.flatMap { $0.isEmpty ? nil : $0 }
             return Job(
                 target: WorkflowTarget(workflowID: workflowID, runID: runID), line: record.line, firstRunID: firstRunID)
         }
     }
 
+    /// The headers of the files sweep writes, whose cells it neutralised for spreadsheets.
+    static let sweepHeaders: Set<[String]> = [PlanWriter.columns, ReportFormat.columns]
+
+    /// A header cell reduced to compare spellings: `workflow_id`, `WorkflowId`, `Workflow ID` and
+    /// `workflow-id` all become `workflowid`.
+    static func columnName(_ cell: String) -> String {
+        String(cell.trimmingSpaces.lowercased().unicodeScalars.filter { !" _-".unicodeScalars.contains($0) })
+    }
+
     /// Header names that mean "workflow ID" to a person but not to sweep.
-    static let lookalikeHeaders: Set<String> = ["workflowid", "workflow id", "workflow-id", "id", "wid", "workflow"]
+    static let lookalikeHeaders: Set<String> = ["id", "wid", "workflow", "workflowids", "execution"]
+
+    /// A first line that is a header of some other shape, which would otherwise be read as an ID.
+    private static func refuseHeaderLookalike(_ record: CSVRecord) throws(CSVError) {
+        let cell = record.fields[0]
+        let name = columnName(cell)
+        if lookalikeHeaders.contains(name) {
+            throw CSVError(
+                line: record.line,
+                message: "missing workflow_id column: the header names '\(cell)'; rename that column workflow_id")
+        }
+        for separator in [";", "\t", "|"] where cell.contains(separator) {
+            let names = cell.components(separatedBy: separator).map(columnName)
+            if names.contains("workflowid") {
+                let shown = separator == "\t" ? "tabs" : "'\(separator)'"
+                throw CSVError(
+                    line: record.line,
+                    message:
+                        "the header is separated by \(shown), not commas; save the file as comma-separated CSV (or give one workflow ID per line, no header)"
+                )
+            }
+        }
+        let words = cell.split(whereSeparator: \.isWhitespace).map { columnName(String($0)) }
+        if words.count > 1, words.contains("workflowid") {
+            throw CSVError(
+                line: record.line,
+                message:
+                    "this looks like the table `temporal workflow list` prints, not a CSV of workflow IDs; give sweep the same query with --query, or one workflow ID per line"
+            )
+        }
+    }
 
     /// Temporal's default limit on a workflow ID's length (the server's limit.maxIDLength).
     package static let maximumWorkflowIDLength = 1000
@@ -94,7 +147,41 @@ package struct CSVJobDecoder: Sendable {
                 message: "workflow_id is \(field.utf8.count) bytes, over Temporal's limit of \(maximumWorkflowIDLength)"
             )
         }
+        if field.unicodeScalars.contains("\u{0}") {
+            throw CSVError(
+                line: line,
+                message:
+                    "workflow_id contains NUL bytes: the file looks like UTF-16 (a spreadsheet's 'Unicode text'); save it as CSV UTF-8"
+            )
+        }
+        if let control = field.unicodeScalars.first(where: \.isControlCharacter) {
+            throw CSVError(
+                line: line,
+                message:
+                    "workflow_id contains the control character U+\(String(format: "%04X", control.value)); remove it, or select such workflows with --query or --workflow-id"
+            )
+        }
         return field
+    }
+
+    /// An empty run ID (no run pinned) or a UUID, as Temporal's run IDs are; anything else would be
+    /// refused by the server mid-run.
+    private static func runID(_ field: String, line: Int, column: String) throws(CSVError) -> String {
+        guard field.isEmpty || UUID(uuidString: field) != nil else {
+            throw CSVError(
+                line: line,
+                message:
+                    "\(column) '\(field.escapedForTerminal.prefix(60))' is not a run ID (a UUID such as 4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b); fix it or leave it empty"
+            )
+        }
+        return field
+    }
+}
+
+extension Unicode.Scalar {
+    /// C0 and C1 controls and DEL.
+    var isControlCharacter: Bool {
+        value < 0x20 || (0x7F...0x9F).contains(value)
     }
 }
 
@@ -104,5 +191,32 @@ extension String {
         while view.first?.isWhitespace == true { view.removeFirst() }
         while view.last?.isWhitespace == true { view.removeLast() }
         return String(view)
+    }
+
+    /// The text with control characters (which could move the cursor or rewrite a terminal's
+    /// screen) and bidirectional overrides shown as escapes: `\n`, `\t`, `\u{1B}`.
+    package var escapedForTerminal: String {
+        guard unicodeScalars.contains(where: { $0.isControlCharacter || $0.isBidirectionalControl }) else {
+            return self
+        }
+        var escaped = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.isControlCharacter || scalar.isBidirectionalControl:
+                escaped += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+}
+
+extension Unicode.Scalar {
+    /// Bidirectional embeddings, overrides and isolates, which can make text read in another order.
+    fileprivate var isBidirectionalControl: Bool {
+        (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
     }
 }
