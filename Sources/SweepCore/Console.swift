@@ -21,11 +21,12 @@ package struct StandardConsole: Console {
     package var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     package func say(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        // A closed standard error must not end the run (the report is what matters).
+        try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }
 
     package func ask(_ question: String) -> String? {
-        FileHandle.standardError.write(Data(question.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(question.utf8))
         return readLine(strippingNewline: true)
     }
 }

@@ -13,48 +13,61 @@ package enum Sweep {
     package static func run(_ options: SweepOptions, console: some Console) async throws(SweepError) -> Summary {
         try await prepare(options, console: console) {
             (options, client, planner, startDate) async throws(SweepError) -> Summary in
-            let reportPath = options.effectiveReportPath(at: startDate)
+            let followingUp = !options.followUp.isEmpty && !options.dryRun
             let journal = try options.resumeFrom.map { path throws(SweepError) in
                 try ReportJournal(path: path, action: options.action)
             }
-            let reporter = try ReportWriter(path: reportPath, appending: journal != nil)
+            let reporter = try openReport(options, journal: journal, at: startDate)
+            let reportPath = reporter.path
             if let journal {
-                console.say("resuming \(reportPath): \(journal.settled.count) workflows already settled are skipped")
+                console.say(
+                    "resuming \(reportPath): \(journal.settledCount(followingUp: followingUp)) workflows already settled are skipped"
+                        + (journal.hadTornRow ? "; its torn last row was cut off and that workflow is retried" : ""))
             } else if reportPath != "-" {
                 console.say("report: \(reportPath)")
             }
-            let settled = journal?.settled ?? []
-            let jobs = limited(
-                planner.jobs(options.source).filter { !settled.contains($0.target.workflowID) }, to: options.maxJobs)
+            let progress = SourceProgress()
+            let jobs = planner.jobs(options.source, maximum: options.maxJobs, progress: progress).filter {
+                journal?.isSettled($0, followingUp: followingUp) != true
+            }
             let executor = makeExecutor(options, client: client, startDate: startDate, dryRun: options.dryRun)
             let collector = FollowUpCollector(reporter, now: { ContinuousClock().now })
 
             var interruptedBy: Int32?
-            if options.dryRun, reportPath != "-" {
-                // The exact runs it would touch: a table on a terminal, plan CSV otherwise.
-                let plan = try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv)
-                interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
-                    try await executor.run(jobs, reportingTo: TeeSink(reporter, plan))
-                }.interruptedBy
-            } else if options.followUp.isEmpty {
-                interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
-                    try await executor.run(jobs, reportingTo: reporter)
-                }.interruptedBy
-            } else {
-                // Only a follow-up needs the runs acted on remembered (one entry per run).
-                interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
-                    try await executor.run(jobs, reportingTo: collector)
-                }.interruptedBy
+            var failure: SweepError?
+            do throws(SweepError) {
+                if options.dryRun, reportPath != "-" {
+                    // The exact runs it would touch: a table on a terminal, plan CSV otherwise.
+                    let plan = try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv)
+                    interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
+                        try await executor.run(jobs, reportingTo: TeeSink(reporter, plan))
+                    }.interruptedBy
+                } else if !followingUp {
+                    interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
+                        try await executor.run(jobs, reportingTo: reporter)
+                    }.interruptedBy
+                } else {
+                    // Only a follow-up needs the runs acted on remembered (one entry per run).
+                    interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
+                        try await executor.run(jobs, reportingTo: collector)
+                    }.interruptedBy
+                }
+            } catch {
+                failure = error
             }
 
             var stillOpen = 0
-            if interruptedBy == nil, !options.dryRun, !options.followUp.isEmpty {
+            if failure == nil, interruptedBy == nil, followingUp {
                 let acted = collector.collected
-                let followed = try await executeStoppably(console: console) { () async throws(SweepError) in
-                    try await followUp(executor, acted, options.followUp, reporter: reporter, console: console)
+                do throws(SweepError) {
+                    let followed = try await executeStoppably(console: console) { () async throws(SweepError) in
+                        try await followUp(executor, acted, options.followUp, reporter: reporter, console: console)
+                    }
+                    interruptedBy = followed.interruptedBy
+                    stillOpen = followed.value ?? 0
+                } catch {
+                    failure = error
                 }
-                interruptedBy = followed.interruptedBy
-                stillOpen = followed.value ?? 0
             }
             reporter.sync()
             var summary = Summary(
@@ -62,8 +75,26 @@ package enum Sweep {
                 clientCPU: .zero, reportPath: reportPath, interruptedBy: interruptedBy
             )
             summary.stillOpen = stillOpen
+            summary.stoppedListing = progress.stoppedListing
+            summary.overMax = progress.overMax ? options.maxJobs : nil
+            summary.failure = failure
             return summary
         }
+    }
+
+    /// Opens the report: appended to (cut back to its last whole row) for `--resume`, replaced
+    /// with `--overwrite`, else created new (an existing file is refused; a default name that is
+    /// taken gets a suffix).
+    private static func openReport(_ options: SweepOptions, journal: ReportJournal?, at date: Date)
+        throws(SweepError) -> ReportWriter
+    {
+        if let resumeFrom = options.resumeFrom, let journal {
+            return try ReportWriter(path: resumeFrom, mode: .append(validLength: journal.validLength))
+        }
+        if let path = options.reportPath {
+            return try ReportWriter(path: path, mode: options.overwrite && path != "-" ? .overwrite : .create)
+        }
+        return try ReportWriter(path: "", mode: .createUnique(stem: options.defaultReportStem(at: date)))
     }
 
     /// `sweep plan`: resolves the job set to exact runs (Describe for IDs given without a run) and
@@ -77,19 +108,32 @@ package enum Sweep {
         return try await prepare(options, console: console) {
             (options, client, planner, startDate) async throws(SweepError) -> Summary in
             let plan = try PlanWriter(
-                path: path, style: path == "-" && console.standardOutputIsTerminal ? .table : .csv)
-            let jobs = limited(planner.jobs(options.source), to: options.maxJobs)
+                path: path, style: path == "-" && console.standardOutputIsTerminal ? .table : .csv,
+                overwrite: options.overwrite)
+            let progress = SourceProgress()
+            let jobs = planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
             let executor = makeExecutor(options, client: client, startDate: startDate, dryRun: true)
-            let interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
-                try await executor.run(jobs, reportingTo: plan)
-            }.interruptedBy
+            var failure: SweepError?
+            var interruptedBy: Int32?
+            do throws(SweepError) {
+                interruptedBy = try await executeStoppably(console: console) { () async throws(SweepError) in
+                    try await executor.run(jobs, reportingTo: plan)
+                }.interruptedBy
+            } catch {
+                failure = error
+            }
             let tally = plan.tally
             console.say(
                 "plan: \(tally[.wouldCancel] + tally[.wouldTerminate]) runs to act on\(path == "-" ? "" : ", written to \(path)")"
             )
-            return Summary(
+            var summary = Summary(
                 action: options.action, dryRun: true, tally: tally, elapsed: .zero, clientCPU: .zero, reportPath: path,
                 interruptedBy: interruptedBy)
+            summary.stoppedListing = progress.stoppedListing
+            summary.overMax = progress.overMax ? options.maxJobs : nil
+            summary.failure = failure
+            summary.isPlan = true
+            return summary
         }
     }
 
@@ -104,31 +148,37 @@ package enum Sweep {
         let startDate = Date()
         let clock = ContinuousClock()
 
-        // Standard input can be read once: copy it aside, validate it in full, then stream it.
-        var spooled: String?
-        if case .csvFile(let path) = options.source, path == "-" {
-            let copy = try StandardInputSpool.spool()
-            spooled = copy
-            options.source = .csvFile(path: copy)
+        // Standard input, a pipe or a FIFO can be read once: copy it aside, validate it in full,
+        // then stream it. A regular file is read twice in place.
+        var spooled: (copy: String, original: String)?
+        switch options.source {
+        case .csvFile(let path) where InputSpool.needsSpooling(path):
+            spooled = (try InputSpool.spool(path), path)
+            options.source = .csvFile(path: spooled?.copy ?? path)
+        case .planFile(let path) where InputSpool.needsSpooling(path):
+            spooled = (try InputSpool.spool(path), path)
+            options.source = .planFile(path: spooled?.copy ?? path)
+        default:
+            break
         }
-        defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled) } }
+        defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled.copy) } }
 
         do {
             return try await withWorkflowServiceClient(options.connection) { client in
-                let planner = Planner(service: client)
+                let planner = Planner(service: client, retry: options.retry)
                 var survey: Survey?
                 if case .query = options.source {
                 } else {
                     survey = try await planner.survey(options.source)
                 }
-                try await checkServer(client)
+                try await checkServer(client, planner: planner)
                 if case .query = options.source {
                     survey = try await planner.survey(options.source)
                 }
                 let surveyed = survey ?? Survey(count: 0, preview: [])
                 try guardSize(options, survey: surveyed, console: console)
                 if surveyed.count == 0 {
-                    console.say("\(options.source.label): nothing to \(options.action.rawValue)")
+                    console.say("\(options.source.label): nothing to \(options.verb)")
                 }
                 if surveyed.duplicates > 0 {
                     console.say(
@@ -145,7 +195,12 @@ package enum Sweep {
                 return summary
             }
         } catch let error as SweepError {
-            throw error
+            guard let spooled else { throw error }
+            // Name the input the operator gave, not the private copy.
+            var named = error
+            named.message = error.message.replacingOccurrences(
+                of: spooled.copy, with: spooled.original == "-" ? "standard input" : spooled.original)
+            throw named
         } catch {
             throw SweepError(.server, "\(error)")
         }
@@ -170,12 +225,6 @@ package enum Sweep {
         )
     }
 
-    /// At most `limit` jobs (a backstop for `--max` when a listing grows after it was counted).
-    private static func limited<S: AsyncSequence & Sendable>(_ jobs: S, to limit: Int?) -> AsyncPrefixSequence<S>
-    where S.Element == Job {
-        jobs.prefix(limit ?? Int.max)
-    }
-
     /// Escalation, then waiting, for the runs the first pass acted on.
     /// - Returns: how many were still open when `--wait` gave up.
     private static func followUp(
@@ -191,7 +240,8 @@ package enum Sweep {
             console.say(
                 "escalation: terminating what is still open \(grace.inSeconds) s after its cancel request (\(cancelled.count) runs)"
             )
-            pending = try await executor.escalate(cancelled, after: grace, reportingTo: reporter)
+            pending = try await executor.escalate(
+                cancelled, after: grace, pollInterval: options.pollInterval, reportingTo: reporter)
         }
         guard let timeout = options.waitTimeout, !pending.isEmpty else { return 0 }
         console.say("waiting up to \(timeout.inSeconds) s for \(pending.count) runs to close")
@@ -236,7 +286,7 @@ package enum Sweep {
     }
 
     /// Checks that the server answers and that the namespace exists, before anything is sent.
-    static func checkServer(_ client: WorkflowServiceClient) async throws(SweepError) {
+    static func checkServer(_ client: WorkflowServiceClient, planner: Planner) async throws(SweepError) {
         do {
             _ = try await client.systemInfo()
         } catch {
@@ -247,8 +297,7 @@ package enum Sweep {
             )
         }
         do {
-            _ = try await Planner.withVisibilityRetries { () async throws(RPCError) in try await client.count(query: "")
-            }
+            _ = try await planner.retrying { () async throws(RPCError) in try await client.count(query: "") }
         } catch {
             throw Planner.planningError(error, what: "namespace \(client.options.namespace)")
         }
@@ -257,7 +306,7 @@ package enum Sweep {
     /// The guards: `--max`; for a query, confirmation (and, above 1,000 matches without `--max`,
     /// the namespace typed back); off a terminal, a query needs `--yes` (and `--max` when large).
     static func guardSize(_ options: SweepOptions, survey: Survey, console: some Console) throws(SweepError) {
-        let verb = options.action.rawValue
+        let verb = options.verb
         if let max = options.maxJobs, survey.count > max {
             throw SweepError(.usage, "the job set has \(survey.count) workflows, over --max \(max); nothing was sent")
         }
@@ -282,7 +331,9 @@ package enum Sweep {
         console.say(
             "The query matches \(survey.count) workflows in namespace \(namespace). First \(survey.preview.count):")
         for job in survey.preview {
-            console.say("  \(job.target.workflowID)  \(job.target.runID ?? "")  \(job.workflowType ?? "")")
+            // Escaped: a control character in an ID must not rewrite what the operator confirms.
+            let fields = [job.target.workflowID, job.target.runID ?? "", job.workflowType ?? ""]
+            console.say("  " + fields.map(\.escapedForTerminal).joined(separator: "  "))
         }
         if large {
             let answer = console.ask(

@@ -4,7 +4,7 @@ package struct SweepError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure, which decides the exit code.
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
-            case usage, input, unreachable, server, io, interrupted
+            case usage, input, unreachable, server, io, output, interrupted
         }
 
         private let wrapped: Wrapped
@@ -18,8 +18,12 @@ package struct SweepError: Error, Hashable, Sendable, CustomStringConvertible {
         package static let unreachable = Code(.unreachable)
         /// The server answered a planning call with an error that is not about the input.
         package static let server = Code(.server)
-        /// The report or another local file could not be written.
+        /// A local file could not be created or read before anything was sent (the report's
+        /// directory is missing, the report exists, standard input cannot be copied).
         package static let io = Code(.io)
+        /// The report (or plan) could not be written during the run (disk full, a closed pipe): the
+        /// run stopped sending, and the report is missing rows.
+        package static let output = Code(.output)
         /// The run was stopped by a signal.
         package static let interrupted = Code(.interrupted)
 
@@ -28,9 +32,10 @@ package struct SweepError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The process exit code for this kind of failure (see README, "Exit codes").
         package var exitCode: Int32 {
             switch wrapped {
-            case .usage, .input: 2
+            case .usage, .input, .io: 2
             case .unreachable: 3
-            case .server, .io: 1
+            case .server: 1
+            case .output: 6
             case .interrupted: 130
             }
         }

@@ -24,6 +24,8 @@ package struct SweepOptions: Sendable {
     /// Act on each workflow's continue-as-new chain rather than the listed or given run.
     package var chain: Bool
     package var followUp: FollowUpOptions
+    /// Replace an existing report (or plan) instead of refusing it.
+    package var overwrite: Bool
 
     package init(
         action: Action,
@@ -40,7 +42,8 @@ package struct SweepOptions: Sendable {
         retryWindow: Duration = .seconds(60),
         maxJobs: Int? = nil,
         chain: Bool = false,
-        followUp: FollowUpOptions = FollowUpOptions()
+        followUp: FollowUpOptions = FollowUpOptions(),
+        overwrite: Bool = false
     ) {
         self.action = action
         self.source = source
@@ -57,7 +60,16 @@ package struct SweepOptions: Sendable {
         self.maxJobs = maxJobs
         self.chain = chain
         self.followUp = followUp
+        self.overwrite = overwrite
     }
+
+    /// The retry policy of every call in the run.
+    package var retry: RetryPolicy {
+        RetryPolicy(maxAttempts: maxAttempts, retryWindow: retryWindow)
+    }
+
+    /// The action as a verb for messages ("cancel", "terminate").
+    package var verb: String { action.rawValue }
 
     /// Above this many workflows, a query without `--max` asks for the namespace to be typed back.
     package static let largeQueryThreshold = 1000
@@ -68,14 +80,13 @@ package struct SweepOptions: Sendable {
         return "\(action == .cancel ? "cancelled" : "terminated") by temporal-sweep at \(ReportFormat.timestamp(date))"
     }
 
-    /// The report path to use.
-    package func effectiveReportPath(at date: Date) -> String {
-        if let resumeFrom { return resumeFrom }
-        if let reportPath { return reportPath }
+    /// The default report's name without its `.csv`: `sweep-report-<action>-<UTC time>` in the
+    /// current directory (a second run in the same second gets `-2`).
+    package func defaultReportStem(at date: Date) -> String {
         let stamp = date.formatted(
             .iso8601.year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false)
                 .timeSeparator(.omitted).dateTimeSeparator(.standard).timeZone(separator: .omitted)
         )
-        return "sweep-report-\(action.rawValue)-\(stamp).csv"
+        return "sweep-report-\(action.rawValue)-\(stamp)"
     }
 }

@@ -10,10 +10,12 @@ struct Sweep: AsyncParsableCommand {
             Pick the workflows with exactly one of --query, --input or --workflow-id. Every run writes one
             report row per workflow as it goes (--report), and a summary on standard error.
 
-            Exit codes: 0 every workflow reached an outcome other than failed; 1 some failed;
+            Exit codes: 0 every workflow reached its outcome; 1 some failed (or the listing failed);
             2 usage or input error, or a guard refused (nothing sent); 3 the server cannot be reached;
-            4 some runs still open after --wait;
-            130/143 stopped by SIGINT/SIGTERM (resume with --resume REPORT).
+            4 some runs still open after --wait; 5 done, but some workflows were left alone on
+            purpose (run_changed, or the job set grew past --max); 6 the report could not be written
+            (disk full, closed pipe), so it is missing rows; 130/143 stopped by SIGINT/SIGTERM
+            (finish with --resume REPORT).
             """,
         version: "0.1.0",
         subcommands: [Cancel.self, Terminate.self, Plan.self, Apply.self]
@@ -22,6 +24,8 @@ struct Sweep: AsyncParsableCommand {
     /// Parses and runs, mapping flag errors to exit code 2 (argument-parser's default is 64) so
     /// that every "nothing was sent" failure has the same code.
     static func main() async {
+        // A closed pipe (`--report - | head`) is a write error to report, not a silent death.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -129,7 +129,8 @@ struct ExecutorTests {
                     RPCError(code: .notFound, message: "workflow execution already completed"),
                 ]
             ],
-            statuses: ["w1": .terminated]
+            statuses: ["w1": .terminated],
+            closeTimes: ["w1": Date()]
         )
         let rows = try await run(
             ["w1"], service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6))

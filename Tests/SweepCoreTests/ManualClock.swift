@@ -1,6 +1,8 @@
 import Synchronization
 
-/// A clock that never waits: `sleep` records the pause and moves time forward at once.
+/// A clock that never waits: `sleep` records the pause and moves time forward at once. Like a real
+/// clock, it throws `CancellationError` when the sleeping task is cancelled, so that "stopped while
+/// retrying" and a stopped grace period can be tested.
 final class ManualClock: Clock, Sendable {
     struct Instant: InstantProtocol {
         var offset: Duration
@@ -10,6 +12,13 @@ final class ManualClock: Clock, Sendable {
     }
 
     private let state = Mutex((now: Instant(offset: .zero), sleeps: [Duration]()))
+    /// Time that never moves on its own: every sleep of a millisecond or more (a retry's backoff, a
+    /// poll interval; not a rate-limiter slot) lasts until its task is cancelled.
+    private let holdsSleeps: Bool
+
+    init(holdsSleeps: Bool = false) {
+        self.holdsSleeps = holdsSleeps
+    }
 
     var now: Instant { state.withLock { $0.now } }
     var minimumResolution: Duration { .nanoseconds(1) }
@@ -17,6 +26,11 @@ final class ManualClock: Clock, Sendable {
     var sleeps: [Duration] { state.withLock { $0.sleeps } }
 
     func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        try Task.checkCancellation()
+        if holdsSleeps, now.duration(to: deadline) >= .milliseconds(1) {
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(1)) }
+            throw CancellationError()
+        }
         state.withLock { state in
             state.sleeps.append(state.now.duration(to: deadline))
             if state.now < deadline { state.now = deadline }

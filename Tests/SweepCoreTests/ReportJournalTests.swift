@@ -4,11 +4,19 @@ import Testing
 
 @Suite("Report journal and neutralisation")
 struct ReportJournalTests {
-    private func row(_ id: String, _ outcome: Outcome, action: Action = .terminate) -> String {
+    private func row(
+        _ id: String, _ outcome: Outcome, action: Action = .terminate, runID: String? = nil,
+        finalStatus: WorkflowStatus? = nil
+    ) -> String {
         ReportFormat.row(
             JobResult(
-                job: Job(target: WorkflowTarget(workflowID: id)), runID: nil, action: action, outcome: outcome,
-                attempts: 1, latency: .zero, callsSent: 1))
+                job: Job(target: WorkflowTarget(workflowID: id)), runID: runID, action: action, outcome: outcome,
+                attempts: 1, latency: .zero, callsSent: 1, finalStatus: finalStatus))
+    }
+
+    /// Which of `ids` (unpinned jobs) the journal skips.
+    private func settled(_ journal: ReportJournal, _ ids: [String], followingUp: Bool = false) -> Set<String> {
+        Set(ids.filter { journal.isSettled(Job(target: WorkflowTarget(workflowID: $0)), followingUp: followingUp) })
     }
 
     private func write(_ text: String) throws -> String {
@@ -40,14 +48,69 @@ struct ReportJournalTests {
                 + row("=formula", .terminated)
         )
         let journal = try ReportJournal(path: path, action: .terminate)
-        #expect(journal.settled == ["done", "closed", "missing", "retried", "=formula"])
+        let ids = ["done", "closed", "missing", "broken", "later", "retried", "=formula", "never-seen"]
+        #expect(settled(journal, ids) == ["done", "closed", "missing", "retried", "=formula"])
         #expect(journal.rows == 8)
     }
 
-    @Test("a row cut short by a crash is ignored; what came before counts")
-    func truncated() throws {
-        let path = try write(ReportFormat.header + row("done", .terminated) + "half,a-run,termin")
-        #expect(try ReportJournal(path: path, action: .terminate).settled == ["done"])
+    @Test("a duplicate row settles nothing: a failed first occurrence is retried")
+    func duplicateRowsDoNotSettle() throws {
+        let path = try write(
+            ReportFormat.header + row("a", .failed) + row("a", .duplicate) + row("b", .terminated)
+                + row("b", .duplicate) + row("only-dup", .duplicate))
+        let journal = try ReportJournal(path: path, action: .terminate)
+        #expect(settled(journal, ["a", "b", "only-dup"]) == ["b"])
+    }
+
+    @Test("a job pinned to a run is judged by that run's last row")
+    func pinnedRuns() throws {
+        let (first, second) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+        let path = try write(
+            ReportFormat.header + row("w", .failed, runID: first) + row("w", .terminated, runID: second))
+        let journal = try ReportJournal(path: path, action: .terminate)
+        #expect(!journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: first)), followingUp: false))
+        #expect(journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: second)), followingUp: false))
+    }
+
+    @Test("resuming with a follow-up: cancelled runs not yet seen closed are acted on and followed up again")
+    func followUpsResume() throws {
+        let path = try write(
+            ReportFormat.header + row("stopped", .cancelRequested, action: .cancel)
+                + row("open", .cancelRequested, action: .cancel)
+                + row("open", .cancelRequested, action: .cancel, finalStatus: .running)
+                + row("closed", .cancelRequested, action: .cancel)
+                + row("closed", .canceled, action: .cancel, finalStatus: .canceled)
+                + row("escalated", .escalatedTerminated, action: .cancel, finalStatus: .terminated))
+        let journal = try ReportJournal(path: path, action: .cancel)
+        let ids = ["stopped", "open", "closed", "escalated"]
+        #expect(settled(journal, ids, followingUp: false) == Set(ids))
+        #expect(settled(journal, ids, followingUp: true) == ["closed", "escalated"])
+    }
+
+    @Test(
+        "a torn last row is dropped and cut off, even one torn inside a quoted field",
+        arguments: ["half,a-run,termin", "\"id with\nnewline,and more", "\"torn", "whole,row,terminate,terminated,,,1,0.0,x,"])
+    func tornTail(tail: String) throws {
+        let whole = ReportFormat.header + row("done", .terminated)
+        let path = try write(whole + tail)
+        let journal = try ReportJournal(path: path, action: .terminate)
+        #expect(settled(journal, ["done", "half", "whole"]) == ["done"])
+        #expect(journal.hadTornRow)
+        #expect(journal.validLength == whole.utf8.count)
+    }
+
+    @Test("damage before the last row is refused with its line, never read past")
+    func damagedMiddle() throws {
+        let path = try write(
+            ReportFormat.header + row("a", .terminated) + "x,\"open\n" + row("b", .terminated) + row("c", .failed))
+        let quoted = #expect(throws: SweepError.self) { try ReportJournal(path: path, action: .terminate) }
+        #expect(quoted?.message.contains("damaged") == true)
+        let ragged = try write(ReportFormat.header + "a,b\n" + row("b", .terminated))
+        let error = #expect(throws: SweepError.self) { try ReportJournal(path: ragged, action: .terminate) }
+        #expect(error?.message.contains(":2:") == true)
+        let unknown = try write(
+            ReportFormat.header + row("a", .terminated).replacingOccurrences(of: "terminated", with: "exploded"))
+        #expect(throws: SweepError.self) { try ReportJournal(path: unknown, action: .terminate) }
     }
 
     @Test("a report from the other action, or not a report, is refused")

@@ -11,7 +11,12 @@ final class ScriptedWorkflowService: WorkflowService {
         var scripts: [String: [RPCError?]] = [:]
         var statuses: [String: WorkflowStatus] = [:]
         var currentRuns: [String: String] = [:]
+        var startTimes: [String: Date] = [:]
+        var closeTimes: [String: Date] = [:]
+        var describeScripts: [String: [WorkflowStatus]] = [:]
+        var cancelCallerOn: Set<String> = []
         var calls: [String] = []
+        var requestIDs: [String] = []
         var inFlight = 0
         var maxInFlight = 0
     }
@@ -25,24 +30,47 @@ final class ScriptedWorkflowService: WorkflowService {
     ///   - statuses: what Describe says per workflow ID (default RUNNING; absent IDs answer NOT_FOUND
     ///     only when listed as `.unspecified`).
     /// - Parameter currentRuns: per workflow ID, its current run; a pinned other run is CONTINUED_AS_NEW.
+    /// - Parameter startTimes: when each workflow's current run started (default: an hour ago).
+    /// - Parameter closeTimes: when each closed run closed (default: a day ago, long before any call).
+    /// - Parameter describeScripts: per workflow ID, the statuses successive Describes of its current
+    ///   run answer (then `statuses`): a run that closes while it is watched.
+    /// - Parameter cancelCallerOn: calls ("terminate w1", "describe w1") that cancel the task that
+    ///   makes them, as a signal would mid-call.
     init(
         scripts: [String: [RPCError?]] = [:],
         statuses: [String: WorkflowStatus] = [:],
         currentRuns: [String: String] = [:],
+        startTimes: [String: Date] = [:],
+        closeTimes: [String: Date] = [:],
+        describeScripts: [String: [WorkflowStatus]] = [:],
+        cancelCallerOn: Set<String> = [],
         latency: Duration = .milliseconds(2)
     ) {
         state.withLock {
             $0.scripts = scripts
             $0.statuses = statuses
             $0.currentRuns = currentRuns
+            $0.startTimes = startTimes
+            $0.closeTimes = closeTimes
+            $0.describeScripts = describeScripts
+            $0.cancelCallerOn = cancelCallerOn
         }
         self.latency = latency
     }
 
+    /// Cancels the calling task if `call` is one that should (once).
+    private func cancelCallerIfScripted(_ call: String) {
+        let cancel = state.withLock { $0.cancelCallerOn.remove(call) != nil }
+        if cancel { withUnsafeCurrentTask { $0?.cancel() } }
+    }
+
     var calls: [String] { state.withLock { $0.calls } }
+    /// The request IDs of the cancels sent.
+    var requestIDs: [String] { state.withLock { $0.requestIDs } }
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
 
     private func answer(_ call: String, for workflowID: String) async throws(RPCError) {
+        cancelCallerIfScripted("\(call) \(workflowID)")
         let next: RPCError? = state.withLock { state in
             state.calls.append("\(call) \(workflowID)")
             state.inFlight += 1
@@ -64,11 +92,19 @@ final class ScriptedWorkflowService: WorkflowService {
     }
 
     func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
-        let (status, current) = state.withLock { state in
+        cancelCallerIfScripted("describe \(target.workflowID)")
+        let (status, current, started, closed) = state.withLock { state in
             state.calls.append("describe \(target.workflowID)\(target.runID.map { "@\($0)" } ?? "")")
+            var status = state.statuses[target.workflowID] ?? .running
+            if var script = state.describeScripts[target.workflowID], !script.isEmpty {
+                status = script.removeFirst()
+                state.describeScripts[target.workflowID] = script
+            }
             return (
-                state.statuses[target.workflowID] ?? .running,
-                state.currentRuns[target.workflowID] ?? "run-of-\(target.workflowID)"
+                status,
+                state.currentRuns[target.workflowID] ?? "run-of-\(target.workflowID)",
+                state.startTimes[target.workflowID] ?? Date(timeIntervalSinceNow: -3600),
+                state.closeTimes[target.workflowID] ?? Date(timeIntervalSinceNow: -86400)
             )
         }
         if status == .unspecified {
@@ -78,7 +114,7 @@ final class ScriptedWorkflowService: WorkflowService {
         let runStatus = runID == current ? status : .continuedAsNew
         return ExecutionDescription(
             workflowID: target.workflowID, runID: runID, workflowType: "T",
-            status: runStatus, closeTime: runStatus == .running ? nil : Date(),
+            status: runStatus, startTime: started, closeTime: runStatus == .running ? nil : closed,
             firstRunID: "first-of-\(target.workflowID)"
         )
     }
@@ -86,6 +122,7 @@ final class ScriptedWorkflowService: WorkflowService {
     func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
         async throws(RPCError)
     {
+        state.withLock { $0.requestIDs.append(requestID) }
         try await answer("cancel", for: target, chain: chain)
     }
 

@@ -200,10 +200,10 @@ struct FaultTests {
         #expect(result.standardError.contains(message), "\(result.standardError)")
     }
 
-    @Test("workflow IDs with commas, quotes, newlines and formula characters round-trip through input and report")
+    @Test("workflow IDs with commas, quotes and formula characters round-trip through input and report")
     func awkwardIDs() async throws {
         let type = TestEnvironment.uniqueName("Awkward")
-        let ids = ["\(type),comma", "\(type) \"quoted\"", "\(type)\nnewline", "=\(type)+1", "-\(type)", "@\(type)"]
+        let ids = ["\(type),comma", "\(type) \"quoted\"", "+\(type)", "=\(type)+1", "-\(type)", "@\(type)"]
         let started = try await harness.withClient { client in
             for id in ids { _ = try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test") }
             try await client.waitForCount("WorkflowType='\(type)'", toBe: ids.count)

@@ -108,7 +108,9 @@ struct IncidentSafetyTests {
         let applied = try await sweep.run([
             "apply", planPath, "--action", "terminate", "--report", report, "--address", address,
         ])
-        #expect(applied.status == 0, "\(applied.standardError)")
+        // Exit 5: done, but a workflow was left alone on purpose; an alert on the exit code fires.
+        #expect(applied.status == 5, "\(applied.standardError)")
+        #expect(applied.standardError.contains("left alone on purpose (run_changed): 1"))
         let rows = try Report(path: report).rows
         #expect(Report.outcomes(rows) == [replaced: "run_changed", kept: "terminated"])
         #expect(rows.first { $0["workflow_id"] == replaced }?["message"]?.contains(newRun) == true)
@@ -173,7 +175,7 @@ struct IncidentSafetyTests {
         let first = try await sweep.run([
             "apply", planPath, "--action", "terminate", "--report", withoutChain, "--address", address,
         ])
-        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.status == 5, "\(first.standardError)")
         #expect(try Report(path: withoutChain).outcomes.values.allSatisfy { $0 == "run_changed" })
         let afterFirst = try await harness.withClient { client in
             try await client.describeAll(started.map { WorkflowTarget(workflowID: $0.workflowID) })

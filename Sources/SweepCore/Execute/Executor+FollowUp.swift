@@ -20,79 +20,105 @@ package struct FollowUpOptions: Sendable, Hashable {
 }
 
 extension Executor {
-    typealias Pending = ActedRun<C.Instant>
+    package typealias Pending = ActedRun<C.Instant>
 
-    /// Escalation: for each cancelled run, once its grace period is over, Describe it; a run still
-    /// open is terminated (`escalated_terminated`), a closed one is reported `canceled` or `closed`.
-    /// Each gets a second report row with its `final_status`.
+    /// Escalation: polls each cancelled run (Describe, paced) until it closes, reported `canceled`
+    /// or `closed` at once, or until its grace period is over, when a run still open is terminated
+    /// (`escalated_terminated`). It ends as soon as every run has closed. Each gets a second report
+    /// row with its `final_status`. With `--chain`, the chain's current run is what is looked at
+    /// and terminated.
     /// - Returns: the runs still open after escalation (a terminate that failed).
-    func escalate(_ pending: [Pending], after grace: Duration, reportingTo reporter: some ReportSink)
-        async throws(SweepError) -> [Pending]
-    {
+    package func escalate(
+        _ pending: [Pending], after grace: Duration, pollInterval: Duration, reportingTo reporter: some ReportSink
+    ) async throws(SweepError) -> [Pending] {
+        var open = pending
         var stillOpen: [Pending] = []
-        let notStarted = try await forEachBounded(
-            pending, limit: options.concurrency, { item in await escalate(item, after: grace) }
-        ) {
-            (item, result) throws(SweepError) in
-            try reporter.record(result)
-            if result.finalStatus == .running { stillOpen.append(item) }
+        while !open.isEmpty, !Task.isCancelled {
+            var next: [Pending] = []
+            let notChecked = try await forEachBounded(
+                open, limit: options.concurrency, { item in await escalationStep(item, after: grace) }
+            ) { (item, result) throws(SweepError) in
+                guard let result else { return next.append(item) }
+                try reporter.record(result)
+                if result.finalStatus == .running { stillOpen.append(item) }
+            }
+            open = next + notChecked
+            guard let earliest = open.map({ $0.actedAt.advanced(by: grace) }).min() else { break }
+            let wake = min(clock.now.advanced(by: pollInterval), earliest)
+            do { try await clock.sleep(until: wake, tolerance: nil) } catch { break }
         }
-        return stillOpen + notStarted
+        for item in open {
+            // Stopped: not escalated. Not settled for a resume that escalates (see ReportJournal).
+            var attempt = followUpAttempt(item)
+            var result = attempt.finish(
+                .cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
+            result.supersedes = item.outcome
+            try reporter.record(result)
+        }
+        return stillOpen
     }
 
-    private func escalate(_ item: Pending, after grace: Duration) async -> JobResult {
+    /// One look at a cancelled run: its closing row, its escalation once the grace period is over,
+    /// or `nil` while it is open within the grace period.
+    private func escalationStep(_ item: Pending, after grace: Duration) async -> JobResult? {
         var attempt = followUpAttempt(item)
-        do {
-            try await clock.sleep(until: item.actedAt.advanced(by: grace), tolerance: nil)
-        } catch {
-            return attempt.finish(
-                .cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
-        }
-        let pinned = item.pinned
-        guard
-            case .success(let description) = await call(
-                counting: &attempt, paced: .none, { () async throws(RPCError) in try await service.describe(pinned) })
-        else {
-            return attempt.finish(
-                .failed, message: "could not describe the run after the grace period", elapsed: elapsed(attempt))
-        }
-        if description.status.isClosed {
+        let due = clock.now >= item.actedAt.advanced(by: grace)
+        let current: ExecutionDescription
+        switch await currentRun(of: item, &attempt, paced: due ? .none : .every) {
+        case .success(let found): current = found
+        case .failure(let failure):
+            guard due else { return nil }
             var result = attempt.finish(
-                description.status == .canceled ? .canceled : .closed, message: "closed within the grace period",
+                .failed, message: "could not describe the run after the grace period: \(failure.message)",
                 elapsed: elapsed(attempt))
-            result.finalStatus = description.status
+            result.finalStatus = .running
             return result
         }
+        if current.status.isClosed {
+            return closingRow(
+                &attempt, item, current.status, message: due ? "closed within the grace period" : "closed after the cancel request")
+        }
+        guard due else { return nil }
         let reason = "\(options.reason) (escalated: still open \(grace.inSeconds) s after the cancel request)"
+        let (target, chain) = terminationTarget(item)
         let terminated = await call(counting: &attempt, paced: .every, countsAsAttempt: true) {
             () async throws(RPCError) in
-            try await service.terminate(pinned, chain: nil, reason: reason)
+            try await service.terminate(target, chain: chain, reason: reason)
         }
         switch terminated {
         case .success:
             var result = attempt.finish(
                 .escalatedTerminated, message: "still open after the grace period", elapsed: elapsed(attempt))
             result.finalStatus = .terminated
+            result.supersedes = item.outcome
             return result
         case .failure(let failure) where failure.outcome == .alreadyClosed:
             // It closed between the Describe and the terminate.
-            let status = (try? await service.describe(pinned))?.status ?? .unspecified
-            var result = attempt.finish(
-                status == .canceled ? .canceled : .closed, message: "closed just before the escalation",
-                elapsed: elapsed(attempt))
-            result.finalStatus = status
-            return result
+            let status: WorkflowStatus =
+                if case .success(let found) = await currentRun(of: item, &attempt, paced: .none) { found.status }
+                else { .unspecified }
+            return closingRow(&attempt, item, status, message: "closed just before the escalation")
         case .failure(let failure):
             var result = attempt.finish(failure, elapsed: elapsed(attempt))
             result.finalStatus = .running
+            result.supersedes = item.outcome
             return result
         }
+    }
+
+    private func closingRow(
+        _ attempt: inout JobAttempt<C.Instant>, _ item: Pending, _ status: WorkflowStatus, message: String
+    ) -> JobResult {
+        var result = attempt.finish(status == .canceled ? .canceled : .closed, message: message, elapsed: elapsed(attempt))
+        result.finalStatus = status
+        result.supersedes = item.outcome
+        return result
     }
 
     /// `--wait`: polls the runs acted on (Describe, paced by the rate limiter) until each has
     /// closed or `timeout` has passed; each gets a second report row with its `final_status`.
     /// - Returns: how many were still open at the end.
-    func waitForClose(
+    package func waitForClose(
         _ pending: [Pending], timeout: Duration, pollInterval: Duration, reportingTo reporter: some ReportSink
     ) async throws(SweepError) -> Int {
         let deadline = clock.now.advanced(by: timeout)
@@ -107,12 +133,15 @@ extension Executor {
             guard !open.isEmpty, clock.now < deadline else { break }
             do { try await clock.sleep(for: min(pollInterval, clock.now.duration(to: deadline))) } catch { break }
         }
+        let stopped = Task.isCancelled
         for item in open {
             var attempt = followUpAttempt(item)
             var result = attempt.finish(
-                item.outcome, message: "still open after --wait \(timeout.inSeconds) s",
+                item.outcome,
+                message: stopped ? "stopped while waiting for it to close" : "still open after --wait \(timeout.inSeconds) s",
                 elapsed: item.actedAt.duration(to: clock.now))
             result.finalStatus = .running
+            result.supersedes = item.outcome
             try reporter.record(result)
         }
         return open.count
@@ -121,17 +150,46 @@ extension Executor {
     /// One Describe of a run being waited for: its closing row, or nil while it is still open.
     private func poll(_ item: Pending) async -> JobResult? {
         var attempt = followUpAttempt(item)
-        let pinned = item.pinned
-        guard
-            case .success(let description) = await call(
-                counting: &attempt, paced: .every, { () async throws(RPCError) in try await service.describe(pinned) }),
+        guard case .success(let description) = await currentRun(of: item, &attempt, paced: .every),
             description.status.isClosed
         else { return nil }
         var result = attempt.finish(
             item.outcome, message: "closed as \(description.status.rawValue)",
             elapsed: item.actedAt.duration(to: clock.now))
         result.finalStatus = description.status
+        result.supersedes = item.outcome
         return result
+    }
+
+    /// The run a follow-up looks at: the run acted on, or with `--chain` the chain's current run
+    /// (a run that continued as new is not closed for this purpose; its successor is looked at).
+    /// When the workflow's current run belongs to another chain, the chain acted on has closed:
+    /// the run acted on is described instead.
+    private func currentRun(of item: Pending, _ attempt: inout JobAttempt<C.Instant>, paced: Pacing) async
+        -> Result<ExecutionDescription, CallFailure>
+    {
+        let workflowID = item.job.target.workflowID
+        if let chain = item.chain {
+            let current = await call(counting: &attempt, paced: paced) { () async throws(RPCError) in
+                try await service.describe(WorkflowTarget(workflowID: workflowID))
+            }
+            guard case .success(let description) = current else { return current }
+            let first = description.firstRunID.isEmpty ? description.runID : description.firstRunID
+            if first == chain {
+                attempt.runID = description.runID
+                return current
+            }
+        }
+        let pinned = item.pinned
+        return await call(counting: &attempt, paced: paced) { () async throws(RPCError) in
+            try await service.describe(pinned)
+        }
+    }
+
+    /// What an escalation terminates: the run acted on, or the chain's current run.
+    private func terminationTarget(_ item: Pending) -> (WorkflowTarget, chain: String?) {
+        guard let chain = item.chain else { return (item.pinned, nil) }
+        return (WorkflowTarget(workflowID: item.job.target.workflowID), chain)
     }
 
     /// A follow-up's record for a run acted on in the first pass.

@@ -35,30 +35,60 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         let result: Result<Void, SweepError> = await withTaskGroup(of: JobResult.self) { group in
             var iterator = jobs.makeAsyncIterator()
             var inFlight = 0
+            // A duplicate's row follows the row of the occurrence it refers to: while that one is
+            // in flight, its duplicates wait here (at most one entry per job in flight).
+            var waitingDuplicates: [String: [JobResult]] = [:]
+            func record(_ finished: JobResult) throws(SweepError) {
+                try reporter.record(finished)
+                if let duplicates = waitingDuplicates.removeValue(forKey: finished.job.deduplicationKey) {
+                    for duplicate in duplicates { try reporter.record(duplicate) }
+                }
+            }
+            func take(_ job: Job, start: (Job) -> Void) throws(SweepError) {
+                guard job.isDuplicate else {
+                    waitingDuplicates[job.deduplicationKey] = []
+                    start(job)
+                    return
+                }
+                let duplicate = JobAttempt<C.Instant>(job: job, action: options.action).finish(
+                    .duplicate, message: "listed earlier in the input; acted on once", elapsed: .zero)
+                if waitingDuplicates[job.deduplicationKey] != nil {
+                    waitingDuplicates[job.deduplicationKey, default: []].append(duplicate)
+                } else {
+                    try reporter.record(duplicate)
+                }
+            }
             do {
                 // Fill the group to the limit, then start one job for each one that finishes.
                 while true {
                     while inFlight < options.concurrency, !Task.isCancelled, let job = try await iterator.next() {
-                        group.addTask { await perform(job) }
-                        inFlight += 1
+                        try take(job) { job in
+                            group.addTask { await perform(job) }
+                            inFlight += 1
+                        }
                     }
                     guard inFlight > 0, let finished = await group.next() else { break }
                     inFlight -= 1
-                    try reporter.record(finished)
+                    try record(finished)
                 }
-                // Stopped: account for every job the source still holds, without sending anything.
+                // Stopped: account for every job the source still holds, without sending anything
+                // (a listing stops at the page it has: see QueryJobs).
                 if Task.isCancelled {
+                    // Nothing is in flight now, so no duplicate has to wait for its first occurrence.
                     while let job = try await iterator.next() {
                         try reporter.record(
                             JobAttempt<C.Instant>(job: job, action: options.action).finish(
-                                .notAttempted, message: "stopped before it was sent", elapsed: .zero))
+                                job.isDuplicate ? .duplicate : .notAttempted,
+                                message: job.isDuplicate
+                                    ? "listed earlier in the input; acted on once" : "stopped before it was sent",
+                                elapsed: .zero))
                     }
                 }
                 return .success(())
             } catch {
                 // The source or the report failed: record what is in flight, then stop.
                 while let finished = await group.next() {
-                    try? reporter.record(finished)
+                    try? record(finished)
                 }
                 if let error = error as? SweepError { return .failure(error) }
                 return .failure(SweepError(.input, "reading the job set failed: \(error)"))
@@ -97,33 +127,105 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             }
         }
 
-        let pinned = target
-        let pacing: Pacing = options.action == .cancel ? .retries : .every
-        let outcome = await call(counting: &attempt, paced: pacing, countsAsAttempt: true) {
-            () async throws(RPCError) in
-            try await act(on: pinned, chain: nil)
-        }
-        switch outcome {
-        case .success:
-            return attempt.finish(.done(options.action), elapsed: elapsed(attempt))
-        case .failure(let failure):
-            guard failure.outcome == .alreadyClosed else {
+        var pinned = target
+        var pacing: Pacing = options.action == .cancel ? .retries : .every
+        while true {
+            let current = pinned
+            // An unpinned terminate is not retried blindly after an ambiguous failure: the first
+            // call may have landed and a new run started since. It is pinned first (below).
+            let outcome = await call(
+                counting: &attempt, paced: pacing, countsAsAttempt: true, stopOnAmbiguous: current.runID == nil
+            ) { () async throws(RPCError) in
+                try await act(on: current, chain: nil)
+            }
+            switch outcome {
+            case .success:
+                return attempt.finish(.done(options.action), elapsed: elapsed(attempt))
+            case .failure(let failure) where failure.isAmbiguous:
+                switch await pinAfterAmbiguousTerminate(current, failure, &attempt) {
+                case .retry(let run):
+                    pinned = run
+                    pacing = .every
+                case .finished(let result):
+                    return result
+                }
+            case .failure(let failure):
+                guard failure.outcome == .alreadyClosed else {
+                    return attempt.finish(failure, elapsed: elapsed(attempt))
+                }
+                if options.action == .terminate, attempt.attempts > 1,
+                    await terminatedByEarlierAttempt(current, since: attempt.firstCallDate, counting: &attempt)
+                {
+                    // A retried terminate answers "already completed" when an earlier attempt landed
+                    // before the connection dropped; Describe confirms it was ours.
+                    return attempt.finish(
+                        .terminated, message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
+                }
+                if current.runID != nil, let replacement = await replacement(of: current, &attempt) {
+                    return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
+                }
                 return attempt.finish(failure, elapsed: elapsed(attempt))
             }
-            if options.action == .terminate, attempt.attempts > 1,
-                await terminatedByEarlierAttempt(pinned, since: attempt.firstCallDate, counting: &attempt)
-            {
-                // A retried terminate answers "already completed" when an earlier attempt landed
-                // before the connection dropped; Describe confirms it was ours.
-                return attempt.finish(
-                    .terminated, message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
-            }
-            if pinned.runID != nil, let replacement = await replacement(of: pinned, &attempt) {
-                return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
-            }
-            return attempt.finish(failure, elapsed: elapsed(attempt))
         }
     }
+
+    /// What an unpinned terminate does after an ambiguous failure (DEADLINE_EXCEEDED, UNAVAILABLE):
+    /// Describe the workflow's current run. Terminated since the first call: that was this call.
+    /// Open and started well before the first call: the call did not land; retry pinned to it.
+    /// Open and started since (or too close to tell): a new run that this sweep was never asked
+    /// about; leave it alone (`run_changed`).
+    private func pinAfterAmbiguousTerminate(
+        _ target: WorkflowTarget, _ failure: CallFailure, _ attempt: inout JobAttempt<C.Instant>
+    ) async -> PinDecision {
+        let sent = attempt.firstCallDate
+        do {
+            // The server just failed to answer: back off before asking it again.
+            try await clock.sleep(for: options.backoff.delay(afterAttempt: attempt.attempts, jitter: .random(in: 0...1)))
+        } catch {
+            return .finished(
+                attempt.finish(
+                    CallFailure(
+                        outcome: .failed, error: failure.error, message: "stopped while retrying after: \(failure.message)"),
+                    elapsed: elapsed(attempt)))
+        }
+        switch await describe(target, &attempt) {
+        case .failure(let described):
+            return .finished(
+                attempt.finish(
+                    CallFailure(
+                        outcome: described.outcome == .notFound ? .notFound : .failed, error: failure.error,
+                        message:
+                            "\(failure.message); the terminate may have landed, and Describe could not tell: \(described.message)"
+                    ), elapsed: elapsed(attempt)))
+        case .success(let current):
+            attempt.runID = current.runID
+            if current.status.isClosed {
+                let ours = current.status == .terminated && (current.closeTime ?? .distantPast) >= sent - Self.skew
+                return .finished(
+                    attempt.finish(
+                        ours ? .terminated : .alreadyClosed,
+                        message: ours ? "confirmed by Describe after a retry" : "run is \(current.status.rawValue)",
+                        elapsed: elapsed(attempt)))
+            }
+            guard let started = current.startTime, started < sent - Self.skew else {
+                return .finished(
+                    attempt.finish(
+                        .runChanged,
+                        message:
+                            "after \(failure.error?.code.description ?? "a failure") the open run is \(current.runID), started after the terminate was sent; not touched",
+                        elapsed: elapsed(attempt)))
+            }
+            return .retry(WorkflowTarget(workflowID: target.workflowID, runID: current.runID))
+        }
+    }
+
+    private enum PinDecision {
+        case retry(WorkflowTarget)
+        case finished(JobResult)
+    }
+
+    /// Clock skew allowed between this machine and the server when comparing their times.
+    static var skew: TimeInterval { 2 }
 
     /// Sends the action for one target.
     private func act(on target: WorkflowTarget, chain: String?) async throws(RPCError) {
@@ -175,7 +277,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         }
         switch outcome {
         case .success:
-            return attempt.finish(.done(options.action), message: "chain \(chain ?? "")", elapsed: elapsed(attempt))
+            var result = attempt.finish(.done(options.action), message: "chain \(chain ?? "")", elapsed: elapsed(attempt))
+            result.chain = chain
+            return result
         case .failure(let failure):
             return attempt.finish(failure, elapsed: elapsed(attempt))
         }
@@ -238,8 +342,13 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
 
     /// A stable request ID per run, so that a repeated cancel (a retry, a resumed run) is
     /// de-duplicated by the server.
+    ///
+    /// The server keeps a cancel's request ID per run and refuses one longer than its ID limit
+    /// (1,000 bytes, like a workflow ID), so the ID names the run (a UUID) or the chain's first
+    /// run, not the workflow ID, which may itself be 1,000 bytes long.
     static func cancelRequestID(for target: WorkflowTarget, chain: String? = nil) -> String {
-        "temporal-sweep-cancel:\(target.workflowID):\(target.runID ?? chain.map { "chain-\($0)" } ?? "current")"
+        let run = target.runID.map { "run-\($0)" } ?? chain.map { "chain-\($0)" } ?? "current"
+        return "temporal-sweep-cancel:\(run)"
     }
 
     /// From the job's first call (not its wait for a rate-limiter slot) to now.
@@ -263,9 +372,12 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         counting attempt: inout JobAttempt<C.Instant>,
         paced pacing: Pacing,
         countsAsAttempt: Bool = false,
+        stopOnAmbiguous: Bool = false,
         _ body: () async throws(RPCError) -> T
     ) async -> Result<T, CallFailure> {
-        var tries = 0
+        // The action's attempts count across calls (a terminate pinned after an ambiguous failure
+        // goes on with the attempts it has left).
+        var tries = countsAsAttempt ? attempt.attempts : 0
         var firstFailure: C.Instant?
         while true {
             let paced = pacing == .every || (pacing == .retries && tries > 0)
@@ -294,36 +406,36 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                 if pacing != .none { limiter.succeeded() }
                 return .success(value)
             } catch {
-                switch Outcome.verdict(for: error) {
-                case .final(let outcome):
-                    return .failure(CallFailure(outcome: outcome, error: error))
-                case .retry:
-                    if error.code == .resourceExhausted { limiter.throttled() }
-                    let now = clock.now
-                    let started = firstFailure ?? now
-                    firstFailure = started
-                    let withinWindow =
-                        [.resourceExhausted, .unavailable].contains(error.code)
-                        && started.duration(to: now) < options.retryWindow
-                    guard tries < options.maxAttempts || withinWindow else {
-                        return .failure(
-                            CallFailure(
-                                outcome: .failed, error: error,
-                                message: "\(error.message) (gave up after \(tries) attempts)"))
+                if error.code == .resourceExhausted { limiter.throttled() }
+                if stopOnAmbiguous, CallFailure.ambiguousCodes.contains(error.code) {
+                    return .failure(CallFailure(outcome: .failed, error: error, isAmbiguous: true))
+                }
+                let now = clock.now
+                let started = firstFailure ?? now
+                firstFailure = started
+                guard
+                    let pause = options.retry.pause(
+                        after: error, tries: tries, failingFor: started.duration(to: now),
+                        jitter: Double.random(in: 0...1))
+                else {
+                    if case .final(let outcome) = Outcome.verdict(for: error) {
+                        return .failure(CallFailure(outcome: outcome, error: error))
                     }
-                    let pause = options.backoff.delay(afterAttempt: tries, jitter: Double.random(in: 0...1))
-                    logger.debug(
-                        "retrying after \(error)",
-                        metadata: ["workflow_id": "\(attempt.job.target.workflowID)", "attempt": "\(tries)"])
-                    let retrying = error
-                    do {
-                        try await clock.sleep(for: pause)
-                    } catch {
-                        return .failure(
-                            CallFailure(
-                                outcome: .failed, error: retrying,
-                                message: "stopped while retrying after: \(retrying.message)"))
-                    }
+                    return .failure(
+                        CallFailure(
+                            outcome: .failed, error: error, message: "\(error.message) (gave up after \(tries) attempts)"))
+                }
+                logger.debug(
+                    "retrying after \(error)",
+                    metadata: ["workflow_id": "\(attempt.job.target.workflowID)", "attempt": "\(tries)"])
+                let retrying = error
+                do {
+                    try await clock.sleep(for: pause)
+                } catch {
+                    return .failure(
+                        CallFailure(
+                            outcome: .failed, error: retrying,
+                            message: "stopped while retrying after: \(retrying.message)"))
                 }
             }
         }
@@ -346,12 +458,18 @@ struct CallFailure: Error {
     var outcome: Outcome
     var error: RPCError?
     var message: String
+    /// The call may or may not have landed (it timed out, or the connection dropped).
+    var isAmbiguous: Bool
 
-    init(outcome: Outcome, error: RPCError?, message: String? = nil) {
+    init(outcome: Outcome, error: RPCError?, message: String? = nil, isAmbiguous: Bool = false) {
         self.outcome = outcome
         self.error = error
         self.message = message ?? error?.message ?? ""
+        self.isAmbiguous = isAmbiguous
     }
+
+    /// Failures after which a call may have taken effect on the server.
+    static let ambiguousCodes: Set<RPCError.Code> = [.deadlineExceeded, .unavailable]
 }
 
 /// The running record of one job, turned into its ``JobResult`` at the end.

@@ -15,6 +15,10 @@ package struct ExecutorOptions: Sendable, Hashable {
     /// `maxAttempts` for this long after a job's first failure, so that a server restart or a
     /// burst of throttling does not turn into `failed` rows.
     package var retryWindow: Duration
+    /// The retry policy every call follows.
+    package var retry: RetryPolicy {
+        RetryPolicy(maxAttempts: maxAttempts, backoff: backoff, retryWindow: retryWindow)
+    }
     /// Report `would_*` outcomes and send nothing.
     package var dryRun: Bool
     /// Act on the current run of each workflow's continue-as-new chain (`first_execution_run_id`)

@@ -4,8 +4,19 @@ import Synchronization
 package struct ActedRun<Instant: InstantProtocol & Sendable>: Sendable {
     package var job: Job
     package var runID: String?
+    /// `--chain`: the first run of the continue-as-new chain acted on; follow-ups look at the
+    /// chain's current run, not at the run that was current when it was acted on.
+    package var chain: String?
     package var outcome: Outcome
     package var actedAt: Instant
+
+    package init(job: Job, runID: String?, chain: String? = nil, outcome: Outcome, actedAt: Instant) {
+        self.job = job
+        self.runID = runID
+        self.chain = chain
+        self.outcome = outcome
+        self.actedAt = actedAt
+    }
 }
 
 /// Passes results on to a sink and remembers the runs that a follow-up (`--wait`,
@@ -23,7 +34,8 @@ package final class FollowUpCollector<Sink: ReportSink, Instant: InstantProtocol
     package func record(_ result: JobResult) throws(SweepError) {
         try sink.record(result)
         guard result.outcome == .cancelRequested || result.outcome == .terminated else { return }
-        let entry = ActedRun(job: result.job, runID: result.runID, outcome: result.outcome, actedAt: now())
+        let entry = ActedRun(
+            job: result.job, runID: result.runID, chain: result.chain, outcome: result.outcome, actedAt: now())
         pending.withLock { $0.append(entry) }
     }
 

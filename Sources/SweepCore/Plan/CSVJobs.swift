@@ -20,6 +20,14 @@ package struct CSVJobs: AsyncSequence, Sendable {
         Iterator(path: path, chunkSize: chunkSize, isPlan: isPlan)
     }
 
+    /// Whether the file opens with a UTF-16 byte order mark (FF FE or FE FF).
+    static func startsWithUTF16ByteOrderMark(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = Array((try? handle.read(upToCount: 2)) ?? Data())
+        return head == [0xFF, 0xFE] || head == [0xFE, 0xFF]
+    }
+
     package struct Iterator: AsyncIteratorProtocol {
         private let path: String
         private let chunkSize: Int
@@ -46,6 +54,12 @@ package struct CSVJobs: AsyncSequence, Sendable {
                 }
                 return nil
             } catch let error as CSVError {
+                if error.line == 1, CSVJobs.startsWithUTF16ByteOrderMark(path) {
+                    throw SweepError(
+                        .input,
+                        "\(path): the file is UTF-16 text (a spreadsheet's 'Unicode text' export), not UTF-8; save it as CSV UTF-8",
+                        cause: error)
+                }
                 throw SweepError(.input, "\(path):\(error.line): \(error.message)", cause: error)
             } catch {
                 throw SweepError(.input, "\(path): cannot read the file: \(error.localizedDescription)")

@@ -15,12 +15,25 @@ package struct Jobs: AsyncSequence, Sendable {
     }
 
     private let base: Base
+    private let maximum: Int?
+    private let progress: SourceProgress
 
-    /// The jobs of `source`; listing calls go through `service`.
-    package init(_ source: JobSource, service: any WorkflowService, pageSize: Int = 1000) {
+    /// The jobs of `source`; listing calls go through `service` under `retry`.
+    /// - Parameters:
+    ///   - maximum: `--max`: after this many distinct jobs the sequence ends (duplicates of jobs
+    ///     already handed out still pass, to be reported); `progress` says so if more came.
+    package init(
+        _ source: JobSource, service: any WorkflowService, pageSize: Int = 1000, retry: RetryPolicy = RetryPolicy(),
+        clock: any Clock<Duration> = ContinuousClock(), maximum: Int? = nil,
+        progress: SourceProgress = SourceProgress()
+    ) {
+        self.maximum = maximum
+        self.progress = progress
         switch source {
         case .query(let query):
-            base = .query(QueryJobs(service: service, query: query, pageSize: pageSize))
+            base = .query(
+                QueryJobs(
+                    service: service, query: query, pageSize: pageSize, retry: retry, clock: clock, progress: progress))
         case .csvFile(let path):
             base = .csv(CSVJobs(path: path))
         case .planFile(let path):
@@ -31,11 +44,13 @@ package struct Jobs: AsyncSequence, Sendable {
     }
 
     package func makeAsyncIterator() -> Iterator {
-        switch base {
-        case .query(let jobs): Iterator(base: .query(jobs.makeAsyncIterator()))
-        case .csv(let jobs): Iterator(base: .csv(jobs.makeAsyncIterator()))
-        case .list(let jobs): Iterator(base: .list(jobs.makeIterator()))
-        }
+        let iteratorBase: Iterator.Base =
+            switch base {
+            case .query(let jobs): .query(jobs.makeAsyncIterator())
+            case .csv(let jobs): .csv(jobs.makeAsyncIterator())
+            case .list(let jobs): .list(jobs.makeIterator())
+            }
+        return Iterator(base: iteratorBase, maximum: maximum, progress: progress)
     }
 
     package struct Iterator: AsyncIteratorProtocol {
@@ -46,16 +61,34 @@ package struct Jobs: AsyncSequence, Sendable {
         }
 
         fileprivate var base: Base
+        private let maximum: Int?
+        private let progress: SourceProgress
         private var seen: Set<String> = []
         private var count = 0
+        private var distinct = 0
+        private var ended = false
 
-        fileprivate init(base: Base) {
+        fileprivate init(base: Base, maximum: Int?, progress: SourceProgress) {
             self.base = base
+            self.maximum = maximum
+            self.progress = progress
         }
 
         package mutating func next() async throws -> Job? {
+            guard !ended else { return nil }
             while var job = try await nextFromBase() {
-                job.isDuplicate = !seen.insert(job.deduplicationKey).inserted
+                let isNew = !seen.contains(job.deduplicationKey)
+                if isNew, let maximum, distinct >= maximum {
+                    // A job set that grew past --max after it was counted: stop here, and say so.
+                    progress.reachedMax()
+                    ended = true
+                    return nil
+                }
+                job.isDuplicate = !isNew
+                if isNew {
+                    seen.insert(job.deduplicationKey)
+                    distinct += 1
+                }
                 if job.isDuplicate, case .query = base { continue }
                 job.sequence = count
                 count += 1

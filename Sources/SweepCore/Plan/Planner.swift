@@ -7,11 +7,19 @@ package struct Planner: Sendable {
     package let service: any WorkflowService
     package var pageSize: Int
     package var previewSize: Int
+    /// The policy every listing and count call follows (the executor's).
+    package var retry: RetryPolicy
+    package var clock: any Clock<Duration>
 
-    package init(service: any WorkflowService, pageSize: Int = 1000, previewSize: Int = 10) {
+    package init(
+        service: any WorkflowService, pageSize: Int = 1000, previewSize: Int = 10, retry: RetryPolicy = RetryPolicy(),
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
         self.service = service
         self.pageSize = pageSize
         self.previewSize = previewSize
+        self.retry = retry
+        self.clock = clock
     }
 
     /// Reads the whole source once without acting on it: a CSV is parsed to the end (so a bad line
@@ -21,10 +29,8 @@ package struct Planner: Sendable {
         switch source {
         case .query(let query):
             do {
-                let count = try await Self.withVisibilityRetries { () async throws(RPCError) in
-                    try await service.count(query: query)
-                }
-                let page = try await Self.withVisibilityRetries { () async throws(RPCError) in
+                let count = try await retrying { () async throws(RPCError) in try await service.count(query: query) }
+                let page = try await retrying { () async throws(RPCError) in
                     try await service.list(query: query, pageSize: previewSize, pageToken: [])
                 }
                 let preview = page.executions.map(Job.init(listed:))
@@ -60,8 +66,23 @@ package struct Planner: Sendable {
     }
 
     /// The job set, streamed.
-    package func jobs(_ source: JobSource) -> Jobs {
-        Jobs(source, service: service, pageSize: pageSize)
+    /// - Parameters:
+    ///   - maximum: `--max`, the backstop for a listing that grew after it was counted.
+    ///   - progress: told when the listing stops early or reaches `maximum`.
+    package func jobs(_ source: JobSource, maximum: Int? = nil, progress: SourceProgress = SourceProgress()) -> Jobs {
+        Jobs(source, service: service, pageSize: pageSize, retry: retry, clock: clock, maximum: maximum, progress: progress)
+    }
+
+    /// Calls `body` under the retry policy.
+    /// - Throws: the last ``RPCError``; a cancelled wait as `CANCELLED`.
+    package func retrying<T>(_ body: () async throws(RPCError) -> T) async throws(RPCError) -> T {
+        do {
+            return try await retry.run(on: clock, body)
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw RPCError(code: .cancelled, message: "stopped while waiting to retry")
+        }
     }
 
     /// Maps a planning call's failure to a whole-run error.
@@ -76,22 +97,5 @@ package struct Planner: Sendable {
         default:
             SweepError(.server, "the server refused \(what): \(error)", cause: error)
         }
-    }
-
-    /// Visibility calls are rate limited per namespace; a planning call waits out throttling
-    /// instead of failing the run (5 attempts, 0.2 s doubling).
-    static func withVisibilityRetries<T>(
-        _ body: () async throws(RPCError) -> T
-    ) async throws(RPCError) -> T {
-        var delay = Duration.milliseconds(200)
-        for _ in 1..<5 {
-            do {
-                return try await body()
-            } catch  where error.code == .resourceExhausted || error.code == .unavailable {
-                try? await Task.sleep(for: delay)
-                delay *= 2
-            }
-        }
-        return try await body()
     }
 }

@@ -25,6 +25,11 @@ package struct JobResult: Sendable, Hashable {
     package var firstRunID: String?
     /// The run's status when a follow-up (`--wait`, `--escalate-after`) last looked.
     package var finalStatus: WorkflowStatus?
+    /// For a follow-up's row: the outcome of the first-pass row it follows (so the summary counts
+    /// the workflow once, with its latest outcome).
+    package var supersedes: Outcome?
+    /// `--chain`: the first run of the chain that was acted on.
+    package var chain: String?
 
     package init(
         job: Job,

@@ -29,11 +29,16 @@ package final class PlanWriter: ReportSink {
     }
 
     /// Creates the plan at `path` ("-" for standard output) and writes its header.
+    /// - Parameter overwrite: replace an existing file (else it is refused).
     /// - Throws: ``SweepError`` `.io` when it cannot be created.
-    package init(path: String, style: Style = .csv) throws(SweepError) {
+    package init(path: String, style: Style = .csv, overwrite: Bool = false) throws(SweepError) {
         self.style = style
-        file = try OutputFile(path: path, role: "plan")
-        try file.write(line(Self.columns))
+        file = try OutputFile(path: path, role: "plan", mode: overwrite ? .overwrite : .create)
+        do {
+            try file.write(line(Self.columns))
+        } catch {
+            throw SweepError(.io, error.message)
+        }
     }
 
     deinit {
@@ -78,7 +83,8 @@ package final class PlanWriter: ReportSink {
         case .table:
             let widths = [28, 38, 18, 10, 25, 0]
             return zip(fields, widths).map { field, width in
-                let shown = field.replacingOccurrences(of: "\n", with: "\\n")
+                // A control character in an ID must not move the cursor or rewrite the screen.
+                let shown = field.escapedForTerminal
                 return width == 0
                     ? shown : shown.padding(toLength: max(width, shown.count + 1), withPad: " ", startingAt: 0)
             }.joined() + "\n"

@@ -1,31 +1,53 @@
 import Foundation
 import SweepCSV
 
-/// An earlier run's report, read back for `--resume`: which workflows already reached an outcome
-/// that must not be repeated. The last row for a workflow ID wins.
+/// An earlier run's report, read back for `--resume`: which jobs already reached an outcome that
+/// must not be repeated.
+///
+/// The last row for a workflow wins; `duplicate` rows say nothing about a workflow (they stand
+/// for a repeated input line) and are passed over. A job pinned to a run is judged by that run's
+/// last row when the report has one. A last row torn by a crash mid-write (the file does not end
+/// with a whole row) is dropped: its workflow is retried, and the writer cuts the file back to
+/// ``validLength`` before appending. Anything else that does not read as a report row stops the
+/// resume with the line: a journal is never half-read in silence.
 package struct ReportJournal: Sendable {
-    /// Workflow IDs whose last outcome is final (done, closed, not found, duplicate): skipped on resume.
-    package private(set) var settled: Set<String> = []
-    /// Rows read, for messages.
-    package private(set) var rows = 0
+    private struct Entry: Sendable {
+        var outcome: Outcome
+        var finalStatus: WorkflowStatus?
+    }
 
-    /// Outcomes a resumed run does not repeat. `failed` and `not_attempted` (and dry-run rows) are retried.
+    /// Rows read (the torn one excluded).
+    package private(set) var rows = 0
+    /// The file's length up to the end of its last whole row.
+    package private(set) var validLength = 0
+    /// Whether a torn last row was found (and will be cut off).
+    package private(set) var hadTornRow = false
+    private var lastByWorkflow: [String: Entry] = [:]
+    private var lastByRun: [String: Entry] = [:]
+
+    /// Outcomes a resumed run does not repeat. `failed` and `not_attempted` (and dry-run rows) are
+    /// retried; `duplicate` rows are passed over.
     package static let settledOutcomes: Set<Outcome> = [
-        .cancelRequested, .terminated, .alreadyClosed, .notFound, .duplicate, .runChanged, .canceled, .closed,
+        .cancelRequested, .terminated, .alreadyClosed, .notFound, .runChanged, .canceled, .closed,
         .escalatedTerminated,
     ]
 
     /// Reads `path`.
-    /// - Throws: ``SweepError`` `.input` when it is not a sweep report, or was written for another action.
+    /// - Throws: ``SweepError`` `.input` when it is not a sweep report, was written for another
+    ///   action, or has a row that does not parse anywhere but at its torn end.
     package init(path: String, action: Action) throws(SweepError) {
         guard let file = CSVFileReader(path: path) else {
             throw SweepError(.input, "\(path): cannot open the report to resume from; check the path")
         }
         var header: [String]?
-        var last: [String: Outcome] = [:]
         do {
             while let record = try file.next() {
-                guard let columns = header else {
+                guard record.isTerminated else {
+                    // The input ended inside this row: a write cut short by a crash or a full disk.
+                    hadTornRow = true
+                    break
+                }
+                guard header != nil else {
                     guard record.fields == ReportFormat.columns else {
                         throw SweepError(
                             .input,
@@ -33,38 +55,107 @@ package struct ReportJournal: Sendable {
                         )
                     }
                     header = record.fields
+                    validLength = record.endOffset
                     continue
                 }
-                guard record.fields.count == columns.count else {
-                    // A row cut short by a crash mid-write: its workflow is simply retried.
-                    continue
-                }
-                let workflowID = ReportFormat.restore(record.fields[0])
-                guard let rowAction = Action(rawValue: record.fields[2]),
-                    let outcome = Outcome(rawValue: record.fields[3])
-                else {
-                    continue
-                }
-                guard rowAction == action else {
-                    throw SweepError(
-                        .input,
-                        "\(path):\(record.line): this report is from a \(rowAction.rawValue) run; resume it with sweep \(rowAction.rawValue)"
-                    )
-                }
-                last[workflowID] = outcome
-                rows += 1
+                try read(record, path: path, action: action)
+                validLength = record.endOffset
             }
         } catch let error as SweepError {
             throw error
         } catch let error as CSVError {
-            // A quote left open by a crash mid-row ends the journal there; what came before counts.
-            if header == nil { throw SweepError(.input, "\(path):\(error.line): \(error.message)") }
+            // Only the end of the file may be torn; an error before it means the file is damaged.
+            guard file.reachedEnd, header != nil else {
+                throw SweepError(
+                    .input,
+                    "\(path):\(error.line): \(error.message); the report is damaged before its last row, so it cannot be resumed safely"
+                )
+            }
+            hadTornRow = true
         } catch {
             throw SweepError(.input, "\(path): cannot read the report: \(error.localizedDescription)")
         }
-        guard header != nil else {
-            throw SweepError(.input, "\(path): the report is empty; nothing to resume")
+        // A crash tears one row, the last. Whole rows after the tear mean rows were appended to a
+        // torn file (a quote left open there swallows them): refuse rather than drop them.
+        if hadTornRow, let line = Self.wholeRowAfterTear(path: path, from: validLength) {
+            throw SweepError(
+                .input,
+                "\(path): the row after byte \(validLength) is torn and whole rows follow it (line \(line) of the rest); the report is damaged, so it cannot be resumed safely"
+            )
         }
-        settled = Set(last.filter { Self.settledOutcomes.contains($0.value) }.keys)
+        guard header != nil else {
+            throw SweepError(.input, "\(path): the report has no header; nothing to resume")
+        }
+    }
+
+    private mutating func read(_ record: CSVRecord, path: String, action: Action) throws(SweepError) {
+        let fields = record.fields
+        guard fields.count == ReportFormat.columns.count,
+            let rowAction = Action(rawValue: fields[2]),
+            let outcome = Outcome(rawValue: fields[3])
+        else {
+            throw SweepError(
+                .input,
+                "\(path):\(record.line): not a report row (\(fields.count) fields, action '\(fields.count > 2 ? fields[2] : "")', outcome '\(fields.count > 3 ? fields[3] : "")'); the report is damaged, so it cannot be resumed safely"
+            )
+        }
+        guard rowAction == action else {
+            throw SweepError(
+                .input,
+                "\(path):\(record.line): this report is from a \(rowAction.rawValue) run; resume it with sweep \(rowAction.rawValue)"
+            )
+        }
+        rows += 1
+        guard outcome != .duplicate else { return }
+        let workflowID = ReportFormat.restore(fields[0])
+        let runID = ReportFormat.restore(fields[1])
+        let entry = Entry(outcome: outcome, finalStatus: WorkflowStatus(rawValue: fields[9]))
+        lastByWorkflow[workflowID] = entry
+        if !runID.isEmpty { lastByRun[Self.key(workflowID, runID)] = entry }
+    }
+
+    /// The line (within the rest of the file) of a whole report row found after the first line
+    /// end past `offset`, if any. Reads at most 1 MiB.
+    private static func wholeRowAfterTear(path: String, from offset: Int) -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
+            let tail = try? handle.read(upToCount: 1 << 20),
+            let newline = tail.firstIndex(of: 0x0A)
+        else { return nil }
+        let reader = CSVReader()
+        guard let records = try? reader.parse(tail[(newline + 1)...]) + ((try? reader.finish()) ?? []) else {
+            return nil
+        }
+        return records.first { record in
+            record.fields.count == ReportFormat.columns.count && Action(rawValue: record.fields[2]) != nil
+                && Outcome(rawValue: record.fields[3]) != nil
+        }?.line
+    }
+
+    /// Whether `job` was settled by the earlier run and is skipped.
+    /// - Parameter followingUp: the resumed run escalates or waits: a run that was cancelled or
+    ///   terminated but whose follow-up did not see it closed (stopped, or still open) is not
+    ///   settled, so the resumed run acts again (a repeated cancel is de-duplicated by its request
+    ///   ID) and follows it up.
+    package func isSettled(_ job: Job, followingUp: Bool) -> Bool {
+        let workflowID = job.target.workflowID
+        guard
+            let entry = job.target.runID.flatMap({ lastByRun[Self.key(workflowID, $0)] }) ?? lastByWorkflow[workflowID]
+        else { return false }
+        guard Self.settledOutcomes.contains(entry.outcome) else { return false }
+        if followingUp, entry.outcome == .cancelRequested || entry.outcome == .terminated {
+            return entry.finalStatus.map { $0.isClosed } ?? false
+        }
+        return true
+    }
+
+    /// Workflows whose last row is settled, for messages.
+    package func settledCount(followingUp: Bool) -> Int {
+        lastByWorkflow.keys.count { isSettled(Job(target: WorkflowTarget(workflowID: $0)), followingUp: followingUp) }
+    }
+
+    private static func key(_ workflowID: String, _ runID: String) -> String {
+        workflowID + "\u{0}" + runID
     }
 }

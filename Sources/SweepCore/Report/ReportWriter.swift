@@ -16,14 +16,36 @@ package final class ReportWriter: Sendable {
     private let syncEvery: Int
     private let state = Mutex(State())
 
-    /// Creates (or truncates) the report and writes the header; with `appending`, opens an
-    /// existing report and adds rows after the ones it has.
-    /// - Throws: ``SweepError`` `.io` if the file cannot be created or opened.
-    package init(path: String, appending: Bool = false, syncEvery: Int = 100) throws(SweepError) {
+    /// How the report is opened.
+    package enum Mode: Sendable, Hashable {
+        /// A new file (0600); an existing one is refused.
+        case create
+        /// A new file, or an existing one replaced (`--overwrite`).
+        case overwrite
+        /// A new file named after `stem` (`stem.csv`, else `stem-2.csv`...): the default name.
+        case createUnique(stem: String)
+        /// `--resume`: an existing report, cut back to its last whole row (`validLength` bytes, from
+        /// ``ReportJournal``), then appended to.
+        case append(validLength: Int)
+    }
+
+    /// Opens the report as `mode` says and, unless appending, writes the header.
+    /// - Throws: ``SweepError`` `.io` if the file cannot be created or opened, or exists and
+    ///   `mode` is `.create` (nothing has been sent yet).
+    package init(path: String, mode: Mode = .create, syncEvery: Int = 100) throws(SweepError) {
         self.syncEvery = max(1, syncEvery)
-        file = try OutputFile(path: path, role: "report", appending: appending && path != "-")
-        if !appending {
+        switch mode {
+        case .create: file = try OutputFile(path: path, role: "report", mode: .create)
+        case .overwrite: file = try OutputFile(path: path, role: "report", mode: .overwrite)
+        case .createUnique(let stem): file = try OutputFile.createUnique(stem: stem, suffix: ".csv", role: "report")
+        case .append(let length):
+            file = try OutputFile(path: path, role: "report", mode: path == "-" ? .create : .append(truncatingTo: length))
+        }
+        if case .append = mode { return }
+        do {
             try file.write(ReportFormat.header)
+        } catch {
+            throw SweepError(.io, error.message)
         }
     }
 
@@ -35,7 +57,7 @@ package final class ReportWriter: Sendable {
     package var tally: Tally { state.withLock { $0.tally } }
 
     /// Appends one row (and fsyncs every `syncEvery` rows).
-    /// - Throws: ``SweepError`` `.io` when the write fails (disk full, closed pipe).
+    /// - Throws: ``SweepError`` `.output` when the write fails (disk full, closed pipe).
     package func record(_ result: JobResult) throws(SweepError) {
         try file.write(ReportFormat.row(result))
         let due = state.withLock { state in

@@ -13,6 +13,16 @@ package struct Summary: Sendable, Hashable {
     package var interruptedBy: Int32?
     /// Runs still open when `--wait` gave up.
     package var stillOpen = 0
+    /// A graceful stop ended the listing before its last page: workflows the query matches past
+    /// the ones reported were never listed.
+    package var stoppedListing = false
+    /// `--max`, when the job set grew past it after it was counted (the rest was not sent).
+    package var overMax: Int?
+    /// What ended the run early without a signal (the report could not be written, the listing
+    /// failed), after the rows already written.
+    package var failure: SweepError?
+    /// A `sweep plan` run: nothing to resume, the plan is the output.
+    package var isPlan = false
 
     package init(
         action: Action,
@@ -37,25 +47,50 @@ package struct Summary: Sendable, Hashable {
         elapsed > .zero ? Double(tally.callsSent) / elapsed.inSeconds : 0
     }
 
-    /// 128 + the signal when stopped by one (130 for SIGINT, 143 for SIGTERM); else 1 when some
-    /// job `failed`; else 4 when some run was still open after `--wait`; else 0.
+    /// The exit code (README, "Exit codes"), most serious first: 128 + the signal when stopped by
+    /// one (130 for SIGINT, 143 for SIGTERM); the failure's code when the run ended early (6 the
+    /// report could not be written, 1 the listing failed); 1 when some workflow `failed`; 4 when
+    /// some run was still open after `--wait`; 5 when some workflow was left alone on purpose
+    /// (`run_changed`: a new run replaced the one planned; or the job set grew past `--max`);
+    /// else 0: every workflow reached its outcome.
     package var exitCode: Int32 {
         if let interruptedBy { return 128 + interruptedBy }
+        if let failure { return failure.code.exitCode }
         if tally[.failed] > 0 { return 1 }
-        return stillOpen > 0 ? 4 : 0
+        if stillOpen > 0 { return 4 }
+        if tally[.runChanged] > 0 || overMax != nil { return 5 }
+        return 0
     }
 
     /// The human summary printed on standard error.
     package var text: String {
-        var lines = ["\(dryRun ? "dry run: " : "")\(action.rawValue) summary: \(tally.total) report rows"]
+        var lines = [
+            "\(dryRun && !isPlan ? "dry run: " : "")\(isPlan ? "plan" : action.rawValue) summary: \(tally.workflows) workflows, \(tally.rows) report rows"
+        ]
         if let interruptedBy {
-            lines[0] += " (stopped by signal \(interruptedBy); resume with --resume \(reportPath))"
+            lines.append("  stopped by signal \(interruptedBy): \(nextStep)")
+        }
+        if let failure {
+            lines.append("  stopped early: \(failure.message)")
+            if !isPlan { lines.append("  \(nextStep)") }
+        }
+        if stoppedListing {
+            lines.append(
+                "  the listing was stopped: workflows the query matches beyond those in the report were not listed")
+        }
+        if let overMax {
+            lines.append(
+                "  the job set grew past --max \(overMax) after it was counted: the workflows past it were not listed or sent; run again to see them"
+            )
         }
         for outcome in Outcome.allCases where tally[outcome] > 0 {
             lines.append("  \(outcome.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0)) \(tally[outcome])")
         }
         if stillOpen > 0 {
             lines.append("  still open after --wait: \(stillOpen)")
+        }
+        if tally[.runChanged] > 0 {
+            lines.append("  left alone on purpose (run_changed): \(tally[.runChanged]); see their rows for the new run")
         }
         let perCall = tally.callsSent > 0 ? clientCPU.inMilliseconds * 1000 / Double(tally.callsSent) : 0
         lines.append(
@@ -64,7 +99,16 @@ package struct Summary: Sendable, Hashable {
                 elapsed.inSeconds, tally.callsSent, callsPerSecond, clientCPU.inMilliseconds, perCall
             )
         )
-        lines.append("  report: \(reportPath)")
+        lines.append("  \(isPlan ? "plan" : "report"): \(reportPath)")
         return lines.joined(separator: "\n")
+    }
+
+    /// How to finish what a stopped run left.
+    private var nextStep: String {
+        if isPlan { return "the plan is incomplete; run sweep plan again" }
+        if reportPath == "-" {
+            return "the report went to standard output; to resume, save it to a file and use --resume FILE with the same flags"
+        }
+        return "finish with the same command and --resume \(reportPath) (it skips what is settled\(stoppedListing ? " and lists the query again" : ""))"
     }
 }

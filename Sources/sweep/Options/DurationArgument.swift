@@ -2,7 +2,10 @@ import ArgumentParser
 
 /// A duration on the command line: `90` or `90s`, `5m`, `1h`, `1.5m`.
 struct DurationArgument: ExpressibleByArgument, Sendable {
-    var duration: Duration
+    /// The value in seconds, as given (checked against ``Limits/duration`` before it becomes a
+    /// `Duration`, which would overflow past about 292 years).
+    var seconds: Double
+    var duration: Duration { .seconds(seconds) }
 
     init?(argument: String) {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
@@ -13,8 +16,8 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
             scale = unit.seconds
             break
         }
-        guard let value = Double(text), value >= 0, value.isFinite else { return nil }
-        duration = .seconds(value * scale)
+        guard let value = Double(text), value >= 0, value.isFinite, (value * scale).isFinite else { return nil }
+        seconds = value * scale
     }
 
     static var defaultCompletionKind: CompletionKind { .default }

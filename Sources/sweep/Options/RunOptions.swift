@@ -42,6 +42,9 @@ struct RunOptions: ParsableArguments {
             valueName: "report"))
     var resume: String?
 
+    @Flag(help: "Replace an existing --report file (by default an existing file is refused, so a report is never lost).")
+    var overwrite = false
+
     @Option(
         name: .customLong("retry-for"),
         help: ArgumentHelp(
@@ -50,11 +53,12 @@ struct RunOptions: ParsableArguments {
     var retryFor: Double = 60
 
     func validate() throws {
-        guard rps > 0, rps.isFinite else { throw ValidationError("--rps must be a positive number (got \(rps)).") }
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1 (got \(concurrency)).") }
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1 (got \(maxAttempts)).") }
-        guard retryFor >= 0, retryFor.isFinite else {
-            throw ValidationError("--retry-for must be zero or more seconds (got \(retryFor)).")
+        try Limits.rps.check(rps, flag: "--rps")
+        try Limits.concurrency.check(concurrency, flag: "--concurrency")
+        try Limits.maxAttempts.check(maxAttempts, flag: "--max-attempts")
+        try Limits.retryFor.check(retryFor, flag: "--retry-for")
+        if overwrite, resume != nil {
+            throw ValidationError("--overwrite and --resume do not go together: --resume appends to the report.")
         }
         if let resume {
             if let report, report != resume {

@@ -19,7 +19,8 @@ struct SafetyOptions: ParsableArguments {
     var wait: DurationArgument?
 
     func validate() throws {
-        if let max, max < 1 { throw ValidationError("--max must be at least 1 (got \(max)).") }
+        if let max { try Limits.max.check(max, flag: "--max") }
+        if let wait { try Limits.duration.check(wait.seconds, flag: "--wait") }
     }
 }
 
@@ -31,4 +32,8 @@ struct EscalationOptions: ParsableArguments {
             "Request cancellation, then terminate what is still open this long after its request (e.g. 5m). The report shows both steps.",
             valueName: "duration"))
     var escalateAfter: DurationArgument?
+
+    func validate() throws {
+        if let escalateAfter { try Limits.duration.check(escalateAfter.seconds, flag: "--escalate-after") }
+    }
 }

@@ -31,11 +31,14 @@ struct SourceOptions: ParsableArguments {
         if runID != nil, workflowIDs.count != 1 {
             throw ValidationError("--run-id pins a single --workflow-id; give exactly one --workflow-id with it.")
         }
-        if let query, query.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let query, query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--query is empty; an empty query would match every workflow in the namespace.")
         }
         if workflowIDs.contains(where: { $0.isEmpty }) {
             throw ValidationError("--workflow-id is empty.")
+        }
+        if let runID, UUID(uuidString: runID) == nil {
+            throw ValidationError("--run-id '\(runID.escapedForTerminal)' is not a run ID (a UUID).")
         }
     }
 

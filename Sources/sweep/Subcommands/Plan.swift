@@ -25,13 +25,21 @@ struct Plan: AsyncParsableCommand {
     @Option(help: "Describe calls per second.")
     var rps: Double = 100
 
+    @Flag(help: "Replace an existing --out file (by default an existing file is refused).")
+    var overwrite = false
+
     @OptionGroup(title: "Connection") var connection: ConnectionFlags
+
+    func validate() throws {
+        try Limits.rps.check(rps, flag: "--rps")
+        if let max { try Limits.max.check(max, flag: "--max") }
+    }
 
     func run() async throws {
         let console = StandardConsole()
         let options = SweepOptions(
             action: .terminate, source: source.source, connection: connection.options(identity: nil),
-            dryRun: true, rate: rps, maxJobs: max
+            dryRun: true, rate: rps, maxJobs: max, overwrite: overwrite
         )
         do {
             let summary = try await SweepCore.Sweep.plan(options, to: out, console: console)

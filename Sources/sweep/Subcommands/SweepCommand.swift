@@ -28,7 +28,8 @@ extension SweepCommand {
             retryWindow: .seconds(run.retryFor),
             maxJobs: safety.max,
             chain: safety.chain,
-            followUp: FollowUpOptions(escalateAfter: escalateAfter?.duration, waitTimeout: safety.wait?.duration)
+            followUp: FollowUpOptions(escalateAfter: escalateAfter?.duration, waitTimeout: safety.wait?.duration),
+            overwrite: run.overwrite
         )
     }
 
