@@ -17,6 +17,8 @@ final class ScriptedWorkflowService: WorkflowService {
         var cancelCallerOn: Set<String> = []
         var calls: [String] = []
         var requestIDs: [String] = []
+        var landed: [String: Int] = [:]
+        var closesOnSuccess = false
         var inFlight = 0
         var maxInFlight = 0
     }
@@ -65,6 +67,15 @@ final class ScriptedWorkflowService: WorkflowService {
     }
 
     var calls: [String] { state.withLock { $0.calls } }
+    /// How many cancel or terminate calls succeeded (took effect) per workflow ID.
+    var landed: [String: Int] { state.withLock { $0.landed } }
+
+    /// From now on a successful terminate closes the run (TERMINATED), and a successful cancel
+    /// too (CANCELED, as if the workflow honoured it): a later Describe sees it closed.
+    func closeRunsOnSuccess() {
+        state.withLock { $0.closesOnSuccess = true }
+    }
+
     /// The request IDs of the cancels sent.
     var requestIDs: [String] { state.withLock { $0.requestIDs } }
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
@@ -75,13 +86,29 @@ final class ScriptedWorkflowService: WorkflowService {
             state.calls.append("\(call) \(workflowID)")
             state.inFlight += 1
             state.maxInFlight = max(state.maxInFlight, state.inFlight)
-            guard var script = state.scripts[workflowID], !script.isEmpty else { return nil }
-            let first = script.removeFirst()
-            state.scripts[workflowID] = script
-            return first
+            if var script = state.scripts[workflowID], !script.isEmpty {
+                let first = script.removeFirst()
+                state.scripts[workflowID] = script
+                if let first { return first }
+            }
+            // Like the server: an unknown workflow, or one whose current run has closed.
+            switch state.statuses[workflowID] ?? .running {
+            case .unspecified: return RPCError(code: .notFound, message: "workflow not found for ID: \(workflowID)")
+            case let status where status.isClosed && call != "describe":
+                return RPCError(code: .notFound, message: "workflow execution already completed")
+            default: return nil
+            }
         }
         try? await Task.sleep(for: latency)
-        state.withLock { $0.inFlight -= 1 }
+        state.withLock { state in
+            state.inFlight -= 1
+            guard next == nil, call == "cancel" || call == "terminate" || call.contains("-chain(") else { return }
+            state.landed[workflowID, default: 0] += 1
+            if state.closesOnSuccess {
+                state.statuses[workflowID] = call.hasPrefix("cancel") ? .canceled : .terminated
+                state.closeTimes[workflowID] = Date()
+            }
+        }
         if let next { throw next }
     }
 

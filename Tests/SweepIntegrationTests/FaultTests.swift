@@ -148,6 +148,16 @@ struct FaultTests {
             ),
             ("extra headerless column", "W1,extra\nW2\n", [], ":1: expected one column"),
             ("ragged row", "workflow_id,run_id\nW1,\nW2\n", [], ":3: expected 2 fields"),
+            ("header separated by ';'", "workflow_id;run_id\nW1;\nW2;\n", [], ":1: the header is separated by ';'"),
+            ("header separated by tabs", "workflow_id\trun_id\nW1\t\nW2\t\n", [], ":1: the header is separated by tabs"),
+            (
+                "a UTF-16 export", "", [0xFF, 0xFE] + Array("workflow_id\nW1\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
+                "UTF-16"
+            ),
+            ("UTF-16 without a byte order mark", "workflow_id\nW1\n", [0x78, 0x00, 0x79, 0x00, 0x0A], ":3: workflow_id contains NUL"),
+            ("a control character in an ID", "workflow_id\nW1\nW2\u{1B}[2J\n", [], ":3: workflow_id contains the control character U+001B"),
+            ("the table temporal workflow list prints", "  Status   WorkflowId   Type\n  Running  W1  T\n", [], "temporal workflow list"),
+            ("a malformed run_id", "workflow_id,run_id\nW1,\nW2,not-a-run\n", [], ":3: run_id 'not-a-run' is not a run ID"),
         ] as [(String, String, [UInt8], String)])
     func badInput(name: String, text: String, rawSuffix: [UInt8], message: String) async throws {
         let type = TestEnvironment.uniqueName("BadInput")
@@ -193,6 +203,17 @@ struct FaultTests {
             (["terminate"], "--query, --input or --workflow-id"),
             (["cancel", "--workflow-id", "x", "--rps", "0"], "--rps"),
             (["cancel", "--workflow-id", "x", "--resume", "a.csv", "--report", "b.csv"], "--resume"),
+            (["terminate", "--workflow-id", "x", "--rps", "1e-12"], "--rps must be from 0.01"),
+            (["terminate", "--workflow-id", "x", "--rps", "nan"], "--rps"),
+            (["terminate", "--workflow-id", "x", "--retry-for", "1e300"], "--retry-for must be from 0 to 86400"),
+            (["cancel", "--workflow-id", "x", "--wait", "1e300s"], "--wait must be from 0 to 604800"),
+            (["cancel", "--workflow-id", "x", "--escalate-after", "9999999h"], "--escalate-after must be"),
+            (["terminate", "--workflow-id", "x", "--concurrency", "0"], "--concurrency"),
+            (["terminate", "--workflow-id", "x", "--max", "0"], "--max"),
+            (["plan", "--workflow-id", "x", "--rps", "0"], "--rps"),
+            (["terminate", "--query", " \n\t "], "--query is empty"),
+            (["terminate", "--workflow-id", "x", "--run-id", "nope"], "--run-id 'nope' is not a run ID"),
+            (["terminate", "--workflow-id", "x", "--resume", "a.csv", "--overwrite"], "--overwrite and --resume"),
         ])
     func flagErrors(arguments: [String], message: String) async throws {
         let result = try await harness.sweep.run(arguments + ["--address", harness.address])

@@ -53,13 +53,33 @@ package struct SweepProcess: Sendable {
     }
 
     /// Starts `sweep arguments...` with `input` (or nothing, not a terminal) on standard input.
-    package func start(_ arguments: [String], input: String? = nil) throws -> Running {
+    /// - Parameter directory: the working directory (default: a fresh scratch directory, so a
+    ///   default-named report lands there, not in the checkout).
+    package func start(_ arguments: [String], input: String? = nil, directory: String? = nil) throws -> Running {
+        try launch(executable: binary, arguments: arguments, input: input, directory: directory)
+    }
+
+    /// Runs `script` with bash, where `$SWEEP` is the sweep binary: for pipes and process
+    /// substitution (`sweep ... --input <(...)`, `sweep ... --report - | head`).
+    package func runShell(_ script: String) async throws -> Result {
+        try await launch(
+            executable: URL(fileURLWithPath: "/bin/bash"), arguments: ["-c", script], input: nil, directory: nil,
+            environment: ["SWEEP": binary.path]
+        ).wait()
+    }
+
+    private func launch(
+        executable: URL, arguments: [String], input: String?, directory: String?, environment: [String: String] = [:]
+    ) throws -> Running {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
-        // A default-named report (sweep-report-*.csv) lands in a scratch directory, not the checkout.
-        process.currentDirectoryURL = URL(fileURLWithPath: TestEnvironment.temporaryPath("cwd"))
-            .deletingLastPathComponent()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        process.currentDirectoryURL =
+            directory.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: TestEnvironment.temporaryPath("cwd")).deletingLastPathComponent()
         let outputPath = TestEnvironment.temporaryPath("stdout")
         let errorPath = TestEnvironment.temporaryPath("stderr")
         FileManager.default.createFile(atPath: outputPath, contents: nil)
@@ -83,7 +103,7 @@ package struct SweepProcess: Sendable {
     }
 
     /// Runs `sweep arguments...` to the end.
-    package func run(_ arguments: [String], input: String? = nil) async throws -> Result {
-        try await start(arguments, input: input).wait()
+    package func run(_ arguments: [String], input: String? = nil, directory: String? = nil) async throws -> Result {
+        try await start(arguments, input: input, directory: directory).wait()
     }
 }

@@ -1,0 +1,205 @@
+import Foundation
+import SweepCSV
+import SweepCore
+import SweepGRPC
+import Synchronization
+import Testing
+
+/// Set once a run has ended on its own.
+final class EndFlag: Sendable {
+    private let state = Mutex(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
+}
+
+/// A reproducible generator (SplitMix64), so a failing seed can be run again.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
+
+/// The promise as a property: over random inputs (duplicates near and far, awkward IDs, `--max`),
+/// random transient, ambiguous and permanent failures, and a stop at a random point followed by
+/// `--resume`, every distinct input ID ends with exactly one final row (the last non-duplicate row
+/// wins), each run writes one row per job it was handed, a duplicate's row follows its original,
+/// nothing takes effect twice, and the exit code agrees with the rows.
+@Suite("the promise, as a property")
+struct InvariantPropertyTests {
+    /// IDs that have broken files before: formula characters, quotes, commas, spaces, non-ASCII.
+    private static let awkward = ["=x", "+15551234", "-1", "@sum", "'quoted", "a,b", "say \"hi\"", " padded ", "ünï", "plain"]
+
+    private struct Scenario {
+        var action: Action
+        var input: [String]
+        var maximum: Int?
+        var scripts: [String: [RPCError?]] = [:]
+        var statuses: [String: WorkflowStatus] = [:]
+        var stopAfterCalls: Int?
+    }
+
+    private static func scenario(seed: UInt64) -> Scenario {
+        var random = SeededGenerator(seed: seed)
+        let distinct = Int.random(in: 1...24, using: &random)
+        let ids = (0..<distinct).map { index in
+            index < awkward.count && Bool.random(using: &random) ? "\(awkward[index])-\(index)" : "w\(index)"
+        }
+        var input: [String] = []
+        for id in ids {
+            input.append(id)
+            // Duplicates near (right after) and far (at a random later place).
+            if Int.random(in: 0..<5, using: &random) == 0 { input.append(id) }
+        }
+        for _ in 0..<Int.random(in: 0...4, using: &random) {
+            input.insert(ids.randomElement(using: &random) ?? "w0", at: Int.random(in: 0...input.count, using: &random))
+        }
+        var scenario = Scenario(action: Bool.random(using: &random) ? .cancel : .terminate, input: input)
+        // Every distinct ID is given once before any duplicate of it can cross the cap.
+        let firstOccurrences = input.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        if Int.random(in: 0..<4, using: &random) == 0 {
+            scenario.maximum = Int.random(in: 1...firstOccurrences.count + 2, using: &random)
+        }
+        let transient: [RPCError] = [
+            RPCError(code: .unavailable, message: "connection reset"),
+            RPCError(code: .resourceExhausted, message: "namespace rate limit exceeded"),
+            RPCError(code: .aborted, message: "conflict"),
+            RPCError(code: .deadlineExceeded, message: "deadline exceeded"),
+        ]
+        for id in ids {
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0: scenario.statuses[id] = .unspecified
+            case 1: scenario.statuses[id] = .completed
+            case 2: scenario.scripts[id] = [RPCError(code: .invalidArgument, message: "refused")]
+            case 3...5:
+                scenario.scripts[id] = (0..<Int.random(in: 1...3, using: &random)).map { _ in
+                    transient.randomElement(using: &random)
+                }
+            default: break
+            }
+        }
+        if Bool.random(using: &random) { scenario.stopAfterCalls = Int.random(in: 1...max(1, input.count), using: &random) }
+        return scenario
+    }
+
+    /// One run over `jobs`, stopped (as by a signal) once the service has seen `stopAfterCalls` calls.
+    private func execute(
+        _ scenario: Scenario, jobs: some AsyncSequence<Job, any Error> & Sendable, service: ScriptedWorkflowService,
+        report: ReportWriter, stopAfterCalls: Int?
+    ) async throws {
+        let executor = Executor(
+            service: service,
+            options: ExecutorOptions(
+                action: scenario.action, reason: "property", rate: 1e6, concurrency: 4, maxAttempts: 3,
+                retryWindow: .seconds(1)),
+            clock: ManualClock())
+        let ended = EndFlag()
+        let run = Task {
+            defer { ended.set() }
+            try await executor.run(jobs, reportingTo: report)
+        }
+        if let stopAfterCalls {
+            while service.calls.count < stopAfterCalls, !ended.isSet {
+                try await Task.sleep(for: .microseconds(200))
+            }
+            run.cancel()
+        }
+        try await run.value
+    }
+
+    private func rows(_ path: String) throws -> [[String]] {
+        let reader = CSVReader()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try (reader.parse(Array(bytes)) + reader.finish()).dropFirst().map { record in
+            var fields = record.fields
+            fields[0] = ReportFormat.restore(fields[0])
+            return fields
+        }
+    }
+
+    @Test("every distinct ID ends with exactly one final row; nothing lands twice; exit code agrees", arguments: 0..<150)
+    func promise(seed: Int) async throws {
+        let scenario = Self.scenario(seed: UInt64(seed) &* 7919 &+ 17)
+        let service = ScriptedWorkflowService(
+            scripts: scenario.scripts, statuses: scenario.statuses, latency: .microseconds(300))
+        service.closeRunsOnSuccess()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("property-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        // Run 1, perhaps stopped part way.
+        let progress = SourceProgress()
+        let first = try ReportWriter(path: path)
+        try await execute(
+            scenario,
+            jobs: Jobs(.workflowIDs(scenario.input, runID: nil), service: service, maximum: scenario.maximum, progress: progress),
+            service: service, report: first, stopAfterCalls: scenario.stopAfterCalls)
+        first.sync()
+        let firstRows = try rows(path)
+
+        // What run 1 was handed: the input up to the --max cap (distinct workflows).
+        var handed: [String] = []
+        var distinct: [String] = []
+        for id in scenario.input {
+            if !distinct.contains(id) {
+                if let maximum = scenario.maximum, distinct.count >= maximum { break }
+                distinct.append(id)
+            }
+            handed.append(id)
+        }
+        #expect(progress.overMax == (distinct.count < Set(scenario.input).count), "seed \(seed)")
+        #expect(firstRows.map { $0[0] }.sorted() == handed.sorted(), "seed \(seed): one row per job handed out")
+
+        // Run 2: --resume, to the end.
+        let journal = try ReportJournal(path: path, action: scenario.action)
+        let second = try ReportWriter(path: path, mode: .append(validLength: journal.validLength))
+        let resumed = Jobs(.workflowIDs(scenario.input, runID: nil), service: service, maximum: scenario.maximum)
+            .filter { !journal.isSettled($0, followingUp: false) }
+        try await execute(scenario, jobs: resumed, service: service, report: second, stopAfterCalls: nil)
+        second.sync()
+        let allRows = try rows(path)
+        let secondRows = Array(allRows.dropFirst(firstRows.count))
+        #expect(allRows.count == firstRows.count + second.tally.rows, "seed \(seed)")
+
+        for runRows in [firstRows, secondRows] {
+            for id in Set(runRows.map { $0[0] }) {
+                let indices = runRows.indices.filter { runRows[$0][0] == id }
+                let originals = indices.filter { runRows[$0][3] != Outcome.duplicate.rawValue }
+                #expect(originals.count == 1, "seed \(seed) \(id): one row per job in each run")
+                let duplicates = indices.filter { runRows[$0][3] == Outcome.duplicate.rawValue }
+                #expect(duplicates.allSatisfy { $0 > (originals.first ?? -1) }, "seed \(seed) \(id): duplicates follow")
+            }
+        }
+
+        // The final row of each distinct ID handed out is the last non-duplicate one; it is final.
+        let finals = Dictionary(
+            allRows.filter { $0[3] != Outcome.duplicate.rawValue }.map { ($0[0], $0[3]) }, uniquingKeysWith: { $1 })
+        #expect(Set(finals.keys) == Set(distinct), "seed \(seed): every distinct ID accounted for")
+        let settled: Set<String> = [
+            Outcome.done(scenario.action).rawValue, Outcome.alreadyClosed.rawValue, Outcome.notFound.rawValue,
+            Outcome.failed.rawValue, Outcome.runChanged.rawValue,
+        ]
+        #expect(finals.values.allSatisfy(settled.contains), "seed \(seed): \(finals)")
+        #expect(service.landed.values.allSatisfy { $0 == 1 }, "seed \(seed): nothing took effect twice")
+        // Whatever was acted on is reported done, and only that.
+        let done = Set(finals.filter { $0.value == Outcome.done(scenario.action).rawValue }.keys)
+        #expect(done.isSubset(of: Set(service.landed.keys)), "seed \(seed)")
+
+        // The exit code of the resumed run agrees with its rows.
+        let summary = Summary(
+            action: scenario.action, dryRun: false, tally: second.tally, elapsed: .zero, clientCPU: .zero,
+            reportPath: path)
+        let expected: Int32 =
+            secondRows.contains { $0[3] == Outcome.failed.rawValue } ? 1
+            : secondRows.contains { $0[3] == Outcome.runChanged.rawValue } ? 5 : 0
+        #expect(summary.exitCode == expected, "seed \(seed)")
+    }
+}

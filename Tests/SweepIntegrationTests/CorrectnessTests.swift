@@ -1,0 +1,196 @@
+import Foundation
+import SweepCSV
+import SweepCore
+import SweepTestSupport
+import Testing
+
+/// Paths that once skipped workflows in silence, each on the real server with the real binary:
+/// the report accounts for every workflow given, and the exit code says whether each reached its
+/// outcome.
+@Suite("nothing skipped in silence")
+struct CorrectnessTests {
+    let harness: Harness
+
+    init() throws {
+        harness = try Harness()
+    }
+
+    private var sweep: SweepProcess { harness.sweep }
+    private var address: String { harness.address }
+
+    /// Starts one workflow per ID (type `type`) and waits until visibility lists them.
+    private func start(_ ids: [String], type: String) async throws -> [WorkflowTarget] {
+        try await harness.withClient { client in
+            var started: [WorkflowTarget] = []
+            for id in ids {
+                started.append(
+                    WorkflowTarget(
+                        workflowID: id, runID: try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")))
+            }
+            try await client.waitForCount("WorkflowType='\(type)'", toBe: ids.count)
+            return started
+        }
+    }
+
+    @Test("plan then apply: IDs a spreadsheet would read as formulas are sent exactly as they are")
+    func planApplyRoundTrip() async throws {
+        let type = TestEnvironment.uniqueName("Formula")
+        let ids = ["+1555\(type)", "=\(type)", "-\(type)", "@\(type)", "'\(type)", "plain-\(type)"]
+        let started = try await start(ids, type: type)
+        let input = try harness.writeCSV(["workflow_id"] + ids.map(CSVWriter.encode))
+        let plan = TestEnvironment.temporaryPath("plan.csv")
+        let planned = try await sweep.run(["plan", "--input", input, "--out", plan, "--address", address])
+        #expect(planned.status == 0, "\(planned.standardError)")
+        #expect(try TextFile.read(plan).contains("'+1555\(type)"), "the plan keeps spreadsheets safe")
+
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let applied = try await sweep.run([
+            "apply", plan, "--action", "terminate", "--report", report, "--address", address,
+        ])
+        #expect(applied.status == 0, "\(applied.standardError)")
+        let outcomes = Report.outcomes(
+            try Report(path: report).rows.map { row in row.merging(["workflow_id": ReportFormat.restore(row["workflow_id"] ?? "")]) { $1 } })
+        #expect(outcomes == Dictionary(uniqueKeysWithValues: ids.map { ($0, "terminated") }))
+        #expect(try await harness.statuses(of: started) == [.terminated: ids.count])
+    }
+
+    @Test("--max counts workflows, not lines: a, a, b with --max 2 sends a and b and reports all three lines")
+    func maxCountsDistinct() async throws {
+        let type = TestEnvironment.uniqueName("MaxDup")
+        let seeded = try await harness.seed(2, type: type)
+        let (a, b) = (seeded[0].workflowID, seeded[1].workflowID)
+        let input = try harness.writeCSV(["workflow_id", a, a, b])
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await sweep.run([
+            "terminate", "--input", input, "--max", "2", "--report", report, "--address", address,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try Report(path: report).rows
+        #expect(rows.map { $0["workflow_id"] ?? "" } == [a, a, b] || rows.map { $0["workflow_id"] ?? "" } == [a, b, a])
+        #expect(Report.outcomes(rows.filter { $0["outcome"] != "duplicate" }) == [a: "terminated", b: "terminated"])
+        #expect(result.standardError.contains("2 workflows, 3 report rows"))
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 2])
+    }
+
+    @Test("--input from a pipe that is not '-' (process substitution) is read once, validated and sent")
+    func processSubstitution() async throws {
+        let type = TestEnvironment.uniqueName("Pipe")
+        let seeded = try await harness.seed(3, type: type)
+        let ids = seeded.map(\.workflowID).joined(separator: "\\n")
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await sweep.runShell(
+            "\"$SWEEP\" terminate --input <(printf 'workflow_id\\n\(ids)\\n') --report '\(report)' --address \(address)")
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(Set(try Report(path: report).outcomes.values) == ["terminated"])
+        #expect(try Report(path: report).rows.count == 3)
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 3])
+
+        // A bad line in a pipe is still found before anything is sent, named as the path given.
+        let more = try await harness.seed(1, type: type + "b")
+        let bad = try await sweep.runShell(
+            "\"$SWEEP\" terminate --input <(printf 'workflow_id,run_id\\n\(more[0].workflowID),bad-run\\n') --address \(address)")
+        #expect(bad.status == 2, "\(bad.standardError)")
+        #expect(bad.standardError.contains("/dev/fd/"), "\(bad.standardError)")
+        #expect(try await harness.statuses(of: more) == [.running: 1])
+    }
+
+    @Test("--resume after a row torn inside a quoted field: the tail is cut off, the workflow retried, the file whole")
+    func tornJournal() async throws {
+        let type = TestEnvironment.uniqueName("Torn")
+        let seeded = try await harness.seed(3, type: type)
+        let ids = seeded.map(\.workflowID)
+        // The first workflow was terminated and its row written; the crash tore the second's row
+        // inside a quoted message that spans lines.
+        _ = try await harness.withClient { client in
+            try await client.terminate(WorkflowTarget(workflowID: ids[0]), reason: "before the crash")
+        }
+        let whole = ReportFormat.header
+            + CSVWriter.row([ids[0], seeded[0].runID ?? "", "terminate", "terminated", "", "", "1", "3.0", "", ""])
+        let report = try harness.writeFile(Data((whole + "\(ids[1]),,terminate,failed,UNAVAILABLE,\"conn\nreset").utf8), name: "report.csv")
+        let input = try harness.writeCSV(["workflow_id"] + ids)
+        let result = try await sweep.run(["terminate", "--input", input, "--resume", report, "--address", address])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("torn last row was cut off"))
+        let rows = try Report(path: report).rows
+        #expect(rows.map { $0["workflow_id"] ?? "" } .sorted() == ids.sorted())
+        #expect(Report.outcomes(rows) == Dictionary(uniqueKeysWithValues: ids.map { ($0, "terminated") }))
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 3])
+
+        // A journal damaged before its end is refused: nothing is sent.
+        let others = try await harness.seed(2, type: type + "d")
+        let damaged = try harness.writeFile(
+            Data((ReportFormat.header + "\(others[0].workflowID),\"open\n" + CSVWriter.row([others[1].workflowID, "", "terminate", "failed", "", "", "1", "0", "", ""])).utf8),
+            name: "report.csv")
+        let refused = try await sweep.run([
+            "terminate", "--input", try harness.writeCSV(others.map(\.workflowID)), "--resume", damaged, "--address", address,
+        ])
+        #expect(refused.status == 2, "\(refused.standardError)")
+        #expect(refused.standardError.contains("damaged"))
+        #expect(try await harness.statuses(of: others) == [.running: 2])
+    }
+
+    @Test("reports are private, never replace an old journal unless asked, and two runs in one second get two files")
+    func reportFiles() async throws {
+        let type = TestEnvironment.uniqueName("Files")
+        let seeded = try await harness.seed(2, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let first = try await sweep.run([
+            "terminate", "--workflow-id", seeded[0].workflowID, "--report", report, "--address", address,
+        ])
+        #expect(first.status == 0, "\(first.standardError)")
+        let mode = try FileManager.default.attributesOfItem(atPath: report)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let again = try await sweep.run([
+            "terminate", "--workflow-id", seeded[1].workflowID, "--report", report, "--address", address,
+        ])
+        #expect(again.status == 2, "\(again.standardError)")
+        #expect(again.standardError.contains("already exists"))
+        #expect(try Report(path: report).rows.count == 1, "the old journal is intact")
+        #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1], "nothing was sent")
+
+        let overwritten = try await sweep.run([
+            "terminate", "--workflow-id", seeded[1].workflowID, "--report", report, "--overwrite", "--address", address,
+        ])
+        #expect(overwritten.status == 0, "\(overwritten.standardError)")
+        #expect(try Report(path: report).rows.map { $0["workflow_id"] } == [seeded[1].workflowID])
+
+        // The default name of this second and the next few are taken: the run picks a free one.
+        let directory = (TestEnvironment.temporaryPath("cwd") as NSString).deletingLastPathComponent
+        let options = SweepOptions(action: .terminate, source: .workflowIDs(["x"], runID: nil))
+        let now = Date()
+        let taken = (0..<10).map { "\(directory)/\(options.defaultReportStem(at: now + Double($0))).csv" }
+        for path in taken { FileManager.default.createFile(atPath: path, contents: Data("mine\n".utf8)) }
+        let defaulted = try await sweep.run(
+            ["terminate", "--workflow-id", seeded[0].workflowID, "--address", address], directory: directory)
+        #expect(defaulted.status == 0, "\(defaulted.standardError)")
+        #expect(try taken.allSatisfy { try TextFile.read($0) == "mine\n" }, "no earlier file was touched")
+        let created = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix("-2.csv") }
+        #expect(created.count == 1, "\(defaulted.standardError)")
+    }
+
+    @Test("--report into a directory that does not exist: exit 2, nothing sent")
+    func missingReportDirectory() async throws {
+        let type = TestEnvironment.uniqueName("NoDir")
+        let seeded = try await harness.seed(1, type: type)
+        let result = try await sweep.run([
+            "terminate", "--workflow-id", seeded[0].workflowID, "--report", "/nonexistent-\(type)/report.csv",
+            "--address", address,
+        ])
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(try await harness.statuses(of: seeded) == [.running: 1])
+    }
+
+    @Test("--report - | head: no death by SIGPIPE; the write error is reported and the exit code says so")
+    func closedPipe() async throws {
+        let type = TestEnvironment.uniqueName("Pipe")
+        let seeded = try await harness.seed(300, type: type)
+        let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
+        let result = try await sweep.runShell(
+            "\"$SWEEP\" terminate --input '\(input)' --report - --rps 200 --address \(address) | head -n 3 >/dev/null; echo \"sweep exit ${PIPESTATUS[0]}\" >&2"
+        )
+        #expect(result.standardError.contains("sweep exit 6"), "\(result.standardError)")
+        #expect(result.standardError.contains("cannot write the report"), "\(result.standardError)")
+        #expect(result.standardError.contains("summary:"), "the summary is still printed")
+    }
+}
