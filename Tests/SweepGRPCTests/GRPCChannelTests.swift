@@ -1,4 +1,8 @@
+import Foundation
+import Glibc
 import SweepGRPC
+import Synchronization
+import TemporalAPI
 import Testing
 
 @Suite("gRPC channel")
@@ -52,4 +56,94 @@ struct GRPCChannelTests {
         #expect(failures == 200)
         #expect(channel.callsStarted == 200)
     }
+}
+
+@Suite("gRPC channel against a real server")
+struct GRPCChannelServerTests {
+    /// The dev server scripts/test starts (a missing server is a failure, never a skip).
+    private func address() throws -> String {
+        try #require(
+            ProcessInfo.processInfo.environment["SWEEP_TEST_TEMPORAL_ADDRESS"],
+            "SWEEP_TEST_TEMPORAL_ADDRESS is not set: run the tests with scripts/test")
+    }
+
+    @Test("a call to the real server succeeds and decodes its response")
+    func success() async throws {
+        let channel = try GRPCChannel(target: try address(), userAgent: "test")
+        defer { channel.close() }
+        let response: Temporal_Api_Workflowservice_V1_GetSystemInfoResponse = try await channel.unary(
+            method: "/temporal.api.workflowservice.v1.WorkflowService/GetSystemInfo",
+            request: Temporal_Api_Workflowservice_V1_GetSystemInfoRequest(), timeout: .seconds(10))
+        #expect(!response.serverVersion.isEmpty)
+        #expect(channel.callsStarted == 1)
+    }
+
+    @Test("close with calls in flight ends each exactly once, before its deadline, then frees the channel")
+    func closeWithCallsInFlight() async throws {
+        // A listening socket that never speaks HTTP/2: calls to it hang until their deadline.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { _ = Glibc.close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 64) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        let port = UInt16(bigEndian: address.sin_port)
+
+        let channel = try GRPCChannel(target: "127.0.0.1:\(port)", userAgent: "test")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let reported = Counter()
+        let closedAfter = Counter()
+        let codes = Codes()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    let result = await channel.unary(method: "/x.Y/Z", request: [1], timeout: .seconds(2))
+                    switch result {
+                    case .success: Issue.record("a call to a silent server succeeded")
+                    case .failure(let error): codes.record(error.code)
+                    }
+                    reported.add()
+                }
+            }
+            group.addTask {
+                while channel.callsStarted < 20 { try? await Task.sleep(for: .milliseconds(5)) }
+                try? await Task.sleep(for: .milliseconds(200))
+                channel.close()
+                closedAfter.add(1)
+            }
+        }
+        #expect(reported.value == 20)
+        #expect(closedAfter.value == 1)
+        #expect(codes.all.count == 20)
+        // The calls did not wait for their 2 s deadline: closing the channel ended them.
+        #expect(start.duration(to: clock.now) < .milliseconds(1500))
+        let late = await channel.unary(method: "/x.Y/Z", request: [], timeout: .seconds(1))
+        guard case .failure(let error) = late else {
+            Issue.record("a call after close succeeded")
+            return
+        }
+        #expect(error.code == .unavailable)
+    }
+}
+
+/// A count shared by concurrent tasks.
+final class Counter: Sendable {
+    private let state = Mutex(0)
+    var value: Int { state.withLock { $0 } }
+    func add(_ amount: Int = 1) { state.withLock { $0 += amount } }
+}
+
+/// Status codes reported by concurrent calls.
+final class Codes: Sendable {
+    private let state = Mutex<[RPCError.Code]>([])
+    var all: [RPCError.Code] { state.withLock { $0 } }
+    func record(_ code: RPCError.Code) { state.withLock { $0.append(code) } }
 }
