@@ -257,6 +257,69 @@ struct IncidentSafetyTests {
         await worker.stop()
     }
 
+    @Test("escalation ends as soon as every cancelled run has closed, not after the grace period")
+    func escalationEndsEarly() async throws {
+        let worker = try await SampleWorker(address: address)
+        let graceful = try await start(
+            2, type: "CleanupWorkflow", prefix: TestEnvironment.uniqueName("early"), on: worker)
+        try await waitUntil(graceful) { $0.status == .running }
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try await sweep.run(
+            ["cancel"] + graceful.flatMap { ["--workflow-id", $0.workflowID] } + [
+                "--escalate-after", "10m", "--report", report, "--address", address,
+            ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(started.duration(to: clock.now) < .seconds(60))
+        #expect(Report.outcomes(try Report(path: report).rows).values.allSatisfy { $0 == "canceled" })
+        // Two workflows, four rows: the summary counts workflows.
+        #expect(result.standardError.contains("2 workflows, 4 report rows"), "\(result.standardError)")
+        await worker.stop()
+    }
+
+    @Test("Ctrl-C during --escalate-after, then --resume: what ignored the cancel is terminated")
+    func escalationResumed() async throws {
+        let worker = try await SampleWorker(address: address)
+        let prefix = TestEnvironment.uniqueName("resume-escalation")
+        let stubborn = try await start(2, type: "StubbornWorkflow", prefix: prefix + "-stubborn", on: worker)
+        let graceful = try await start(2, type: "CleanupWorkflow", prefix: prefix + "-cleanup", on: worker)
+        try await waitUntil(stubborn + graceful) { $0.status == .running }
+        let input = try harness.writeCSV((stubborn + graceful).map(\.workflowID))
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let arguments = ["cancel", "--input", input, "--address", address]
+
+        let running = try sweep.start(arguments + ["--escalate-after", "10m", "--report", report])
+        // Four cancel requests and the two cleanup workflows' closing rows: escalation is waiting.
+        try await harness.waitForRows(report, atLeast: 6)
+        running.send(SIGINT)
+        let stopped = await running.wait()
+        #expect(stopped.status == 130, "\(stopped.standardError)")
+        #expect(stopped.standardError.contains("--resume \(report)"))
+        let afterStop = try Report(path: report).rows
+        for target in stubborn {
+            #expect(afterStop.last { $0["workflow_id"] == target.workflowID }?["message"]?.contains("not escalated") == true)
+        }
+        #expect(try await harness.statuses(of: stubborn) == [.running: 2])
+
+        let resumed = try await sweep.run(arguments + ["--escalate-after", "1s", "--resume", report])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let outcomes = Report.outcomes(try Report(path: report).rows)
+        for target in stubborn { #expect(outcomes[target.workflowID] == "escalated_terminated") }
+        for target in graceful { #expect(outcomes[target.workflowID] == "canceled") }
+        #expect(try await harness.statuses(of: stubborn) == [.terminated: 2])
+        // Settled before the stop: not cancelled again.
+        let requests = try await harness.withClient { client in
+            var counts: [Int] = []
+            for target in graceful {
+                counts.append(try await client.events(of: .workflowExecutionCancelRequested, in: target).count)
+            }
+            return counts
+        }
+        #expect(requests == [1, 1])
+        await worker.stop()
+    }
+
     @Test("--wait reports final statuses, and exit 4 when some are still open")
     func waitFinalStatus() async throws {
         let worker = try await SampleWorker(address: address)
