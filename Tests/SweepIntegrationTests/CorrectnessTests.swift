@@ -2,6 +2,7 @@ import Foundation
 import SweepCSV
 import SweepCore
 import SweepTestSupport
+import TemporalAPI
 import Testing
 
 /// Paths that once skipped workflows in silence, each on the real server with the real binary:
@@ -192,5 +193,31 @@ struct CorrectnessTests {
         #expect(result.standardError.contains("sweep exit 6"), "\(result.standardError)")
         #expect(result.standardError.contains("cannot write the report"), "\(result.standardError)")
         #expect(result.standardError.contains("summary:"), "the summary is still printed")
+    }
+
+    @Test("with $USER and $LOGNAME unset (containers, cron), history names the OS account, not 'unknown'")
+    func identityWithoutUser() async throws {
+        let type = TestEnvironment.uniqueName("Identity")
+        let seeded = try await harness.seed(1, type: type)
+        let account = String(cString: getpwuid(geteuid()).pointee.pw_name)
+        let result = try await sweep.runShell(
+            "env -u USER -u LOGNAME \"$SWEEP\" terminate --workflow-id '\(seeded[0].workflowID)' --report - --address \(address) >/dev/null")
+        #expect(result.status == 0, "\(result.standardError)")
+        let identities = try await harness.withClient { client in
+            try await client.events(of: .workflowExecutionTerminated, in: seeded[0])
+                .map(\.workflowExecutionTerminatedEventAttributes.identity)
+        }
+        #expect(identities.count == 1)
+        #expect(identities.first?.contains(" \(account)@") == true, "\(identities)")
+        #expect(identities.first?.contains("unknown@") == false)
+    }
+
+    @Test("IDs and types are escaped in the confirmation preview and the plan table: no terminal control")
+    func escapedForTerminal() {
+        #expect("order-1".escapedForTerminal == "order-1")
+        #expect("a\u{1B}[2Jb".escapedForTerminal == "a\\u{1B}[2Jb")
+        #expect("two\nlines\r\t".escapedForTerminal == "two\\nlines\\r\\t")
+        #expect("rtl\u{202E}txt".escapedForTerminal == "rtl\\u{202E}txt")
+        #expect(!"x\u{9B}31m".escapedForTerminal.unicodeScalars.contains("\u{9B}"))
     }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import SweepCore
+import SweepGRPC
+import Synchronization
+import Testing
+
+/// A listing of `pages` pages of `pageSize` runs, with scripted failures per page.
+final class PagedListing: WorkflowService {
+    private struct State {
+        var failures: [Int: [RPCError]] = [:]
+        var listCalls: [Int] = []
+    }
+
+    private let state: Mutex<State>
+    let pages: Int
+    let pageSize: Int
+
+    init(pages: Int, pageSize: Int, failures: [Int: [RPCError]] = [:]) {
+        self.pages = pages
+        self.pageSize = pageSize
+        state = Mutex(State(failures: failures))
+    }
+
+    /// The pages asked for, in order (retries included).
+    var listCalls: [Int] { state.withLock { $0.listCalls } }
+
+    func count(query: String) async throws(RPCError) -> Int { pages * pageSize }
+
+    func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
+        let page = pageToken.first.map(Int.init) ?? 0
+        let failure: RPCError? = state.withLock { state in
+            state.listCalls.append(page)
+            guard var script = state.failures[page], !script.isEmpty else { return nil }
+            let first = script.removeFirst()
+            state.failures[page] = script
+            return first
+        }
+        if let failure { throw failure }
+        let executions = (0..<self.pageSize).map { index in
+            ExecutionDescription(
+                workflowID: "p\(page)-\(index)", runID: "4b0b5a5c-0e4f-4d3c-9b7e-\(String(format: "%012d", page * 1000 + index))",
+                workflowType: "T", status: .running)
+        }
+        return ExecutionPage(executions: executions, nextPageToken: page + 1 < pages ? [UInt8(page + 1)] : [])
+    }
+
+    func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
+        throw RPCError(code: .unimplemented, message: "not in this fake")
+    }
+
+    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
+        async throws(RPCError)
+    {}
+
+    func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {}
+}
+
+@Suite("Listing a query")
+struct QueryJobsTests {
+    @Test("a page that times out or is throttled is retried under the run's policy, on its clock")
+    func pageRetried() async throws {
+        let service = PagedListing(
+            pages: 3, pageSize: 2,
+            failures: [
+                1: [
+                    RPCError(code: .deadlineExceeded, message: "slow"),
+                    RPCError(code: .resourceExhausted, message: "visibility rate limit"),
+                    RPCError(code: .unavailable, message: "restarting"),
+                ]
+            ])
+        let clock = ManualClock()
+        var ids: [String] = []
+        for try await job in QueryJobs(service: service, query: "q", pageSize: 2, clock: clock) {
+            ids.append(job.target.workflowID)
+        }
+        #expect(ids.count == 6)
+        #expect(service.listCalls == [0, 1, 1, 1, 1, 2])
+        #expect(clock.sleeps.count == 3)
+    }
+
+    @Test("a page that keeps failing ends the listing with an error that says how far it got")
+    func pageFails() async throws {
+        let service = PagedListing(
+            pages: 3, pageSize: 2, failures: [1: Array(repeating: RPCError(code: .deadlineExceeded, message: "slow"), count: 9)])
+        var ids: [String] = []
+        let error = await #expect(throws: SweepError.self) {
+            for try await job in QueryJobs(
+                service: service, query: "q", pageSize: 2, retry: RetryPolicy(maxAttempts: 3), clock: ManualClock())
+            {
+                ids.append(job.target.workflowID)
+            }
+        }
+        #expect(ids.count == 2)
+        #expect(error?.message.contains("after 2 workflows") == true)
+    }
+
+    @Test("after a stop, the page in hand is handed out and no further page is fetched")
+    func stopDoesNotPage() async throws {
+        let service = PagedListing(pages: 50, pageSize: 10)
+        let progress = SourceProgress()
+        let listing = QueryJobs(service: service, query: "q", pageSize: 10, clock: ManualClock(), progress: progress)
+        let handed = await Task {
+            var iterator = listing.makeAsyncIterator()
+            var count = 0
+            while let _ = try? await iterator.next() {
+                count += 1
+                if count == 3 { withUnsafeCurrentTask { $0?.cancel() } }
+            }
+            return count
+        }.value
+        #expect(handed == 10)
+        #expect(service.listCalls == [0])
+        #expect(progress.stoppedListing)
+    }
+}
