@@ -320,6 +320,28 @@ struct IncidentSafetyTests {
         await worker.stop()
     }
 
+    @Test("--chain with --escalate-after: a workflow that ignores the cancel and continues as new is terminated")
+    func chainEscalation() async throws {
+        let worker = try await SampleWorker(address: address)
+        let started = try await start(
+            2, type: "StubbornChainWorkflow", prefix: TestEnvironment.uniqueName("stubborn-chain"), on: worker)
+        try await waitUntil(started) { $0.status == .running }
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await sweep.run(
+            ["cancel", "--chain", "--escalate-after", "3s"] + started.flatMap { ["--workflow-id", $0.workflowID] } + [
+                "--report", report, "--address", address,
+            ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(Report.outcomes(try Report(path: report).rows).values.allSatisfy { $0 == "escalated_terminated" })
+        // The chain's current run, not the one the cancel was sent to, is the one terminated.
+        let current = try await harness.withClient { client in
+            try await client.describeAll(started.map { WorkflowTarget(workflowID: $0.workflowID) })
+        }
+        #expect(current.values.allSatisfy { $0.status == .terminated })
+        #expect(current.values.allSatisfy { description in !started.contains { $0.runID == description.runID } })
+        await worker.stop()
+    }
+
     @Test("--wait reports final statuses, and exit 4 when some are still open")
     func waitFinalStatus() async throws {
         let worker = try await SampleWorker(address: address)

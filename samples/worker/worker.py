@@ -1,9 +1,11 @@
 """Sample Temporal worker for temporal-sweep's demo and tests (Python SDK, `pip install temporalio`).
 
-Three workflow types on one task queue, none of which finishes on its own:
+Four workflow types on one task queue, none of which finishes on its own:
 - CleanupWorkflow: waits; on a cancel request it runs a `cleanup` activity, then ends CANCELED.
 - StubbornWorkflow: ignores cancel requests and keeps waiting; only terminate stops it.
 - ChainWorkflow: continues-as-new every `interval` seconds (default 1), forever.
+- StubbornChainWorkflow: like ChainWorkflow, but a cancel request only makes it continue-as-new
+  at once; only terminating the chain's current run stops it.
 
 Usage: python3 worker.py --address 127.0.0.1:7233 --task-queue sweep-samples
 Prints "worker ready" once polling; stops on SIGTERM or SIGINT.
@@ -60,6 +62,17 @@ class ChainWorkflow:
         workflow.continue_as_new(interval)
 
 
+@workflow.defn
+class StubbornChainWorkflow:
+    @workflow.run
+    async def run(self, interval: float = 1.0) -> None:
+        try:
+            await asyncio.sleep(interval)
+        except asyncio.CancelledError:
+            workflow.logger.info("cancel requested; continuing as new anyway")
+        workflow.continue_as_new(interval)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--address", default="127.0.0.1:7233")
@@ -78,7 +91,7 @@ async def main() -> None:
     worker = Worker(
         client,
         task_queue=args.task_queue,
-        workflows=[CleanupWorkflow, StubbornWorkflow, ChainWorkflow],
+        workflows=[CleanupWorkflow, StubbornWorkflow, ChainWorkflow, StubbornChainWorkflow],
         activities=[cleanup],
         workflow_runner=UnsandboxedWorkflowRunner(),
     )
