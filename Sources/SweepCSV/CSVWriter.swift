@@ -1,7 +1,8 @@
 internal import CLibCSV
 
 /// Encodes CSV rows through libcsv's quoting: a field is quoted (and its quotes doubled) only when
-/// it holds a comma, a quote, a CR or LF, or leading or trailing spaces, so plain IDs stay plain.
+/// it holds a comma, a quote, a CR or LF, or leading or trailing spaces or tabs (which libcsv trims
+/// from an unquoted field), so plain IDs stay plain and every field reads back exactly.
 package enum CSVWriter {
     /// One row, with a trailing LF.
     package static func row(_ fields: [String]) -> String {
@@ -30,6 +31,6 @@ package enum CSVWriter {
 
     private static func needsQuoting(_ field: String) -> Bool {
         field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-            || field.first == " " || field.last == " "
+            || field.first == " " || field.last == " " || field.first == "\t" || field.last == "\t"
     }
 }

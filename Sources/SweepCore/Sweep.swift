@@ -21,14 +21,14 @@ package enum Sweep {
             let reportPath = reporter.path
             if let journal {
                 console.say(
-                    "resuming \(reportPath): \(journal.settledCount(followingUp: followingUp)) workflows already settled are skipped"
+                    "resuming \(reportPath): \(journal.settledCount) workflows already settled are skipped"
                         + (journal.hadTornRow ? "; its torn last row was cut off and that workflow is retried" : ""))
             } else if reportPath != "-" {
                 console.say("report: \(reportPath)")
             }
             let progress = SourceProgress()
             let jobs = planner.jobs(options.source, maximum: options.maxJobs, progress: progress).filter {
-                journal?.isSettled($0, followingUp: followingUp) != true
+                journal?.isSettled($0) != true
             }
             let executor = makeExecutor(options, client: client, startDate: startDate, dryRun: options.dryRun)
             let collector = FollowUpCollector(reporter, now: { ContinuousClock().now })
@@ -58,7 +58,9 @@ package enum Sweep {
 
             var stillOpen = 0
             if failure == nil, interruptedBy == nil, followingUp {
-                let acted = collector.collected
+                // What this run acted on, and what an earlier run acted on but did not see close
+                // (followed up from when it was acted on, never acted on again).
+                let acted = collector.collected + (journal.map(resumedFollowUps) ?? [])
                 do throws(SweepError) {
                     let followed = try await executeStoppably(console: console) { () async throws(SweepError) in
                         try await followUp(executor, acted, options.followUp, reporter: reporter, console: console)
@@ -78,7 +80,20 @@ package enum Sweep {
             summary.stoppedListing = progress.stoppedListing
             summary.overMax = progress.overMax ? options.maxJobs : nil
             summary.failure = failure
+            summary.leftAloneEarlier = journal?.finalCount(of: .runChanged) ?? 0
             return summary
+        }
+    }
+
+    /// The runs an earlier run acted on whose follow-up did not see them close, as the follow-up
+    /// stage takes them: acted on when their row was written.
+    private static func resumedFollowUps(_ journal: ReportJournal) -> [ActedRun<ContinuousClock.Instant>] {
+        let now = ContinuousClock().now
+        return journal.pendingFollowUps.map { pending in
+            let age = pending.actedAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0
+            return ActedRun(
+                job: Job(target: WorkflowTarget(workflowID: pending.target.workflowID)), runID: pending.target.runID,
+                outcome: pending.outcome, actedAt: now.advanced(by: .zero - .seconds(age)))
         }
     }
 
@@ -148,6 +163,7 @@ package enum Sweep {
         let startDate = Date()
         let clock = ContinuousClock()
 
+        try refuseReportAsInput(options)
         // Standard input, a pipe or a FIFO can be read once: copy it aside, validate it in full,
         // then stream it. A regular file is read twice in place.
         var spooled: (copy: String, original: String)?
@@ -204,6 +220,26 @@ package enum Sweep {
         } catch {
             throw SweepError(.server, "\(error)")
         }
+    }
+
+    /// The report is written while the input is read: one file as both would be emptied
+    /// (`--overwrite`) or would grow as it is read (`--resume`).
+    private static func refuseReportAsInput(_ options: SweepOptions) throws(SweepError) {
+        guard let report = options.resumeFrom ?? options.reportPath, report != "-" else { return }
+        let input: String
+        switch options.source {
+        case .csvFile(let path), .planFile(let path): input = path
+        case .query, .workflowIDs: return
+        }
+        var inputStatus = stat()
+        var reportStatus = stat()
+        guard stat(input, &inputStatus) == 0, stat(report, &reportStatus) == 0,
+            inputStatus.st_dev == reportStatus.st_dev, inputStatus.st_ino == reportStatus.st_ino
+        else { return }
+        throw SweepError(
+            .usage,
+            "\(input) is both the input and the report; write the report elsewhere (to act on a report's workflows, copy it first)"
+        )
     }
 
     private static func makeExecutor(

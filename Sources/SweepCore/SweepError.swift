@@ -16,7 +16,9 @@ package struct SweepError: Error, Hashable, Sendable, CustomStringConvertible {
         package static let input = Code(.input)
         /// The Temporal server could not be reached.
         package static let unreachable = Code(.unreachable)
-        /// The server answered a planning call with an error that is not about the input.
+        /// The server answered a planning call with an error that is not about the input (nothing
+        /// was sent). Mid-run (a listing page that keeps failing) it ends the run early: the
+        /// summary's exit code is 1 then.
         package static let server = Code(.server)
         /// A local file could not be created or read before anything was sent (the report's
         /// directory is missing, the report exists, standard input cannot be copied).
@@ -32,9 +34,8 @@ package struct SweepError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The process exit code for this kind of failure (see README, "Exit codes").
         package var exitCode: Int32 {
             switch wrapped {
-            case .usage, .input, .io: 2
+            case .usage, .input, .io, .server: 2
             case .unreachable: 3
-            case .server: 1
             case .output: 6
             case .interrupted: 130
             }

@@ -135,7 +135,8 @@ struct CSVWriterTests {
     @Test(
         "what the writer writes, the reader reads back",
         arguments: [
-            ["plain", "with,comma", "with \"quotes\"", "multi\nline", "crlf\r\nline", "", "ünïcödé", " spaced "]
+            ["plain", "with,comma", "with \"quotes\"", "multi\nline", "crlf\r\nline", "", "ünïcödé", " spaced "],
+            ["trailing tab\t", "\tleading tab", "\t", " \t "],
         ])
     func roundTrip(fields: [String]) throws {
         let reader = CSVReader()

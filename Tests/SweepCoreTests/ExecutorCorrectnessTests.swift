@@ -47,6 +47,39 @@ struct ExecutorTargetTests {
         #expect(result.outcome == .alreadyClosed)
     }
 
+    @Test(
+        "a pinned terminate retried after a dropped connection: 'already completed' is ours when Describe says so",
+        arguments: [(Date(), Outcome.terminated), (Date(timeIntervalSinceNow: -86400), .alreadyClosed)])
+    func pinnedRetryConfirmed(closedAt: Date, outcome: Outcome) async {
+        let service = ScriptedWorkflowService(
+            scripts: [
+                "w1": [
+                    RPCError(code: .unavailable, message: "cut"),
+                    RPCError(code: .notFound, message: "workflow execution already completed"),
+                ]
+            ],
+            statuses: ["w1": .terminated], closeTimes: ["w1": closedAt])
+        let result = await terminator(service).perform(Job(target: WorkflowTarget(workflowID: "w1", runID: "run-of-w1")))
+        #expect(result.outcome == outcome)
+        #expect(service.calls.filter { $0.hasPrefix("terminate") }.count == 2)
+    }
+
+    @Test("a cancel whose first attempt landed before the connection dropped is cancel_requested, confirmed by Describe")
+    func cancelLandedThenFailed() async {
+        let service = ScriptedWorkflowService(
+            scripts: [
+                "w1": [
+                    RPCError(code: .deadlineExceeded, message: ScriptedWorkflowService.landedPrefix + " slow"),
+                    RPCError(code: .invalidArgument, message: "some refusal"),
+                ]
+            ])
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6), clock: ManualClock())
+        let result = await executor.perform(Job(target: WorkflowTarget(workflowID: "w1")))
+        #expect(result.outcome == .cancelRequested)
+        #expect(result.message.contains("confirmed by Describe"))
+    }
+
     @Test("a stop while waiting to retry ends the job failed with the cause, not silently")
     func stoppedWhileRetrying() async {
         let service = ScriptedWorkflowService(
@@ -56,7 +89,8 @@ struct ExecutorTargetTests {
         let result = await Task { await executor.perform(job) }.value
         #expect(result.outcome == .failed)
         #expect(result.message.contains("stopped while retrying"))
-        #expect(service.calls == ["terminate w1"])
+        // Not sent again; only read, to see whether the failed call had landed after all.
+        #expect(service.calls == ["terminate w1", "describe w1@run-of-w1"])
     }
 
     @Test("a cancel's request ID stays within the server's 1,000-byte limit for a 1,000-byte workflow ID")

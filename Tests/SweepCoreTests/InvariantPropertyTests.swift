@@ -37,7 +37,9 @@ struct SeededGenerator: RandomNumberGenerator {
 @Suite("the promise, as a property")
 struct InvariantPropertyTests {
     /// IDs that have broken files before: formula characters, quotes, commas, spaces, non-ASCII.
-    private static let awkward = ["=x", "+15551234", "-1", "@sum", "'quoted", "a,b", "say \"hi\"", " padded ", "ünï", "plain"]
+    private static let awkward = [
+        "=x", "+15551234", "-1", "@sum", "'quoted", "a,b", "say \"hi\"", " padded ", "ünï", "tab\t", "\tlead", "new\nline",
+    ]
 
     private struct Scenario {
         var action: Action
@@ -46,13 +48,15 @@ struct InvariantPropertyTests {
         var scripts: [String: [RPCError?]] = [:]
         var statuses: [String: WorkflowStatus] = [:]
         var stopAfterCalls: Int?
+        /// `--wait`: follow up what was acted on (and, resumed, what an earlier run did not see close).
+        var wait = false
     }
 
     private static func scenario(seed: UInt64) -> Scenario {
         var random = SeededGenerator(seed: seed)
         let distinct = Int.random(in: 1...24, using: &random)
         let ids = (0..<distinct).map { index in
-            index < awkward.count && Bool.random(using: &random) ? "\(awkward[index])-\(index)" : "w\(index)"
+            index < awkward.count && Bool.random(using: &random) ? "\(index)-\(awkward[index])" : "w\(index)"
         }
         var input: [String] = []
         for id in ids {
@@ -74,6 +78,9 @@ struct InvariantPropertyTests {
             RPCError(code: .resourceExhausted, message: "namespace rate limit exceeded"),
             RPCError(code: .aborted, message: "conflict"),
             RPCError(code: .deadlineExceeded, message: "deadline exceeded"),
+            // Ambiguous failures that took effect before the connection failed.
+            RPCError(code: .deadlineExceeded, message: ScriptedWorkflowService.landedPrefix + " deadline exceeded"),
+            RPCError(code: .unavailable, message: ScriptedWorkflowService.landedPrefix + " connection reset"),
         ]
         for id in ids {
             switch Int.random(in: 0..<10, using: &random) {
@@ -88,24 +95,28 @@ struct InvariantPropertyTests {
             }
         }
         if Bool.random(using: &random) { scenario.stopAfterCalls = Int.random(in: 1...max(1, input.count), using: &random) }
+        scenario.wait = Int.random(in: 0..<3, using: &random) == 0
         return scenario
     }
 
-    /// One run over `jobs`, stopped (as by a signal) once the service has seen `stopAfterCalls` calls.
+    /// One run over `jobs`, stopped (as by a signal) once the service has seen `stopAfterCalls`
+    /// calls; then, unless stopped, `--wait` on what it acted on and on `resumed`.
     private func execute(
         _ scenario: Scenario, jobs: some AsyncSequence<Job, any Error> & Sendable, service: ScriptedWorkflowService,
-        report: ReportWriter, stopAfterCalls: Int?
+        report: ReportWriter, stopAfterCalls: Int?, resumed: [ReportJournal.PendingFollowUp] = []
     ) async throws {
+        let clock = ManualClock()
         let executor = Executor(
             service: service,
             options: ExecutorOptions(
                 action: scenario.action, reason: "property", rate: 1e6, concurrency: 4, maxAttempts: 3,
                 retryWindow: .seconds(1)),
-            clock: ManualClock())
+            clock: clock)
+        let collector = FollowUpCollector(report, now: { clock.now })
         let ended = EndFlag()
         let run = Task {
             defer { ended.set() }
-            try await executor.run(jobs, reportingTo: report)
+            try await executor.run(jobs, reportingTo: collector)
         }
         if let stopAfterCalls {
             while service.calls.count < stopAfterCalls, !ended.isSet {
@@ -114,6 +125,14 @@ struct InvariantPropertyTests {
             run.cancel()
         }
         try await run.value
+        guard scenario.wait, !run.isCancelled else { return }
+        let earlier = resumed.map { pending in
+            ActedRun(
+                job: Job(target: WorkflowTarget(workflowID: pending.target.workflowID)), runID: pending.target.runID,
+                outcome: pending.outcome, actedAt: clock.now)
+        }
+        _ = try await executor.waitForClose(
+            collector.collected + earlier, timeout: .seconds(5), pollInterval: .seconds(1), reportingTo: report)
     }
 
     private func rows(_ path: String) throws -> [[String]] {
@@ -156,14 +175,19 @@ struct InvariantPropertyTests {
             handed.append(id)
         }
         #expect(progress.overMax == (distinct.count < Set(scenario.input).count), "seed \(seed)")
-        #expect(firstRows.map { $0[0] }.sorted() == handed.sorted(), "seed \(seed): one row per job handed out")
+        // One first-pass row per job handed out (a follow-up's row has a final_status).
+        #expect(
+            firstRows.filter { $0[9].isEmpty }.map { $0[0] }.sorted() == handed.sorted(),
+            "seed \(seed): one row per job handed out")
 
         // Run 2: --resume, to the end.
         let journal = try ReportJournal(path: path, action: scenario.action)
         let second = try ReportWriter(path: path, mode: .append(validLength: journal.validLength))
         let resumed = Jobs(.workflowIDs(scenario.input, runID: nil), service: service, maximum: scenario.maximum)
-            .filter { !journal.isSettled($0, followingUp: false) }
-        try await execute(scenario, jobs: resumed, service: service, report: second, stopAfterCalls: nil)
+            .filter { !journal.isSettled($0) }
+        try await execute(
+            scenario, jobs: resumed, service: service, report: second, stopAfterCalls: nil,
+            resumed: scenario.wait ? journal.pendingFollowUps : [])
         second.sync()
         let allRows = try rows(path)
         let secondRows = Array(allRows.dropFirst(firstRows.count))
@@ -172,8 +196,9 @@ struct InvariantPropertyTests {
         for runRows in [firstRows, secondRows] {
             for id in Set(runRows.map { $0[0] }) {
                 let indices = runRows.indices.filter { runRows[$0][0] == id }
-                let originals = indices.filter { runRows[$0][3] != Outcome.duplicate.rawValue }
-                #expect(originals.count == 1, "seed \(seed) \(id): one row per job in each run")
+                // First-pass rows (a follow-up's row has a final_status).
+                let originals = indices.filter { runRows[$0][3] != Outcome.duplicate.rawValue && runRows[$0][9].isEmpty }
+                #expect(originals.count <= 1, "seed \(seed) \(id): one row per job in each run")
                 let duplicates = indices.filter { runRows[$0][3] == Outcome.duplicate.rawValue }
                 #expect(duplicates.allSatisfy { $0 > (originals.first ?? -1) }, "seed \(seed) \(id): duplicates follow")
             }
@@ -188,18 +213,29 @@ struct InvariantPropertyTests {
             Outcome.failed.rawValue, Outcome.runChanged.rawValue,
         ]
         #expect(finals.values.allSatisfy(settled.contains), "seed \(seed): \(finals)")
-        #expect(service.landed.values.allSatisfy { $0 == 1 }, "seed \(seed): nothing took effect twice")
+        let twice = service.landed.filter { $0.value > 1 }.keys.first ?? "#"
+        #expect(service.landed.values.allSatisfy { $0 == 1 }, "seed \(seed): nothing took effect twice DEBUG \(scenario.action) wait=\(scenario.wait) stop=\(String(describing: scenario.stopAfterCalls)) script=\(scenario.scripts[twice] ?? []) calls=\(service.calls.filter { $0.hasSuffix(twice) }) rows=\(allRows.filter { $0[0] == twice }.map { "\($0[3]) \($0[5]) \($0[9])" })")
+        #expect(service.resentAfterLanding.isEmpty, "seed \(seed): sent again after it took effect: \(service.resentAfterLanding)")
+        if scenario.wait {
+            // Everything acted on was followed up to its close, across the stop and the resume.
+            let done = allRows.filter { $0[3] == Outcome.done(scenario.action).rawValue }
+            let lastDone = Dictionary(done.map { ($0[0], $0[9]) }, uniquingKeysWith: { $1 })
+            let bad = lastDone.first { $0.value.isEmpty || $0.value == "RUNNING" }?.key ?? "#"
+            #expect(lastDone.values.allSatisfy { !$0.isEmpty && $0 != "RUNNING" }, "seed \(seed): DEBUG stop=\(String(describing: scenario.stopAfterCalls)) script=\(scenario.scripts[bad] ?? []) calls=\(service.calls.filter { $0.hasSuffix(bad) }) rows=\(allRows.filter { $0[0] == bad }.map { "\($0[3]) \($0[5]) \($0[9])" })")
+        }
         // Whatever was acted on is reported done, and only that.
         let done = Set(finals.filter { $0.value == Outcome.done(scenario.action).rawValue }.keys)
         #expect(done.isSubset(of: Set(service.landed.keys)), "seed \(seed)")
 
-        // The exit code of the resumed run agrees with its rows.
-        let summary = Summary(
+        // The exit code of the resumed run agrees with the final rows of the whole report.
+        var summary = Summary(
             action: scenario.action, dryRun: false, tally: second.tally, elapsed: .zero, clientCPU: .zero,
             reportPath: path)
+        summary.leftAloneEarlier = journal.finalCount(of: .runChanged)
+        summary.overMax = progress.overMax ? scenario.maximum : nil
         let expected: Int32 =
-            secondRows.contains { $0[3] == Outcome.failed.rawValue } ? 1
-            : secondRows.contains { $0[3] == Outcome.runChanged.rawValue } ? 5 : 0
-        #expect(summary.exitCode == expected, "seed \(seed)")
+            finals.values.contains(Outcome.failed.rawValue) ? 1
+            : finals.values.contains(Outcome.runChanged.rawValue) || progress.overMax ? 5 : 0
+        #expect(summary.exitCode == expected, "seed \(seed): \(finals)")
     }
 }

@@ -15,8 +15,8 @@ struct ReportJournalTests {
     }
 
     /// Which of `ids` (unpinned jobs) the journal skips.
-    private func settled(_ journal: ReportJournal, _ ids: [String], followingUp: Bool = false) -> Set<String> {
-        Set(ids.filter { journal.isSettled(Job(target: WorkflowTarget(workflowID: $0)), followingUp: followingUp) })
+    private func settled(_ journal: ReportJournal, _ ids: [String]) -> Set<String> {
+        Set(ids.filter { journal.isSettled(Job(target: WorkflowTarget(workflowID: $0))) })
     }
 
     private func write(_ text: String) throws -> String {
@@ -68,23 +68,28 @@ struct ReportJournalTests {
         let path = try write(
             ReportFormat.header + row("w", .failed, runID: first) + row("w", .terminated, runID: second))
         let journal = try ReportJournal(path: path, action: .terminate)
-        #expect(!journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: first)), followingUp: false))
-        #expect(journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: second)), followingUp: false))
+        #expect(!journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: first))))
+        #expect(journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: second))))
     }
 
-    @Test("resuming with a follow-up: cancelled runs not yet seen closed are acted on and followed up again")
+    @Test("runs acted on but not yet seen closed are followed up on resume, never acted on again")
     func followUpsResume() throws {
+        let run = { (id: String) in "4b0b5a5c-0e4f-4d3c-9b7e-\(String(repeating: id.count < 12 ? "0" : "", count: 12 - id.count))\(id.count)" }
         let path = try write(
-            ReportFormat.header + row("stopped", .cancelRequested, action: .cancel)
-                + row("open", .cancelRequested, action: .cancel)
-                + row("open", .cancelRequested, action: .cancel, finalStatus: .running)
-                + row("closed", .cancelRequested, action: .cancel)
-                + row("closed", .canceled, action: .cancel, finalStatus: .canceled)
-                + row("escalated", .escalatedTerminated, action: .cancel, finalStatus: .terminated))
+            ReportFormat.header + row("stopped", .cancelRequested, action: .cancel, runID: run("stopped"))
+                + row("open", .cancelRequested, action: .cancel, runID: run("open"))
+                + row("open", .cancelRequested, action: .cancel, runID: run("open"), finalStatus: .running)
+                + row("closed", .cancelRequested, action: .cancel, runID: run("closed"))
+                + row("closed", .canceled, action: .cancel, runID: run("closed"), finalStatus: .canceled)
+                + row("escalated", .escalatedTerminated, action: .cancel, runID: run("escalated"), finalStatus: .terminated)
+                + row("failed", .failed, action: .cancel, runID: run("failed")))
         let journal = try ReportJournal(path: path, action: .cancel)
-        let ids = ["stopped", "open", "closed", "escalated"]
-        #expect(settled(journal, ids, followingUp: false) == Set(ids))
-        #expect(settled(journal, ids, followingUp: true) == ["closed", "escalated"])
+        let ids = ["stopped", "open", "closed", "escalated", "failed"]
+        #expect(settled(journal, ids) == ["stopped", "open", "closed", "escalated"])
+        let pending = journal.pendingFollowUps
+        #expect(Set(pending.map(\.target.workflowID)) == ["stopped", "open"])
+        #expect(pending.allSatisfy { $0.target.runID == run($0.target.workflowID) && $0.actedAt != nil })
+        #expect(journal.finalCount(of: .canceled) == 1)
     }
 
     @Test(

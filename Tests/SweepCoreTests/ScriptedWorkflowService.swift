@@ -18,6 +18,9 @@ final class ScriptedWorkflowService: WorkflowService {
         var calls: [String] = []
         var requestIDs: [String] = []
         var landed: [String: Int] = [:]
+        var landedCleanly: Set<String> = []
+        var cancelRequested: Set<String> = []
+        var resentAfterLanding: [String] = []
         var closesOnSuccess = false
         var inFlight = 0
         var maxInFlight = 0
@@ -82,10 +85,15 @@ final class ScriptedWorkflowService: WorkflowService {
 
     private func answer(_ call: String, for workflowID: String) async throws(RPCError) {
         cancelCallerIfScripted("\(call) \(workflowID)")
+        let isAction = call == "cancel" || call == "terminate" || call.contains("-chain(")
         let next: RPCError? = state.withLock { state in
             state.calls.append("\(call) \(workflowID)")
             state.inFlight += 1
             state.maxInFlight = max(state.maxInFlight, state.inFlight)
+            if isAction, state.landedCleanly.contains(workflowID) {
+                // Sent again after it took effect and said so: not a retry of an ambiguous failure.
+                state.resentAfterLanding.append(workflowID)
+            }
             if var script = state.scripts[workflowID], !script.isEmpty {
                 let first = script.removeFirst()
                 state.scripts[workflowID] = script
@@ -102,7 +110,17 @@ final class ScriptedWorkflowService: WorkflowService {
         try? await Task.sleep(for: latency)
         state.withLock { state in
             state.inFlight -= 1
-            guard next == nil, call == "cancel" || call == "terminate" || call.contains("-chain(") else { return }
+            guard isAction else { return }
+            // A scripted "landed:" failure took effect on the server before the connection failed.
+            let lands = next == nil || next?.message.hasPrefix(Self.landedPrefix) == true
+            // A closed run cannot be terminated again.
+            let closed = (state.statuses[workflowID] ?? .running).isClosed
+            guard lands, !(closed && !call.hasPrefix("cancel")) else { return }
+            if next == nil { state.landedCleanly.insert(workflowID) }
+            if call.hasPrefix("cancel") {
+                // The server records a repeated cancel (same request ID) once.
+                guard state.cancelRequested.insert(workflowID).inserted else { return }
+            }
             state.landed[workflowID, default: 0] += 1
             if state.closesOnSuccess {
                 state.statuses[workflowID] = call.hasPrefix("cancel") ? .canceled : .terminated
@@ -112,6 +130,14 @@ final class ScriptedWorkflowService: WorkflowService {
         if let next { throw next }
     }
 
+    /// A scripted error whose message starts with this took effect before it failed (an ambiguous
+    /// failure that landed).
+    static let landedPrefix = "landed:"
+
+    /// Workflows an action was sent to again after it had taken effect, other than as the retry of
+    /// an ambiguous failure.
+    var resentAfterLanding: [String] { state.withLock { $0.resentAfterLanding } }
+
     func count(query: String) async throws(RPCError) -> Int { 0 }
 
     func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
@@ -120,7 +146,7 @@ final class ScriptedWorkflowService: WorkflowService {
 
     func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
         cancelCallerIfScripted("describe \(target.workflowID)")
-        let (status, current, started, closed) = state.withLock { state in
+        let (status, current, started, closed, cancelRequested) = state.withLock { state in
             state.calls.append("describe \(target.workflowID)\(target.runID.map { "@\($0)" } ?? "")")
             var status = state.statuses[target.workflowID] ?? .running
             if var script = state.describeScripts[target.workflowID], !script.isEmpty {
@@ -131,7 +157,8 @@ final class ScriptedWorkflowService: WorkflowService {
                 status,
                 state.currentRuns[target.workflowID] ?? "run-of-\(target.workflowID)",
                 state.startTimes[target.workflowID] ?? Date(timeIntervalSinceNow: -3600),
-                state.closeTimes[target.workflowID] ?? Date(timeIntervalSinceNow: -86400)
+                state.closeTimes[target.workflowID] ?? Date(timeIntervalSinceNow: -86400),
+                state.cancelRequested.contains(target.workflowID)
             )
         }
         if status == .unspecified {
@@ -142,7 +169,7 @@ final class ScriptedWorkflowService: WorkflowService {
         return ExecutionDescription(
             workflowID: target.workflowID, runID: runID, workflowType: "T",
             status: runStatus, startTime: started, closeTime: runStatus == .running ? nil : closed,
-            firstRunID: "first-of-\(target.workflowID)"
+            firstRunID: "first-of-\(target.workflowID)", cancelRequested: cancelRequested && runID == current
         )
     }
 

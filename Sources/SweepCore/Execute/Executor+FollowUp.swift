@@ -72,6 +72,7 @@ extension Executor {
                 .failed, message: "could not describe the run after the grace period: \(failure.message)",
                 elapsed: elapsed(attempt))
             result.finalStatus = .running
+            result.supersedes = item.outcome
             return result
         }
         if current.status.isClosed {
@@ -93,11 +94,21 @@ extension Executor {
             result.supersedes = item.outcome
             return result
         case .failure(let failure) where failure.outcome == .alreadyClosed:
-            // It closed between the Describe and the terminate.
-            let status: WorkflowStatus =
-                if case .success(let found) = await currentRun(of: item, &attempt, paced: .none) { found.status }
-                else { .unspecified }
-            return closingRow(&attempt, item, status, message: "closed just before the escalation")
+            // It closed between the Describe and the terminate, or a retried terminate finds what
+            // its own earlier attempt did (the connection dropped after it landed).
+            let found: ExecutionDescription? =
+                if case .success(let found) = await currentRun(of: item, &attempt, paced: .none) { found } else { nil }
+            if let found, found.status == .terminated, attempt.attempts > 1,
+                (found.closeTime ?? .distantPast) >= attempt.firstCallDate - Self.skew
+            {
+                var result = attempt.finish(
+                    .escalatedTerminated, message: "still open after the grace period; confirmed by Describe after a retry",
+                    elapsed: elapsed(attempt))
+                result.finalStatus = .terminated
+                result.supersedes = item.outcome
+                return result
+            }
+            return closingRow(&attempt, item, found?.status ?? .unspecified, message: "closed just before the escalation")
         case .failure(let failure):
             var result = attempt.finish(failure, elapsed: elapsed(attempt))
             result.finalStatus = .running

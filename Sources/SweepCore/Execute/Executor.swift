@@ -150,16 +150,16 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                     return result
                 }
             case .failure(let failure):
+                // After an ambiguous failure, an earlier attempt may have landed: a retry then
+                // answers "already completed", or fails for another reason. Describe tells.
+                if [.alreadyClosed, .failed].contains(failure.outcome), attempt.sawAmbiguousFailure,
+                    await actedByEarlierAttempt(current, &attempt)
+                {
+                    return attempt.finish(
+                        .done(options.action), message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
+                }
                 guard failure.outcome == .alreadyClosed else {
                     return attempt.finish(failure, elapsed: elapsed(attempt))
-                }
-                if options.action == .terminate, attempt.attempts > 1,
-                    await terminatedByEarlierAttempt(current, since: attempt.firstCallDate, counting: &attempt)
-                {
-                    // A retried terminate answers "already completed" when an earlier attempt landed
-                    // before the connection dropped; Describe confirms it was ours.
-                    return attempt.finish(
-                        .terminated, message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
                 }
                 if current.runID != nil, let replacement = await replacement(of: current, &attempt) {
                     return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
@@ -213,6 +213,19 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                         .runChanged,
                         message:
                             "after \(failure.error?.code.description ?? "a failure") the open run is \(current.runID), started after the terminate was sent; not touched",
+                        elapsed: elapsed(attempt)))
+            }
+            guard
+                options.retry.pause(
+                    after: failure.error ?? RPCError(code: .unavailable, message: ""), tries: attempt.attempts,
+                    failingFor: .zero, jitter: 0) != nil
+            else {
+                // No attempts left: the call did not land, and is not sent again.
+                return .finished(
+                    attempt.finish(
+                        CallFailure(
+                            outcome: .failed, error: failure.error,
+                            message: "\(failure.message) (gave up after \(attempt.attempts) attempts)"),
                         elapsed: elapsed(attempt)))
             }
             return .retry(WorkflowTarget(workflowID: target.workflowID, runID: current.runID))
@@ -281,6 +294,17 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
             result.chain = chain
             return result
         case .failure(let failure):
+            // A retried terminate answers "already completed" when an earlier attempt landed
+            // before the connection dropped; Describe of the chain's current run confirms it.
+            if [.alreadyClosed, .failed].contains(failure.outcome), attempt.sawAmbiguousFailure,
+                await actedByEarlierAttempt(current, &attempt)
+            {
+                var result = attempt.finish(
+                    .terminated, message: "chain \(chain ?? ""); confirmed by Describe after a retry",
+                    elapsed: elapsed(attempt))
+                result.chain = chain
+                return result
+            }
             return attempt.finish(failure, elapsed: elapsed(attempt))
         }
     }
@@ -407,6 +431,7 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                 return .success(value)
             } catch {
                 if error.code == .resourceExhausted { limiter.throttled() }
+                if CallFailure.ambiguousCodes.contains(error.code), countsAsAttempt { attempt.sawAmbiguousFailure = true }
                 if stopOnAmbiguous, CallFailure.ambiguousCodes.contains(error.code) {
                     return .failure(CallFailure(outcome: .failed, error: error, isAmbiguous: true))
                 }
@@ -441,15 +466,19 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         }
     }
 
-    private func terminatedByEarlierAttempt(
-        _ target: WorkflowTarget, since start: Date, counting attempt: inout JobAttempt<C.Instant>
-    ) async -> Bool {
+    /// Whether an earlier attempt of this job took effect (its failure was ambiguous): the run is
+    /// terminated, or has the cancel request (or closed CANCELED), since the first call.
+    private func actedByEarlierAttempt(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async -> Bool {
+        let since = attempt.firstCallDate - Self.skew
         let described = await call(counting: &attempt, paced: .none) { () async throws(RPCError) in
             try await service.describe(target)
         }
-        guard case .success(let description) = described, description.status == .terminated else { return false }
-        // Allow a little clock skew between this machine and the server.
-        return (description.closeTime ?? .distantPast) >= start.addingTimeInterval(-2)
+        guard case .success(let description) = described else { return false }
+        let closedSince = (description.closeTime ?? .distantPast) >= since
+        switch options.action {
+        case .terminate: return description.status == .terminated && closedSince
+        case .cancel: return description.cancelRequested || (description.status == .canceled && closedSince)
+        }
     }
 }
 
@@ -484,6 +513,8 @@ struct JobAttempt<Instant: InstantProtocol> {
     var firstCallDate = Date.distantPast
     /// What Describe said about the run, for plans and the report.
     var described: ExecutionDescription?
+    /// An action call failed in a way that may have taken effect (DEADLINE_EXCEEDED, UNAVAILABLE).
+    var sawAmbiguousFailure = false
 
     init(job: Job, action: Action) {
         self.job = job

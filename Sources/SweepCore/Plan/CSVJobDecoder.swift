@@ -80,7 +80,10 @@ package struct CSVJobDecoder: Sendable {
             let cell = { (column: Int) in
                 writtenBySweep ? ReportFormat.restore(record.fields[column]) : record.fields[column]
             }
-            let workflowID = try Self.workflowID(cell(workflowIDColumn), line: record.line)
+            // An ID in sweep's own plan or report came from the server or was checked when it was
+            // read: whatever its bytes, it is read back as written.
+            let workflowID = try Self.workflowID(
+                cell(workflowIDColumn), line: record.line, checkCharacters: !writtenBySweep)
             let runID = try runIDColumn.map { column throws(CSVError) in
                 try Self.runID(cell(column).trimmingSpaces, line: record.line, column: "run_id")
             }
@@ -137,7 +140,9 @@ package struct CSVJobDecoder: Sendable {
     /// Temporal's default limit on a workflow ID's length (the server's limit.maxIDLength).
     package static let maximumWorkflowIDLength = 1000
 
-    private static func workflowID(_ field: String, line: Int) throws(CSVError) -> String {
+    private static func workflowID(_ field: String, line: Int, checkCharacters: Bool = true) throws(CSVError)
+        -> String
+    {
         guard !field.trimmingSpaces.isEmpty else {
             throw CSVError(line: line, message: "empty workflow_id")
         }
@@ -147,6 +152,7 @@ package struct CSVJobDecoder: Sendable {
                 message: "workflow_id is \(field.utf8.count) bytes, over Temporal's limit of \(maximumWorkflowIDLength)"
             )
         }
+        guard checkCharacters else { return field }
         if field.unicodeScalars.contains("\u{0}") {
             throw CSVError(
                 line: line,

@@ -45,6 +45,11 @@ package enum ReportFormat {
         cell.hasPrefix("'") ? String(cell.dropFirst()) : cell
     }
 
+    /// Reads back a ``timestamp(_:)``.
+    package static func date(_ text: String) -> Date? {
+        try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+    }
+
     /// RFC 3339 with milliseconds, UTC.
     package static func timestamp(_ date: Date) -> String {
         date.formatted(

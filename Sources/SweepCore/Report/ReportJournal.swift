@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import SweepCSV
 
 /// An earlier run's report, read back for `--resume`: which jobs already reached an outcome that
@@ -14,6 +14,22 @@ package struct ReportJournal: Sendable {
     private struct Entry: Sendable {
         var outcome: Outcome
         var finalStatus: WorkflowStatus?
+        var runID: String
+        var finishedAt: Date?
+
+        /// Cancelled or terminated, but no follow-up has seen it closed yet.
+        var awaitsFollowUp: Bool {
+            (outcome == .cancelRequested || outcome == .terminated) && !(finalStatus?.isClosed ?? false)
+        }
+    }
+
+    /// A run an earlier run acted on whose follow-up (`--escalate-after`, `--wait`) did not see it
+    /// close: the resumed run follows it up without acting on it again.
+    package struct PendingFollowUp: Sendable, Hashable {
+        package var target: WorkflowTarget
+        package var outcome: Outcome
+        /// When its cancel or terminate was recorded (the report's `finished_at`).
+        package var actedAt: Date?
     }
 
     /// Rows read (the torn one excluded).
@@ -109,7 +125,9 @@ package struct ReportJournal: Sendable {
         guard outcome != .duplicate else { return }
         let workflowID = ReportFormat.restore(fields[0])
         let runID = ReportFormat.restore(fields[1])
-        let entry = Entry(outcome: outcome, finalStatus: WorkflowStatus(rawValue: fields[9]))
+        let entry = Entry(
+            outcome: outcome, finalStatus: WorkflowStatus(rawValue: fields[9]), runID: runID,
+            finishedAt: ReportFormat.date(fields[8]))
         lastByWorkflow[workflowID] = entry
         if !runID.isEmpty { lastByRun[Self.key(workflowID, runID)] = entry }
     }
@@ -133,26 +151,38 @@ package struct ReportJournal: Sendable {
         }?.line
     }
 
-    /// Whether `job` was settled by the earlier run and is skipped.
-    /// - Parameter followingUp: the resumed run escalates or waits: a run that was cancelled or
-    ///   terminated but whose follow-up did not see it closed (stopped, or still open) is not
-    ///   settled, so the resumed run acts again (a repeated cancel is de-duplicated by its request
-    ///   ID) and follows it up.
-    package func isSettled(_ job: Job, followingUp: Bool) -> Bool {
+    /// Whether `job` was settled by the earlier run and is skipped: its last row is a settled
+    /// outcome. A run cancelled or terminated earlier is never acted on again; a resumed run with
+    /// a follow-up follows it up (``pendingFollowUps``) instead.
+    package func isSettled(_ job: Job) -> Bool {
         let workflowID = job.target.workflowID
         guard
             let entry = job.target.runID.flatMap({ lastByRun[Self.key(workflowID, $0)] }) ?? lastByWorkflow[workflowID]
         else { return false }
-        guard Self.settledOutcomes.contains(entry.outcome) else { return false }
-        if followingUp, entry.outcome == .cancelRequested || entry.outcome == .terminated {
-            return entry.finalStatus.map { $0.isClosed } ?? false
+        return Self.settledOutcomes.contains(entry.outcome)
+    }
+
+    /// The runs acted on earlier whose follow-up did not see them close (stopped before or during
+    /// `--escalate-after` or `--wait`, or still open when `--wait` gave up), in no particular order.
+    package var pendingFollowUps: [PendingFollowUp] {
+        lastByWorkflow.compactMap { workflowID, entry in
+            guard entry.awaitsFollowUp else { return nil }
+            return PendingFollowUp(
+                target: WorkflowTarget(workflowID: workflowID, runID: entry.runID.isEmpty ? nil : entry.runID),
+                outcome: entry.outcome,
+                actedAt: entry.finishedAt)
         }
-        return true
     }
 
     /// Workflows whose last row is settled, for messages.
-    package func settledCount(followingUp: Bool) -> Int {
-        lastByWorkflow.keys.count { isSettled(Job(target: WorkflowTarget(workflowID: $0)), followingUp: followingUp) }
+    package var settledCount: Int {
+        lastByWorkflow.values.count { Self.settledOutcomes.contains($0.outcome) }
+    }
+
+    /// Workflows whose last row has `outcome`: what an earlier run left that this run will not
+    /// revisit (`run_changed`, for the exit code).
+    package func finalCount(of outcome: Outcome) -> Int {
+        lastByWorkflow.values.count { $0.outcome == outcome }
     }
 
     private static func key(_ workflowID: String, _ runID: String) -> String {

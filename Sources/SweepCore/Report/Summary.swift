@@ -23,6 +23,9 @@ package struct Summary: Sendable, Hashable {
     package var failure: SweepError?
     /// A `sweep plan` run: nothing to resume, the plan is the output.
     package var isPlan = false
+    /// Workflows an earlier run of the resumed report left alone on purpose (`run_changed`), which
+    /// this run does not revisit: still part of the outcome.
+    package var leftAloneEarlier = 0
 
     package init(
         action: Action,
@@ -48,17 +51,17 @@ package struct Summary: Sendable, Hashable {
     }
 
     /// The exit code (README, "Exit codes"), most serious first: 128 + the signal when stopped by
-    /// one (130 for SIGINT, 143 for SIGTERM); the failure's code when the run ended early (6 the
-    /// report could not be written, 1 the listing failed); 1 when some workflow `failed`; 4 when
+    /// one (130 for SIGINT, 143 for SIGTERM); when the run ended early, 6 if the report could not
+    /// be written, else 1 (the listing failed); 1 when some workflow `failed`; 4 when
     /// some run was still open after `--wait`; 5 when some workflow was left alone on purpose
     /// (`run_changed`: a new run replaced the one planned; or the job set grew past `--max`);
     /// else 0: every workflow reached its outcome.
     package var exitCode: Int32 {
         if let interruptedBy { return 128 + interruptedBy }
-        if let failure { return failure.code.exitCode }
+        if let failure { return failure.code == .output ? 6 : 1 }
         if tally[.failed] > 0 { return 1 }
         if stillOpen > 0 { return 4 }
-        if tally[.runChanged] > 0 || overMax != nil { return 5 }
+        if tally[.runChanged] + leftAloneEarlier > 0 || overMax != nil { return 5 }
         return 0
     }
 
@@ -89,8 +92,10 @@ package struct Summary: Sendable, Hashable {
         if stillOpen > 0 {
             lines.append("  still open after --wait: \(stillOpen)")
         }
-        if tally[.runChanged] > 0 {
-            lines.append("  left alone on purpose (run_changed): \(tally[.runChanged]); see their rows for the new run")
+        if tally[.runChanged] + leftAloneEarlier > 0 {
+            lines.append(
+                "  left alone on purpose (run_changed): \(tally[.runChanged] + leftAloneEarlier)\(leftAloneEarlier > 0 ? " (\(leftAloneEarlier) in earlier runs of this report)" : ""); see their rows for the new run"
+            )
         }
         let perCall = tally.callsSent > 0 ? clientCPU.inMilliseconds * 1000 / Double(tally.callsSent) : 0
         lines.append(
