@@ -173,6 +173,70 @@ struct CorrectnessTests {
         #expect(created.count == 1, "\(defaulted.standardError)")
     }
 
+    @Test("Ctrl-C before --wait, then --resume with it: what was terminated is waited for, not terminated again")
+    func resumeWait() async throws {
+        let type = TestEnvironment.uniqueName("ResumeWait")
+        let seeded = try await harness.seed(200, type: type)
+        let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let arguments = ["terminate", "--input", input, "--wait", "30s", "--address", address]
+        let running = try sweep.start(arguments + ["--rps", "40", "--report", report])
+        try await harness.waitForRows(report, atLeast: 20)
+        running.send(SIGINT)
+        let stopped = await running.wait()
+        #expect(stopped.status == 130, "\(stopped.standardError)")
+        let terminatedBefore = Set(
+            try Report(path: report).rows.filter { $0["outcome"] == "terminated" }.compactMap { $0["workflow_id"] })
+        #expect(terminatedBefore.count >= 20)
+
+        let resumed = try await sweep.run(arguments + ["--rps", "500", "--resume", report])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let rows = try Report(path: report).rows
+        let last = Dictionary(rows.map { ($0["workflow_id"] ?? "", $0) }, uniquingKeysWith: { $1 })
+        #expect(last.count == 200)
+        // Every workflow ends terminated and seen TERMINATED; none was sent a second terminate
+        // (which would have answered 'already completed' and ended already_closed).
+        #expect(last.values.allSatisfy { $0["outcome"] == "terminated" && $0["final_status"] == "TERMINATED" })
+        #expect(!rows.contains { $0["outcome"] == "already_closed" })
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 200])
+    }
+
+    @Test("the input and the report are one file: refused with exit 2, the file and the workflows untouched")
+    func reportIsInput() async throws {
+        let type = TestEnvironment.uniqueName("Same")
+        let seeded = try await harness.seed(2, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let first = try await sweep.run([
+            "terminate", "--workflow-id", seeded[0].workflowID, "--report", report, "--address", address,
+        ])
+        #expect(first.status == 0, "\(first.standardError)")
+        let before = try TextFile.read(report)
+        for extra in [["--report", report, "--overwrite"], ["--resume", report]] {
+            let result = try await sweep.run(["terminate", "--input", report, "--address", address] + extra)
+            #expect(result.status == 2, "\(result.standardError)")
+            #expect(result.standardError.contains("both the input and the report"))
+            #expect(try TextFile.read(report) == before)
+        }
+        #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1])
+    }
+
+    @Test("plan then apply by query: IDs with tabs and newlines, which a CSV input refuses, round-trip exactly")
+    func planApplyControlCharacters() async throws {
+        let type = TestEnvironment.uniqueName("Control")
+        let ids = ["tab-\(type)\t", "\tlead-\(type)", "new\nline-\(type)", " spaced-\(type) "]
+        let started = try await start(ids, type: type)
+        let plan = TestEnvironment.temporaryPath("plan.csv")
+        let planned = try await sweep.run(["plan", "--query", "WorkflowType='\(type)'", "--out", plan, "--address", address])
+        #expect(planned.status == 0, "\(planned.standardError)")
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let applied = try await sweep.run([
+            "apply", plan, "--action", "terminate", "--report", report, "--address", address,
+        ])
+        #expect(applied.status == 0, "\(applied.standardError)")
+        #expect(Set(try Report(path: report).outcomes.keys.map(ReportFormat.restore)) == Set(ids))
+        #expect(try await harness.statuses(of: started) == [.terminated: ids.count])
+    }
+
     @Test("--report into a directory that does not exist: exit 2, nothing sent")
     func missingReportDirectory() async throws {
         let type = TestEnvironment.uniqueName("NoDir")
