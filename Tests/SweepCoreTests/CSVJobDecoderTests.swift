@@ -103,7 +103,9 @@ struct CSVJobDecoderExportTests {
 
     @Test(
         "NUL bytes (UTF-16 read as UTF-8) and control characters in an ID are refused with the line",
-        arguments: [("w\u{0}1\u{0}", "UTF-16"), ("w1\u{1B}[2J", "U+001B"), ("two\nlines", "U+000A"), ("del\u{7F}", "U+007F")])
+        arguments: [
+            ("w\u{0}1\u{0}", "UTF-16"), ("w1\u{1B}[2J", "U+001B"), ("two\nlines", "U+000A"), ("del\u{7F}", "U+007F"),
+        ])
     func controlCharacters(id: String, mentions: String) {
         let error = #expect(throws: CSVError.self) { try decode([["workflow_id"], ["ok"], [id]]) }
         #expect(error?.line == 3)
@@ -124,7 +126,9 @@ struct CSVJobDecoderExportTests {
         let run = "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b"
         let plan = [PlanWriter.columns, [ReportFormat.neutralize(id), run, "T", "Running", "", ""]]
         #expect(try decode(plan).map(\.target) == [WorkflowTarget(workflowID: id, runID: run)])
-        let report = [ReportFormat.columns, [ReportFormat.neutralize(id), run, "terminate", "failed", "", "", "1", "0", "", ""]]
+        let report = [
+            ReportFormat.columns, [ReportFormat.neutralize(id), run, "terminate", "failed", "", "", "1", "0", "", ""],
+        ]
         #expect(try decode(report).map(\.target.workflowID) == [id])
         #expect(try decode([["workflow_id"], ["'" + id]]).map(\.target.workflowID) == ["'" + id])
     }

@@ -59,12 +59,14 @@ struct ExecutorTargetTests {
                 ]
             ],
             statuses: ["w1": .terminated], closeTimes: ["w1": closedAt])
-        let result = await terminator(service).perform(Job(target: WorkflowTarget(workflowID: "w1", runID: "run-of-w1")))
+        let result = await terminator(service).perform(
+            Job(target: WorkflowTarget(workflowID: "w1", runID: "run-of-w1")))
         #expect(result.outcome == outcome)
         #expect(service.calls.filter { $0.hasPrefix("terminate") }.count == 2)
     }
 
-    @Test("a cancel whose first attempt landed before the connection dropped is cancel_requested, confirmed by Describe")
+    @Test(
+        "a cancel whose first attempt landed before the connection dropped is cancel_requested, confirmed by Describe")
     func cancelLandedThenFailed() async {
         let service = ScriptedWorkflowService(
             scripts: [
@@ -183,7 +185,9 @@ struct FollowUpTests {
         #expect(!service.calls.contains { $0.hasPrefix("terminate") })
     }
 
-    @Test("a stop during the grace period writes a row per run, not escalated, and terminates nothing", .timeLimit(.minutes(1)))
+    @Test(
+        "a stop during the grace period writes a row per run, not escalated, and terminates nothing",
+        .timeLimit(.minutes(1)))
     func stoppedGracePeriod() async throws {
         let service = ScriptedWorkflowService()
         let sink = CollectingSink()
@@ -204,18 +208,23 @@ struct FollowUpTests {
 
 @Suite("Counting workflows, not rows")
 struct CountingTests {
-    @Test("--max counts distinct workflows: a, a, b with --max 2 hands out all three; a, b, c stops after b and says so")
+    @Test(
+        "--max counts distinct workflows: a, a, b with --max 2 hands out all three; a, b, c stops after b and says so")
     func maxCountsDistinct() async throws {
         let service = ScriptedWorkflowService()
         let progress = SourceProgress()
         var seen: [String] = []
-        for try await job in Jobs(.workflowIDs(["a", "a", "b"], runID: nil), service: service, maximum: 2, progress: progress) {
+        for try await job in Jobs(
+            .workflowIDs(["a", "a", "b"], runID: nil), service: service, maximum: 2, progress: progress)
+        {
             seen.append(job.target.workflowID)
         }
         #expect(seen == ["a", "a", "b"])
         #expect(!progress.overMax)
         seen = []
-        for try await job in Jobs(.workflowIDs(["a", "b", "c"], runID: nil), service: service, maximum: 2, progress: progress) {
+        for try await job in Jobs(
+            .workflowIDs(["a", "b", "c"], runID: nil), service: service, maximum: 2, progress: progress)
+        {
             seen.append(job.target.workflowID)
         }
         #expect(seen == ["a", "b"])
@@ -226,11 +235,18 @@ struct CountingTests {
     func tallyCountsWorkflows() {
         var tally = Tally()
         let job = Job(target: WorkflowTarget(workflowID: "w"))
-        tally.add(JobResult(job: job, runID: "r", action: .cancel, outcome: .cancelRequested, attempts: 1, latency: .zero, callsSent: 2))
-        var followUp = JobResult(job: job, runID: "r", action: .cancel, outcome: .escalatedTerminated, attempts: 1, latency: .zero, callsSent: 2)
+        tally.add(
+            JobResult(
+                job: job, runID: "r", action: .cancel, outcome: .cancelRequested, attempts: 1, latency: .zero,
+                callsSent: 2))
+        var followUp = JobResult(
+            job: job, runID: "r", action: .cancel, outcome: .escalatedTerminated, attempts: 1, latency: .zero,
+            callsSent: 2)
         followUp.supersedes = .cancelRequested
         tally.add(followUp)
-        tally.add(JobResult(job: job, runID: nil, action: .cancel, outcome: .duplicate, attempts: 0, latency: .zero, callsSent: 0))
+        tally.add(
+            JobResult(
+                job: job, runID: nil, action: .cancel, outcome: .duplicate, attempts: 0, latency: .zero, callsSent: 0))
         #expect(tally.workflows == 1)
         #expect(tally.rows == 3)
         #expect(tally[.cancelRequested] == 0)

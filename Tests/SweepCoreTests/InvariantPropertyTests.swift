@@ -38,7 +38,8 @@ struct SeededGenerator: RandomNumberGenerator {
 struct InvariantPropertyTests {
     /// IDs that have broken files before: formula characters, quotes, commas, spaces, non-ASCII.
     private static let awkward = [
-        "=x", "+15551234", "-1", "@sum", "'quoted", "a,b", "say \"hi\"", " padded ", "ünï", "tab\t", "\tlead", "new\nline",
+        "=x", "+15551234", "-1", "@sum", "'quoted", "a,b", "say \"hi\"", " padded ", "ünï", "tab\t", "\tlead",
+        "new\nline",
     ]
 
     private struct Scenario {
@@ -94,7 +95,9 @@ struct InvariantPropertyTests {
             default: break
             }
         }
-        if Bool.random(using: &random) { scenario.stopAfterCalls = Int.random(in: 1...max(1, input.count), using: &random) }
+        if Bool.random(using: &random) {
+            scenario.stopAfterCalls = Int.random(in: 1...max(1, input.count), using: &random)
+        }
         scenario.wait = Int.random(in: 0..<3, using: &random) == 0
         return scenario
     }
@@ -145,13 +148,15 @@ struct InvariantPropertyTests {
         }
     }
 
-    @Test("every distinct ID ends with exactly one final row; nothing lands twice; exit code agrees", arguments: 0..<150)
+    @Test(
+        "every distinct ID ends with exactly one final row; nothing lands twice; exit code agrees", arguments: 0..<150)
     func promise(seed: Int) async throws {
         let scenario = Self.scenario(seed: UInt64(seed) &* 7919 &+ 17)
         let service = ScriptedWorkflowService(
             scripts: scenario.scripts, statuses: scenario.statuses, latency: .microseconds(300))
         service.closeRunsOnSuccess()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("property-\(UUID().uuidString).csv").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("property-\(UUID().uuidString).csv")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
 
         // Run 1, perhaps stopped part way.
@@ -159,7 +164,9 @@ struct InvariantPropertyTests {
         let first = try ReportWriter(path: path)
         try await execute(
             scenario,
-            jobs: Jobs(.workflowIDs(scenario.input, runID: nil), service: service, maximum: scenario.maximum, progress: progress),
+            jobs: Jobs(
+                .workflowIDs(scenario.input, runID: nil), service: service, maximum: scenario.maximum,
+                progress: progress),
             service: service, report: first, stopAfterCalls: scenario.stopAfterCalls)
         first.sync()
         let firstRows = try rows(path)
@@ -197,7 +204,9 @@ struct InvariantPropertyTests {
             for id in Set(runRows.map { $0[0] }) {
                 let indices = runRows.indices.filter { runRows[$0][0] == id }
                 // First-pass rows (a follow-up's row has a final_status).
-                let originals = indices.filter { runRows[$0][3] != Outcome.duplicate.rawValue && runRows[$0][9].isEmpty }
+                let originals = indices.filter {
+                    runRows[$0][3] != Outcome.duplicate.rawValue && runRows[$0][9].isEmpty
+                }
                 #expect(originals.count <= 1, "seed \(seed) \(id): one row per job in each run")
                 let duplicates = indices.filter { runRows[$0][3] == Outcome.duplicate.rawValue }
                 #expect(duplicates.allSatisfy { $0 > (originals.first ?? -1) }, "seed \(seed) \(id): duplicates follow")
@@ -214,14 +223,22 @@ struct InvariantPropertyTests {
         ]
         #expect(finals.values.allSatisfy(settled.contains), "seed \(seed): \(finals)")
         let twice = service.landed.filter { $0.value > 1 }.keys.first ?? "#"
-        #expect(service.landed.values.allSatisfy { $0 == 1 }, "seed \(seed): nothing took effect twice DEBUG \(scenario.action) wait=\(scenario.wait) stop=\(String(describing: scenario.stopAfterCalls)) script=\(scenario.scripts[twice] ?? []) calls=\(service.calls.filter { $0.hasSuffix(twice) }) rows=\(allRows.filter { $0[0] == twice }.map { "\($0[3]) \($0[5]) \($0[9])" })")
-        #expect(service.resentAfterLanding.isEmpty, "seed \(seed): sent again after it took effect: \(service.resentAfterLanding)")
+        #expect(
+            service.landed.values.allSatisfy { $0 == 1 },
+            "seed \(seed): nothing took effect twice DEBUG \(scenario.action) wait=\(scenario.wait) stop=\(String(describing: scenario.stopAfterCalls)) script=\(scenario.scripts[twice] ?? []) calls=\(service.calls.filter { $0.hasSuffix(twice) }) rows=\(allRows.filter { $0[0] == twice }.map { "\($0[3]) \($0[5]) \($0[9])" })"
+        )
+        #expect(
+            service.resentAfterLanding.isEmpty,
+            "seed \(seed): sent again after it took effect: \(service.resentAfterLanding)")
         if scenario.wait {
             // Everything acted on was followed up to its close, across the stop and the resume.
             let done = allRows.filter { $0[3] == Outcome.done(scenario.action).rawValue }
             let lastDone = Dictionary(done.map { ($0[0], $0[9]) }, uniquingKeysWith: { $1 })
             let bad = lastDone.first { $0.value.isEmpty || $0.value == "RUNNING" }?.key ?? "#"
-            #expect(lastDone.values.allSatisfy { !$0.isEmpty && $0 != "RUNNING" }, "seed \(seed): DEBUG stop=\(String(describing: scenario.stopAfterCalls)) script=\(scenario.scripts[bad] ?? []) calls=\(service.calls.filter { $0.hasSuffix(bad) }) rows=\(allRows.filter { $0[0] == bad }.map { "\($0[3]) \($0[5]) \($0[9])" })")
+            #expect(
+                lastDone.values.allSatisfy { !$0.isEmpty && $0 != "RUNNING" },
+                "seed \(seed): DEBUG stop=\(String(describing: scenario.stopAfterCalls)) script=\(scenario.scripts[bad] ?? []) calls=\(service.calls.filter { $0.hasSuffix(bad) }) rows=\(allRows.filter { $0[0] == bad }.map { "\($0[3]) \($0[5]) \($0[9])" })"
+            )
         }
         // Whatever was acted on is reported done, and only that.
         let done = Set(finals.filter { $0.value == Outcome.done(scenario.action).rawValue }.keys)
@@ -234,7 +251,8 @@ struct InvariantPropertyTests {
         summary.leftAloneEarlier = journal.finalCount(of: .runChanged)
         summary.overMax = progress.overMax ? scenario.maximum : nil
         let expected: Int32 =
-            finals.values.contains(Outcome.failed.rawValue) ? 1
+            finals.values.contains(Outcome.failed.rawValue)
+            ? 1
             : finals.values.contains(Outcome.runChanged.rawValue) || progress.overMax ? 5 : 0
         #expect(summary.exitCode == expected, "seed \(seed): \(finals)")
     }

@@ -38,7 +38,8 @@ final class PagedListing: WorkflowService {
         if let failure { throw failure }
         let executions = (0..<self.pageSize).map { index in
             ExecutionDescription(
-                workflowID: "p\(page)-\(index)", runID: "4b0b5a5c-0e4f-4d3c-9b7e-\(String(format: "%012d", page * 1000 + index))",
+                workflowID: "p\(page)-\(index)",
+                runID: "4b0b5a5c-0e4f-4d3c-9b7e-\(String(format: "%012d", page * 1000 + index))",
                 workflowType: "T", status: .running)
         }
         return ExecutionPage(executions: executions, nextPageToken: page + 1 < pages ? [UInt8(page + 1)] : [])
@@ -81,7 +82,8 @@ struct QueryJobsTests {
     @Test("a page that keeps failing ends the listing with an error that says how far it got")
     func pageFails() async throws {
         let service = PagedListing(
-            pages: 3, pageSize: 2, failures: [1: Array(repeating: RPCError(code: .deadlineExceeded, message: "slow"), count: 9)])
+            pages: 3, pageSize: 2,
+            failures: [1: Array(repeating: RPCError(code: .deadlineExceeded, message: "slow"), count: 9)])
         var ids: [String] = []
         let error = await #expect(throws: SweepError.self) {
             for try await job in QueryJobs(

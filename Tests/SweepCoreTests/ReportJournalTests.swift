@@ -74,14 +74,18 @@ struct ReportJournalTests {
 
     @Test("runs acted on but not yet seen closed are followed up on resume, never acted on again")
     func followUpsResume() throws {
-        let run = { (id: String) in "4b0b5a5c-0e4f-4d3c-9b7e-\(String(repeating: id.count < 12 ? "0" : "", count: 12 - id.count))\(id.count)" }
+        let run = { (id: String) in
+            "4b0b5a5c-0e4f-4d3c-9b7e-\(String(repeating: id.count < 12 ? "0" : "", count: 12 - id.count))\(id.count)"
+        }
         let path = try write(
             ReportFormat.header + row("stopped", .cancelRequested, action: .cancel, runID: run("stopped"))
                 + row("open", .cancelRequested, action: .cancel, runID: run("open"))
                 + row("open", .cancelRequested, action: .cancel, runID: run("open"), finalStatus: .running)
                 + row("closed", .cancelRequested, action: .cancel, runID: run("closed"))
                 + row("closed", .canceled, action: .cancel, runID: run("closed"), finalStatus: .canceled)
-                + row("escalated", .escalatedTerminated, action: .cancel, runID: run("escalated"), finalStatus: .terminated)
+                + row(
+                    "escalated", .escalatedTerminated, action: .cancel, runID: run("escalated"),
+                    finalStatus: .terminated)
                 + row("failed", .failed, action: .cancel, runID: run("failed")))
         let journal = try ReportJournal(path: path, action: .cancel)
         let ids = ["stopped", "open", "closed", "escalated", "failed"]
@@ -94,7 +98,9 @@ struct ReportJournalTests {
 
     @Test(
         "a torn last row is dropped and cut off, even one torn inside a quoted field",
-        arguments: ["half,a-run,termin", "\"id with\nnewline,and more", "\"torn", "whole,row,terminate,terminated,,,1,0.0,x,"])
+        arguments: [
+            "half,a-run,termin", "\"id with\nnewline,and more", "\"torn", "whole,row,terminate,terminated,,,1,0.0,x,",
+        ])
     func tornTail(tail: String) throws {
         let whole = ReportFormat.header + row("done", .terminated)
         let path = try write(whole + tail)

@@ -26,7 +26,8 @@ struct CorrectnessTests {
             for id in ids {
                 started.append(
                     WorkflowTarget(
-                        workflowID: id, runID: try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")))
+                        workflowID: id,
+                        runID: try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")))
             }
             try await client.waitForCount("WorkflowType='\(type)'", toBe: ids.count)
             return started
@@ -50,7 +51,9 @@ struct CorrectnessTests {
         ])
         #expect(applied.status == 0, "\(applied.standardError)")
         let outcomes = Report.outcomes(
-            try Report(path: report).rows.map { row in row.merging(["workflow_id": ReportFormat.restore(row["workflow_id"] ?? "")]) { $1 } })
+            try Report(path: report).rows.map { row in
+                row.merging(["workflow_id": ReportFormat.restore(row["workflow_id"] ?? "")]) { $1 }
+            })
         #expect(outcomes == Dictionary(uniqueKeysWithValues: ids.map { ($0, "terminated") }))
         #expect(try await harness.statuses(of: started) == [.terminated: ids.count])
     }
@@ -83,7 +86,8 @@ struct CorrectnessTests {
         let ids = seeded.map(\.workflowID).joined(separator: "\\n")
         let report = TestEnvironment.temporaryPath("report.csv")
         let result = try await sweep.runShell(
-            "\"$SWEEP\" terminate --input <(printf 'workflow_id\\n\(ids)\\n') --report '\(report)' --address \(address)")
+            "\"$SWEEP\" terminate --input <(printf 'workflow_id\\n\(ids)\\n') --report '\(report)' --address \(address)"
+        )
         #expect(result.status == 0, "\(result.standardError)")
         #expect(Set(try Report(path: report).outcomes.values) == ["terminated"])
         #expect(try Report(path: report).rows.count == 3)
@@ -92,7 +96,8 @@ struct CorrectnessTests {
         // A bad line in a pipe is still found before anything is sent, named as the path given.
         let more = try await harness.seed(1, type: type + "b")
         let bad = try await sweep.runShell(
-            "\"$SWEEP\" terminate --input <(printf 'workflow_id,run_id\\n\(more[0].workflowID),bad-run\\n') --address \(address)")
+            "\"$SWEEP\" terminate --input <(printf 'workflow_id,run_id\\n\(more[0].workflowID),bad-run\\n') --address \(address)"
+        )
         #expect(bad.status == 2, "\(bad.standardError)")
         #expect(bad.standardError.contains("/dev/fd/"), "\(bad.standardError)")
         #expect(try await harness.statuses(of: more) == [.running: 1])
@@ -108,25 +113,30 @@ struct CorrectnessTests {
         _ = try await harness.withClient { client in
             try await client.terminate(WorkflowTarget(workflowID: ids[0]), reason: "before the crash")
         }
-        let whole = ReportFormat.header
+        let whole =
+            ReportFormat.header
             + CSVWriter.row([ids[0], seeded[0].runID ?? "", "terminate", "terminated", "", "", "1", "3.0", "", ""])
-        let report = try harness.writeFile(Data((whole + "\(ids[1]),,terminate,failed,UNAVAILABLE,\"conn\nreset").utf8), name: "report.csv")
+        let report = try harness.writeFile(
+            Data((whole + "\(ids[1]),,terminate,failed,UNAVAILABLE,\"conn\nreset").utf8), name: "report.csv")
         let input = try harness.writeCSV(["workflow_id"] + ids)
         let result = try await sweep.run(["terminate", "--input", input, "--resume", report, "--address", address])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardError.contains("torn last row was cut off"))
         let rows = try Report(path: report).rows
-        #expect(rows.map { $0["workflow_id"] ?? "" } .sorted() == ids.sorted())
+        #expect(rows.map { $0["workflow_id"] ?? "" }.sorted() == ids.sorted())
         #expect(Report.outcomes(rows) == Dictionary(uniqueKeysWithValues: ids.map { ($0, "terminated") }))
         #expect(try await harness.statuses(of: seeded) == [.terminated: 3])
 
         // A journal damaged before its end is refused: nothing is sent.
         let others = try await harness.seed(2, type: type + "d")
         let damaged = try harness.writeFile(
-            Data((ReportFormat.header + "\(others[0].workflowID),\"open\n" + CSVWriter.row([others[1].workflowID, "", "terminate", "failed", "", "", "1", "0", "", ""])).utf8),
+            Data(
+                (ReportFormat.header + "\(others[0].workflowID),\"open\n"
+                    + CSVWriter.row([others[1].workflowID, "", "terminate", "failed", "", "", "1", "0", "", ""])).utf8),
             name: "report.csv")
         let refused = try await sweep.run([
-            "terminate", "--input", try harness.writeCSV(others.map(\.workflowID)), "--resume", damaged, "--address", address,
+            "terminate", "--input", try harness.writeCSV(others.map(\.workflowID)), "--resume", damaged, "--address",
+            address,
         ])
         #expect(refused.status == 2, "\(refused.standardError)")
         #expect(refused.standardError.contains("damaged"))
@@ -226,7 +236,9 @@ struct CorrectnessTests {
         let ids = ["tab-\(type)\t", "\tlead-\(type)", "new\nline-\(type)", " spaced-\(type) "]
         let started = try await start(ids, type: type)
         let plan = TestEnvironment.temporaryPath("plan.csv")
-        let planned = try await sweep.run(["plan", "--query", "WorkflowType='\(type)'", "--out", plan, "--address", address])
+        let planned = try await sweep.run([
+            "plan", "--query", "WorkflowType='\(type)'", "--out", plan, "--address", address,
+        ])
         #expect(planned.status == 0, "\(planned.standardError)")
         let report = TestEnvironment.temporaryPath("report.csv")
         let applied = try await sweep.run([
@@ -268,7 +280,8 @@ struct CorrectnessTests {
         let seeded = try await harness.seed(1, type: type)
         let account = String(cString: getpwuid(geteuid()).pointee.pw_name)
         let result = try await sweep.runShell(
-            "env -u USER -u LOGNAME \"$SWEEP\" terminate --workflow-id '\(seeded[0].workflowID)' --report - --address \(address) >/dev/null")
+            "env -u USER -u LOGNAME \"$SWEEP\" terminate --workflow-id '\(seeded[0].workflowID)' --report - --address \(address) >/dev/null"
+        )
         #expect(result.status == 0, "\(result.standardError)")
         let identities = try await harness.withClient { client in
             try await client.events(of: .workflowExecutionTerminated, in: seeded[0])

@@ -149,15 +149,31 @@ struct FaultTests {
             ("extra headerless column", "W1,extra\nW2\n", [], ":1: expected one column"),
             ("ragged row", "workflow_id,run_id\nW1,\nW2\n", [], ":3: expected 2 fields"),
             ("header separated by ';'", "workflow_id;run_id\nW1;\nW2;\n", [], ":1: the header is separated by ';'"),
-            ("header separated by tabs", "workflow_id\trun_id\nW1\t\nW2\t\n", [], ":1: the header is separated by tabs"),
             (
-                "a UTF-16 export", "", [0xFF, 0xFE] + Array("workflow_id\nW1\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
+                "header separated by tabs", "workflow_id\trun_id\nW1\t\nW2\t\n", [],
+                ":1: the header is separated by tabs"
+            ),
+            (
+                "a UTF-16 export", "",
+                [0xFF, 0xFE] + Array("workflow_id\nW1\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
                 "UTF-16"
             ),
-            ("UTF-16 without a byte order mark", "workflow_id\nW1\n", [0x78, 0x00, 0x79, 0x00, 0x0A], ":3: workflow_id contains NUL"),
-            ("a control character in an ID", "workflow_id\nW1\nW2\u{1B}[2J\n", [], ":3: workflow_id contains the control character U+001B"),
-            ("the table temporal workflow list prints", "  Status   WorkflowId   Type\n  Running  W1  T\n", [], "temporal workflow list"),
-            ("a malformed run_id", "workflow_id,run_id\nW1,\nW2,not-a-run\n", [], ":3: run_id 'not-a-run' is not a run ID"),
+            (
+                "UTF-16 without a byte order mark", "workflow_id\nW1\n", [0x78, 0x00, 0x79, 0x00, 0x0A],
+                ":3: workflow_id contains NUL"
+            ),
+            (
+                "a control character in an ID", "workflow_id\nW1\nW2\u{1B}[2J\n", [],
+                ":3: workflow_id contains the control character U+001B"
+            ),
+            (
+                "the table temporal workflow list prints", "  Status   WorkflowId   Type\n  Running  W1  T\n", [],
+                "temporal workflow list"
+            ),
+            (
+                "a malformed run_id", "workflow_id,run_id\nW1,\nW2,not-a-run\n", [],
+                ":3: run_id 'not-a-run' is not a run ID"
+            ),
         ] as [(String, String, [UInt8], String)])
     func badInput(name: String, text: String, rawSuffix: [UInt8], message: String) async throws {
         let type = TestEnvironment.uniqueName("BadInput")

@@ -298,7 +298,9 @@ struct IncidentSafetyTests {
         #expect(stopped.standardError.contains("--resume \(report)"))
         let afterStop = try Report(path: report).rows
         for target in stubborn {
-            #expect(afterStop.last { $0["workflow_id"] == target.workflowID }?["message"]?.contains("not escalated") == true)
+            #expect(
+                afterStop.last { $0["workflow_id"] == target.workflowID }?["message"]?.contains("not escalated") == true
+            )
         }
         #expect(try await harness.statuses(of: stubborn) == [.running: 2])
 

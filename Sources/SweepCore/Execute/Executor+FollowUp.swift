@@ -77,7 +77,8 @@ extension Executor {
         }
         if current.status.isClosed {
             return closingRow(
-                &attempt, item, current.status, message: due ? "closed within the grace period" : "closed after the cancel request")
+                &attempt, item, current.status,
+                message: due ? "closed within the grace period" : "closed after the cancel request")
         }
         guard due else { return nil }
         let reason = "\(options.reason) (escalated: still open \(grace.inSeconds) s after the cancel request)"
@@ -102,13 +103,15 @@ extension Executor {
                 (found.closeTime ?? .distantPast) >= attempt.firstCallDate - Self.skew
             {
                 var result = attempt.finish(
-                    .escalatedTerminated, message: "still open after the grace period; confirmed by Describe after a retry",
+                    .escalatedTerminated,
+                    message: "still open after the grace period; confirmed by Describe after a retry",
                     elapsed: elapsed(attempt))
                 result.finalStatus = .terminated
                 result.supersedes = item.outcome
                 return result
             }
-            return closingRow(&attempt, item, found?.status ?? .unspecified, message: "closed just before the escalation")
+            return closingRow(
+                &attempt, item, found?.status ?? .unspecified, message: "closed just before the escalation")
         case .failure(let failure):
             var result = attempt.finish(failure, elapsed: elapsed(attempt))
             result.finalStatus = .running
@@ -120,7 +123,8 @@ extension Executor {
     private func closingRow(
         _ attempt: inout JobAttempt<C.Instant>, _ item: Pending, _ status: WorkflowStatus, message: String
     ) -> JobResult {
-        var result = attempt.finish(status == .canceled ? .canceled : .closed, message: message, elapsed: elapsed(attempt))
+        var result = attempt.finish(
+            status == .canceled ? .canceled : .closed, message: message, elapsed: elapsed(attempt))
         result.finalStatus = status
         result.supersedes = item.outcome
         return result
@@ -149,7 +153,8 @@ extension Executor {
             var attempt = followUpAttempt(item)
             var result = attempt.finish(
                 item.outcome,
-                message: stopped ? "stopped while waiting for it to close" : "still open after --wait \(timeout.inSeconds) s",
+                message: stopped
+                    ? "stopped while waiting for it to close" : "still open after --wait \(timeout.inSeconds) s",
                 elapsed: item.actedAt.duration(to: clock.now))
             result.finalStatus = .running
             result.supersedes = item.outcome

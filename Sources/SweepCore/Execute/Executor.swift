@@ -156,7 +156,8 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                     await actedByEarlierAttempt(current, &attempt)
                 {
                     return attempt.finish(
-                        .done(options.action), message: "confirmed by Describe after a retry", elapsed: elapsed(attempt))
+                        .done(options.action), message: "confirmed by Describe after a retry", elapsed: elapsed(attempt)
+                    )
                 }
                 guard failure.outcome == .alreadyClosed else {
                     return attempt.finish(failure, elapsed: elapsed(attempt))
@@ -180,12 +181,14 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         let sent = attempt.firstCallDate
         do {
             // The server just failed to answer: back off before asking it again.
-            try await clock.sleep(for: options.backoff.delay(afterAttempt: attempt.attempts, jitter: .random(in: 0...1)))
+            try await clock.sleep(
+                for: options.backoff.delay(afterAttempt: attempt.attempts, jitter: .random(in: 0...1)))
         } catch {
             return .finished(
                 attempt.finish(
                     CallFailure(
-                        outcome: .failed, error: failure.error, message: "stopped while retrying after: \(failure.message)"),
+                        outcome: .failed, error: failure.error,
+                        message: "stopped while retrying after: \(failure.message)"),
                     elapsed: elapsed(attempt)))
         }
         switch await describe(target, &attempt) {
@@ -290,7 +293,8 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
         }
         switch outcome {
         case .success:
-            var result = attempt.finish(.done(options.action), message: "chain \(chain ?? "")", elapsed: elapsed(attempt))
+            var result = attempt.finish(
+                .done(options.action), message: "chain \(chain ?? "")", elapsed: elapsed(attempt))
             result.chain = chain
             return result
         case .failure(let failure):
@@ -431,7 +435,9 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                 return .success(value)
             } catch {
                 if error.code == .resourceExhausted { limiter.throttled() }
-                if CallFailure.ambiguousCodes.contains(error.code), countsAsAttempt { attempt.sawAmbiguousFailure = true }
+                if CallFailure.ambiguousCodes.contains(error.code), countsAsAttempt {
+                    attempt.sawAmbiguousFailure = true
+                }
                 if stopOnAmbiguous, CallFailure.ambiguousCodes.contains(error.code) {
                     return .failure(CallFailure(outcome: .failed, error: error, isAmbiguous: true))
                 }
@@ -448,7 +454,8 @@ package struct Executor<C: Clock>: SweepEngine where C.Duration == Duration {
                     }
                     return .failure(
                         CallFailure(
-                            outcome: .failed, error: error, message: "\(error.message) (gave up after \(tries) attempts)"))
+                            outcome: .failed, error: error,
+                            message: "\(error.message) (gave up after \(tries) attempts)"))
                 }
                 logger.debug(
                     "retrying after \(error)",

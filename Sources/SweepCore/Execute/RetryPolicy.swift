@@ -40,7 +40,8 @@ package struct RetryPolicy: Sendable, Hashable {
         return try await opened(clock)
     }
 
-    private func run<T, C: Clock<Duration>>(onClock clock: C, _ body: () async throws(RPCError) -> T) async throws -> T {
+    private func run<T, C: Clock<Duration>>(onClock clock: C, _ body: () async throws(RPCError) -> T) async throws -> T
+    {
         var tries = 0
         var firstFailure: C.Instant?
         while true {

@@ -1,5 +1,5 @@
-package import SweepCSV
 import Foundation
+package import SweepCSV
 
 /// Turns CSV records into jobs: detects the header, finds the columns, checks each row.
 ///

@@ -70,7 +70,9 @@ package struct Planner: Sendable {
     ///   - maximum: `--max`, the backstop for a listing that grew after it was counted.
     ///   - progress: told when the listing stops early or reaches `maximum`.
     package func jobs(_ source: JobSource, maximum: Int? = nil, progress: SourceProgress = SourceProgress()) -> Jobs {
-        Jobs(source, service: service, pageSize: pageSize, retry: retry, clock: clock, maximum: maximum, progress: progress)
+        Jobs(
+            source, service: service, pageSize: pageSize, retry: retry, clock: clock, maximum: maximum,
+            progress: progress)
     }
 
     /// Calls `body` under the retry policy.

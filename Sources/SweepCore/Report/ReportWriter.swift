@@ -39,7 +39,8 @@ package final class ReportWriter: Sendable {
         case .overwrite: file = try OutputFile(path: path, role: "report", mode: .overwrite)
         case .createUnique(let stem): file = try OutputFile.createUnique(stem: stem, suffix: ".csv", role: "report")
         case .append(let length):
-            file = try OutputFile(path: path, role: "report", mode: path == "-" ? .create : .append(truncatingTo: length))
+            file = try OutputFile(
+                path: path, role: "report", mode: path == "-" ? .create : .append(truncatingTo: length))
         }
         if case .append = mode { return }
         do {

@@ -112,8 +112,10 @@ package struct Summary: Sendable, Hashable {
     private var nextStep: String {
         if isPlan { return "the plan is incomplete; run sweep plan again" }
         if reportPath == "-" {
-            return "the report went to standard output; to resume, save it to a file and use --resume FILE with the same flags"
+            return
+                "the report went to standard output; to resume, save it to a file and use --resume FILE with the same flags"
         }
-        return "finish with the same command and --resume \(reportPath) (it skips what is settled\(stoppedListing ? " and lists the query again" : ""))"
+        return
+            "finish with the same command and --resume \(reportPath) (it skips what is settled\(stoppedListing ? " and lists the query again" : ""))"
     }
 }

@@ -28,7 +28,8 @@ enum Limits {
         func check(_ value: Double, flag: String) throws {
             guard value.isFinite, bounds.contains(value) else {
                 throw ValidationError(
-                    "\(flag) must be from \(Self.format(bounds.lowerBound)) to \(Self.format(bounds.upperBound))\(unit.isEmpty ? "" : " \(unit)") (got \(value)).")
+                    "\(flag) must be from \(Self.format(bounds.lowerBound)) to \(Self.format(bounds.upperBound))\(unit.isEmpty ? "" : " \(unit)") (got \(value))."
+                )
             }
         }
 

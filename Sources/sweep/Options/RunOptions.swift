@@ -42,7 +42,8 @@ struct RunOptions: ParsableArguments {
             valueName: "report"))
     var resume: String?
 
-    @Flag(help: "Replace an existing --report file (by default an existing file is refused, so a report is never lost).")
+    @Flag(
+        help: "Replace an existing --report file (by default an existing file is refused, so a report is never lost).")
     var overwrite = false
 
     @Option(

@@ -77,7 +77,7 @@ struct OutputFile: Sendable {
             guard !FileManager.default.fileExists(atPath: path) else { continue }
             do {
                 return try OutputFile(path: path, role: role, mode: .create)
-            } catch where FileManager.default.fileExists(atPath: path) {
+            } catch  where FileManager.default.fileExists(atPath: path) {
                 continue  // taken between the check and the create
             }
         }
@@ -112,7 +112,8 @@ struct OutputFile: Sendable {
         if nsError.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(nsError.code)) {
             return String(cString: strerror(code.rawValue))
         }
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(underlying.code)))
         }
         return error.localizedDescription
