@@ -4,7 +4,7 @@ import Synchronization
 /// Writes the report as outcomes arrive. The report is the run's journal: each row goes to the file
 /// with its own write the moment its workflow reaches an outcome, the file is fsynced every
 /// `syncEvery` rows and at the end, and `--resume` reads it back.
-package final class ReportWriter: Sendable {
+package final class ReportWriter: ReportSink {
     private struct State: Sendable {
         var tally = Tally()
         var rowsSinceSync = 0

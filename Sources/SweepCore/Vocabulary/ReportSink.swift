@@ -1,8 +1,6 @@
 /// Where an engine records one ``JobResult`` per job: the CSV report, a plan, or both.
 package protocol ReportSink: Sendable {
     /// Records one result.
-    /// - Throws: ``SweepError`` `.io` when it cannot be written.
+    /// - Throws: ``SweepError`` `.output` when it cannot be written.
     func record(_ result: JobResult) throws(SweepError)
 }
-
-extension ReportWriter: ReportSink {}
