@@ -82,6 +82,37 @@ struct ExecutorTargetTests {
         #expect(result.message.contains("confirmed by Describe"))
     }
 
+    @Test("--chain cancel whose first attempt landed before the connection dropped is cancel_requested, not terminated")
+    func chainCancelConfirmed() async {
+        let service = ScriptedWorkflowService(
+            scripts: [
+                "w": [
+                    RPCError(code: .unavailable, message: ScriptedWorkflowService.landedPrefix + " cut"),
+                    RPCError(code: .unavailable, message: "cut"), RPCError(code: .unavailable, message: "cut"),
+                ]
+            ])
+        let executor = Executor(
+            service: service,
+            options: ExecutorOptions(
+                action: .cancel, reason: "r", rate: 1e6, maxAttempts: 3, retryWindow: .zero, chain: true),
+            clock: ManualClock())
+        let result = await executor.perform(Job(target: WorkflowTarget(workflowID: "w")))
+        #expect(result.outcome == .cancelRequested)
+    }
+
+    @Test("an unpinned terminate stopped while backing off after an ambiguous failure still pins its row's run")
+    func stoppedAmbiguousTerminatePinsTheRow() async {
+        let service = ScriptedWorkflowService(scripts: ["w1": [RPCError(code: .deadlineExceeded, message: "slow")]])
+        let executor = terminator(service, clock: ManualClock(holdsSleeps: true))
+        let task = Task { await executor.perform(Job(target: WorkflowTarget(workflowID: "w1"))) }
+        while !service.calls.contains("terminate w1") { try? await Task.sleep(for: .milliseconds(1)) }
+        task.cancel()
+        let result = await task.value
+        #expect(result.outcome == .failed)
+        #expect(result.runID == "run-of-w1")
+        #expect(service.calls.filter { $0.hasPrefix("terminate") }.count == 1)
+    }
+
     @Test("a stop while waiting to retry ends the job failed with the cause, not silently")
     func stoppedWhileRetrying() async {
         let service = ScriptedWorkflowService(
@@ -140,11 +171,12 @@ struct FollowUpTests {
     }
 
     private func canceller(_ service: ScriptedWorkflowService, clock: ManualClock, chain: Bool = false)
-        -> Executor<ManualClock>
+        -> FollowUpStage<ManualClock>
     {
-        Executor(
-            service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6, chain: chain),
-            clock: clock)
+        FollowUpStage(
+            sharing: Executor(
+                service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6, chain: chain),
+                clock: clock))
     }
 
     @Test("--chain: a workflow that ignored the cancel and continued as new is escalated on the chain's current run")
@@ -158,6 +190,44 @@ struct FollowUpTests {
         #expect(open.isEmpty)
         #expect(sink.rows.map(\.outcome) == [.escalatedTerminated])
         #expect(service.calls.contains("terminate-chain(first-of-w) w"))
+    }
+
+    @Test("--chain, resumed: a run acted on earlier (its chain not in the report) is escalated on its chain")
+    func resumedChainEscalation() async throws {
+        let service = ScriptedWorkflowService(currentRuns: ["w": "r2"])
+        let sink = CollectingSink()
+        let resumed = ActedRun(
+            job: Job(target: WorkflowTarget(workflowID: "w")), runID: "r1", outcome: .cancelRequested,
+            actedAt: ManualClock.Instant(offset: .zero), lastReported: .some(nil))
+        _ = try await canceller(service, clock: ManualClock(), chain: true).escalate(
+            [resumed], after: .seconds(60), pollInterval: .seconds(1), reportingTo: sink)
+        #expect(sink.rows.map(\.outcome) == [.escalatedTerminated])
+        #expect(service.calls.contains("terminate-chain(first-of-w) w"))
+        // Its first row is in an earlier run: this run's tally counts it once, not minus one.
+        var tally = Tally()
+        for row in sink.rows { tally.add(row) }
+        #expect(tally.workflows == 1)
+    }
+
+    @Test("an escalation that fails, then --wait: one workflow, counted once, with its latest outcome")
+    func failedEscalationThenWait() async throws {
+        let service = ScriptedWorkflowService(
+            scripts: ["w": [RPCError(code: .permissionDenied, message: "no")]],
+            describeScripts: ["w": [.running, .running, .canceled]])
+        let stage = canceller(service, clock: ManualClock())
+        let sink = CollectingSink()
+        var tally = Tally()
+        let first = JobResult(
+            job: Job(target: WorkflowTarget(workflowID: "w")), runID: "run-of-w", action: .cancel,
+            outcome: .cancelRequested, attempts: 1, latency: .zero, callsSent: 2)
+        tally.add(first)
+        let open = try await stage.escalate(
+            [acted("w", run: "run-of-w")], after: .zero, pollInterval: .seconds(1), reportingTo: sink)
+        _ = try await stage.waitForClose(open, timeout: .seconds(30), pollInterval: .seconds(1), reportingTo: sink)
+        for row in sink.rows { tally.add(row) }
+        #expect(sink.rows.map(\.outcome) == [.failed, .cancelRequested])
+        #expect(tally.workflows == 1)
+        #expect(tally[.failed] == 0)
     }
 
     @Test("--chain with --wait: a run that continued as new is not closed; the chain's current run is waited for")
@@ -273,5 +343,14 @@ struct CountingTests {
         var capped = summary
         capped.overMax = 10
         #expect(capped.exitCode == (code == 0 ? 5 : code))
+        var earlier = summary
+        earlier.leftAloneEarlier = 1
+        #expect(earlier.exitCode == (code == 0 ? 5 : code))
+        // A planning call the server refused ends the run before anything is sent (exit 2); a
+        // listing that fails mid-run ends it early after calls were sent (exit 1).
+        #expect(SweepError(.server, "refused").code.exitCode == 2)
+        var listing = summary
+        listing.failure = SweepError(.server, "listing the query failed after 10 workflows")
+        #expect(listing.exitCode == 1)
     }
 }

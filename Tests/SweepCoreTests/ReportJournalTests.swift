@@ -1,4 +1,5 @@
 import Foundation
+import SweepCSV
 import SweepCore
 import Testing
 
@@ -74,9 +75,9 @@ struct ReportJournalTests {
 
     @Test("runs acted on but not yet seen closed are followed up on resume, never acted on again")
     func followUpsResume() throws {
-        let run = { (id: String) in
-            "4b0b5a5c-0e4f-4d3c-9b7e-\(String(repeating: id.count < 12 ? "0" : "", count: 12 - id.count))\(id.count)"
-        }
+        let ids = ["stopped", "open", "closed", "escalated", "failed", "escalation-failed"]
+        let runs = Dictionary(uniqueKeysWithValues: ids.map { ($0, UUID().uuidString.lowercased()) })
+        let run = { (id: String) in runs[id] ?? "" }
         let path = try write(
             ReportFormat.header + row("stopped", .cancelRequested, action: .cancel, runID: run("stopped"))
                 + row("open", .cancelRequested, action: .cancel, runID: run("open"))
@@ -86,14 +87,32 @@ struct ReportJournalTests {
                 + row(
                     "escalated", .escalatedTerminated, action: .cancel, runID: run("escalated"),
                     finalStatus: .terminated)
-                + row("failed", .failed, action: .cancel, runID: run("failed")))
+                + row("failed", .failed, action: .cancel, runID: run("failed"))
+                + row("escalation-failed", .cancelRequested, action: .cancel, runID: run("escalation-failed"))
+                + row(
+                    "escalation-failed", .failed, action: .cancel, runID: run("escalation-failed"),
+                    finalStatus: .running))
         let journal = try ReportJournal(path: path, action: .cancel)
-        let ids = ["stopped", "open", "closed", "escalated", "failed"]
-        #expect(settled(journal, ids) == ["stopped", "open", "closed", "escalated"])
-        let pending = journal.pendingFollowUps
-        #expect(Set(pending.map(\.target.workflowID)) == ["stopped", "open"])
+        #expect(settled(journal, ids) == ["stopped", "open", "closed", "escalated", "escalation-failed"])
+        let pending = ids.compactMap { journal.pendingFollowUp(for: Job(target: WorkflowTarget(workflowID: $0))) }
+        #expect(Set(pending.map(\.target.workflowID)) == ["stopped", "open", "escalation-failed"])
         #expect(pending.allSatisfy { $0.target.runID == run($0.target.workflowID) && $0.actedAt != nil })
+        #expect(pending.allSatisfy { $0.outcome == .cancelRequested })
         #expect(journal.finalCount(of: .canceled) == 1)
+    }
+
+    @Test("a job given without a run, whose last attempt failed ambiguously on a pinned run, resumes on that run")
+    func resumedOnThePinnedRun() throws {
+        let run = UUID().uuidString.lowercased()
+        let failed = { (id: String, code: String) in
+            CSVWriter.row([id, run, "terminate", "failed", code, "stopped while retrying", "1", "0", "", ""])
+        }
+        let path = try write(
+            ReportFormat.header + failed("timeout", "DEADLINE_EXCEEDED") + failed("refused", "PERMISSION_DENIED"))
+        let journal = try ReportJournal(path: path, action: .terminate)
+        #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "timeout"))).target.runID == run)
+        #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "refused"))).target.runID == nil)
+        #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "other"))).target.runID == nil)
     }
 
     @Test(

@@ -224,10 +224,33 @@ struct CorrectnessTests {
         for extra in [["--report", report, "--overwrite"], ["--resume", report]] {
             let result = try await sweep.run(["terminate", "--input", report, "--address", address] + extra)
             #expect(result.status == 2, "\(result.standardError)")
-            #expect(result.standardError.contains("both the input and the report"))
+            #expect(result.standardError.contains("both the input and the output"))
             #expect(try TextFile.read(report) == before)
         }
+        let plan = try await sweep.run([
+            "plan", "--input", report, "--out", report, "--overwrite", "--address", address,
+        ])
+        #expect(plan.status == 2, "\(plan.standardError)")
+        #expect(try TextFile.read(report) == before)
         #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1])
+    }
+
+    @Test("a run left alone on purpose (run_changed) still makes the resumed run exit 5")
+    func resumeKeepsLeftAlone() async throws {
+        let type = TestEnvironment.uniqueName("LeftAlone")
+        let id = "\(type)-1"
+        let old = try await start([id], type: type)[0]
+        _ = try await harness.withClient { client in
+            try await client.terminate(WorkflowTarget(workflowID: id), reason: "replaced in a test")
+            return try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")
+        }
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let arguments = ["terminate", "--workflow-id", id, "--run-id", old.runID ?? "", "--address", address]
+        let first = try await sweep.run(arguments + ["--report", report])
+        #expect(first.status == 5, "\(first.standardError)")
+        let resumed = try await sweep.run(arguments + ["--resume", report])
+        #expect(resumed.status == 5, "\(resumed.standardError)")
+        #expect(resumed.standardError.contains("1 in earlier runs of this report"), "\(resumed.standardError)")
     }
 
     @Test("plan then apply by query: IDs with tabs and newlines, which a CSV input refuses, round-trip exactly")

@@ -9,24 +9,31 @@ package struct ActedRun<Instant: InstantProtocol & Sendable>: Sendable {
     package var chain: String?
     package var outcome: Outcome
     package var actedAt: Instant
+    /// The outcome its latest row in this run's report says, which a follow-up's row replaces in
+    /// the tally; `nil` for a run an earlier run of a resumed report acted on.
+    package var lastReported: Outcome?
 
-    package init(job: Job, runID: String?, chain: String? = nil, outcome: Outcome, actedAt: Instant) {
+    package init(
+        job: Job, runID: String?, chain: String? = nil, outcome: Outcome, actedAt: Instant,
+        lastReported: Outcome?? = .none
+    ) {
         self.job = job
         self.runID = runID
         self.chain = chain
         self.outcome = outcome
         self.actedAt = actedAt
+        self.lastReported = lastReported ?? outcome
     }
 }
 
 /// Passes results on to a sink and remembers the runs that a follow-up (`--wait`,
 /// `--escalate-after`) must look at again: those cancelled or terminated, with when.
-package final class FollowUpCollector<Sink: ReportSink, Instant: InstantProtocol & Sendable>: ReportSink {
-    private let sink: Sink
+package final class FollowUpCollector<Instant: InstantProtocol & Sendable>: ReportSink {
+    private let sink: any ReportSink
     private let now: @Sendable () -> Instant
     private let pending = Mutex<[ActedRun<Instant>]>([])
 
-    package init(_ sink: Sink, now: @escaping @Sendable () -> Instant) {
+    package init(_ sink: any ReportSink, now: @escaping @Sendable () -> Instant) {
         self.sink = sink
         self.now = now
     }

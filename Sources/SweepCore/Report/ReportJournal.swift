@@ -15,11 +15,21 @@ package struct ReportJournal: Sendable {
         var outcome: Outcome
         var finalStatus: WorkflowStatus?
         var runID: String
-        var finishedAt: Date?
+        var code: String = ""
+        /// The outcome of the action's row (a follow-up's row has a `final_status`), and when it
+        /// was written: what a resumed follow-up continues from.
+        var acted: Outcome?
+        var actedAt: Date?
 
-        /// Cancelled or terminated, but no follow-up has seen it closed yet.
+        /// Cancelled or terminated, but no follow-up has seen it closed yet: its follow-up
+        /// stopped, `--wait` gave up, or an escalation failed (a `failed` row with RUNNING).
         var awaitsFollowUp: Bool {
-            (outcome == .cancelRequested || outcome == .terminated) && !(finalStatus?.isClosed ?? false)
+            guard acted == .cancelRequested || acted == .terminated else { return false }
+            switch outcome {
+            case .cancelRequested, .terminated: return !(finalStatus?.isClosed ?? false)
+            case .failed: return finalStatus == .running
+            default: return false
+            }
         }
     }
 
@@ -125,9 +135,15 @@ package struct ReportJournal: Sendable {
         guard outcome != .duplicate else { return }
         let workflowID = ReportFormat.restore(fields[0])
         let runID = ReportFormat.restore(fields[1])
-        let entry = Entry(
-            outcome: outcome, finalStatus: WorkflowStatus(rawValue: fields[9]), runID: runID,
-            finishedAt: ReportFormat.date(fields[8]))
+        var entry = Entry(
+            outcome: outcome, finalStatus: WorkflowStatus(rawValue: fields[9]), runID: runID, code: fields[4])
+        if entry.finalStatus == nil {
+            entry.acted = outcome
+            entry.actedAt = ReportFormat.date(fields[8])
+        } else if let earlier = lastByWorkflow[workflowID] {
+            entry.acted = earlier.acted
+            entry.actedAt = earlier.actedAt
+        }
         lastByWorkflow[workflowID] = entry
         if !runID.isEmpty { lastByRun[Self.key(workflowID, runID)] = entry }
     }
@@ -152,31 +168,45 @@ package struct ReportJournal: Sendable {
     }
 
     /// Whether `job` was settled by the earlier run and is skipped: its last row is a settled
-    /// outcome. A run cancelled or terminated earlier is never acted on again; a resumed run with
-    /// a follow-up follows it up (``pendingFollowUps``) instead.
+    /// outcome, or it was acted on and awaits its follow-up. A run cancelled or terminated earlier
+    /// is never acted on again; a resumed run with a follow-up follows it up
+    /// (``pendingFollowUp(for:)``) instead.
     package func isSettled(_ job: Job) -> Bool {
-        let workflowID = job.target.workflowID
-        guard
-            let entry = job.target.runID.flatMap({ lastByRun[Self.key(workflowID, $0)] }) ?? lastByWorkflow[workflowID]
-        else { return false }
-        return Self.settledOutcomes.contains(entry.outcome)
+        guard let entry = entry(for: job) else { return false }
+        return Self.settledOutcomes.contains(entry.outcome) || entry.awaitsFollowUp
     }
 
-    /// The runs acted on earlier whose follow-up did not see them close (stopped before or during
-    /// `--escalate-after` or `--wait`, or still open when `--wait` gave up), in no particular order.
-    package var pendingFollowUps: [PendingFollowUp] {
-        lastByWorkflow.compactMap { workflowID, entry in
-            guard entry.awaitsFollowUp else { return nil }
-            return PendingFollowUp(
-                target: WorkflowTarget(workflowID: workflowID, runID: entry.runID.isEmpty ? nil : entry.runID),
-                outcome: entry.outcome,
-                actedAt: entry.finishedAt)
-        }
+    /// The run `job`'s earlier run acted on whose follow-up did not see it close (stopped before
+    /// or during `--escalate-after` or `--wait`, still open when `--wait` gave up, or an
+    /// escalation that failed), if any.
+    package func pendingFollowUp(for job: Job) -> PendingFollowUp? {
+        guard let entry = entry(for: job), entry.awaitsFollowUp, let acted = entry.acted else { return nil }
+        return PendingFollowUp(
+            target: WorkflowTarget(workflowID: job.target.workflowID, runID: entry.runID.isEmpty ? nil : entry.runID),
+            outcome: acted, actedAt: entry.actedAt)
+    }
+
+    /// `job` as a resumed run sends it: a job given without a run whose last attempt failed in a
+    /// way that may have landed (DEADLINE_EXCEEDED, UNAVAILABLE) and whose row names the run it
+    /// was pinned to is retried on that run, never on whatever run is current now.
+    package func resumed(_ job: Job) -> Job {
+        guard job.target.runID == nil, let entry = entry(for: job), entry.outcome == .failed, entry.finalStatus == nil,
+            ["DEADLINE_EXCEEDED", "UNAVAILABLE"].contains(entry.code), !entry.runID.isEmpty
+        else { return job }
+        var pinned = job
+        pinned.target.runID = entry.runID
+        return pinned
+    }
+
+    /// The last row for `job`: its pinned run's, when the report has one, else its workflow's.
+    private func entry(for job: Job) -> Entry? {
+        let workflowID = job.target.workflowID
+        return job.target.runID.flatMap { lastByRun[Self.key(workflowID, $0)] } ?? lastByWorkflow[workflowID]
     }
 
     /// Workflows whose last row is settled, for messages.
     package var settledCount: Int {
-        lastByWorkflow.values.count { Self.settledOutcomes.contains($0.outcome) }
+        lastByWorkflow.values.count { Self.settledOutcomes.contains($0.outcome) || $0.awaitsFollowUp }
     }
 
     /// Workflows whose last row has `outcome`: what an earlier run left that this run will not

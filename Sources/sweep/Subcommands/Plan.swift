@@ -42,7 +42,7 @@ struct Plan: AsyncParsableCommand {
             dryRun: true, rate: rps, maxJobs: max, overwrite: overwrite
         )
         do {
-            let summary = try await SweepCore.Sweep.plan(options, to: out, console: console)
+            let summary = try await Runner.plan(options, to: out, console: console)
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         } catch let error as SweepError {
             console.say("error: \(error.message)")

@@ -36,7 +36,7 @@ extension SweepCommand {
     func run() async throws {
         let console = StandardConsole()
         do {
-            let summary = try await SweepCore.Sweep.run(sweepOptions, console: console)
+            let summary = try await Runner.run(sweepOptions, console: console)
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         } catch let error as SweepError {
             console.say("error: \(error.message)")

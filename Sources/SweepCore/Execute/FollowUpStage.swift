@@ -1,26 +1,23 @@
 import Foundation
 import SweepGRPC
 
-/// What to do after the first pass: escalate cancels that were ignored, and wait for closes.
-package struct FollowUpOptions: Sendable, Hashable {
-    /// `cancel --escalate-after`: terminate what is still open this long after its cancel request.
-    package var escalateAfter: Duration?
-    /// `--wait`: poll until each run acted on has closed, or this long has passed.
-    package var waitTimeout: Duration?
-    /// The pause between polling rounds.
-    package var pollInterval: Duration
+/// The stage after the engine: escalation (`--escalate-after`) and waiting (`--wait`) for the runs
+/// the engine acted on, or an earlier run of a resumed report did. It sends through the engine's
+/// ``Calls``, so the run's rate limit and retry policy hold across both.
+package struct FollowUpStage<C: Clock>: MakesCalls where C.Duration == Duration {
+    package typealias Pending = ActedRun<C.Instant>
 
-    package init(escalateAfter: Duration? = nil, waitTimeout: Duration? = nil, pollInterval: Duration = .seconds(1)) {
-        self.escalateAfter = escalateAfter
-        self.waitTimeout = waitTimeout
-        self.pollInterval = pollInterval
+    let options: ExecutorOptions
+    let calls: Calls<C>
+
+    /// The follow-ups of `engine`'s runs, sharing its calls (rate limiter, retry policy, clock).
+    package init(sharing engine: Executor<C>) {
+        options = engine.options
+        calls = engine.calls
     }
 
-    package var isEmpty: Bool { escalateAfter == nil && waitTimeout == nil }
-}
-
-extension Executor {
-    package typealias Pending = ActedRun<C.Instant>
+    /// Clock skew allowed between this machine and the server when comparing their times.
+    static var skew: TimeInterval { Executor<C>.skew }
 
     /// Escalation: polls each cancelled run (Describe, paced) until it closes, reported `canceled`
     /// or `closed` at once, or until its grace period is over, when a run still open is terminated
@@ -31,7 +28,7 @@ extension Executor {
     package func escalate(
         _ pending: [Pending], after grace: Duration, pollInterval: Duration, reportingTo reporter: some ReportSink
     ) async throws(SweepError) -> [Pending] {
-        var open = pending
+        var open = await withChains(pending)
         var stillOpen: [Pending] = []
         while !open.isEmpty, !Task.isCancelled {
             var next: [Pending] = []
@@ -40,7 +37,12 @@ extension Executor {
             ) { (item, result) throws(SweepError) in
                 guard let result else { return next.append(item) }
                 try reporter.record(result)
-                if result.finalStatus == .running { stillOpen.append(item) }
+                if result.finalStatus == .running {
+                    // Waited for next (`--wait`), its row replacing this one's outcome.
+                    var open = item
+                    open.lastReported = result.outcome
+                    stillOpen.append(open)
+                }
             }
             open = next + notChecked
             guard let earliest = open.map({ $0.actedAt.advanced(by: grace) }).min() else { break }
@@ -52,7 +54,8 @@ extension Executor {
             var attempt = followUpAttempt(item)
             var result = attempt.finish(
                 .cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
-            result.supersedes = item.outcome
+            result.finalStatus = .running
+            result.supersedes = item.lastReported
             try reporter.record(result)
         }
         return stillOpen
@@ -72,7 +75,7 @@ extension Executor {
                 .failed, message: "could not describe the run after the grace period: \(failure.message)",
                 elapsed: elapsed(attempt))
             result.finalStatus = .running
-            result.supersedes = item.outcome
+            result.supersedes = item.lastReported
             return result
         }
         if current.status.isClosed {
@@ -92,14 +95,14 @@ extension Executor {
             var result = attempt.finish(
                 .escalatedTerminated, message: "still open after the grace period", elapsed: elapsed(attempt))
             result.finalStatus = .terminated
-            result.supersedes = item.outcome
+            result.supersedes = item.lastReported
             return result
-        case .failure(let failure) where failure.outcome == .alreadyClosed:
-            // It closed between the Describe and the terminate, or a retried terminate finds what
-            // its own earlier attempt did (the connection dropped after it landed).
+        case .failure(let failure) where failure.outcome == .alreadyClosed || attempt.sawAmbiguousFailure:
+            // It closed between the Describe and the terminate; or an attempt whose connection
+            // dropped landed after all, and a retry found it done or failed for another reason.
             let found: ExecutionDescription? =
                 if case .success(let found) = await currentRun(of: item, &attempt, paced: .none) { found } else { nil }
-            if let found, found.status == .terminated, attempt.attempts > 1,
+            if let found, found.status == .terminated, attempt.sawAmbiguousFailure,
                 (found.closeTime ?? .distantPast) >= attempt.firstCallDate - Self.skew
             {
                 var result = attempt.finish(
@@ -107,7 +110,13 @@ extension Executor {
                     message: "still open after the grace period; confirmed by Describe after a retry",
                     elapsed: elapsed(attempt))
                 result.finalStatus = .terminated
-                result.supersedes = item.outcome
+                result.supersedes = item.lastReported
+                return result
+            }
+            guard failure.outcome == .alreadyClosed else {
+                var result = attempt.finish(failure, elapsed: elapsed(attempt))
+                result.finalStatus = .running
+                result.supersedes = item.lastReported
                 return result
             }
             return closingRow(
@@ -115,7 +124,7 @@ extension Executor {
         case .failure(let failure):
             var result = attempt.finish(failure, elapsed: elapsed(attempt))
             result.finalStatus = .running
-            result.supersedes = item.outcome
+            result.supersedes = item.lastReported
             return result
         }
     }
@@ -126,7 +135,7 @@ extension Executor {
         var result = attempt.finish(
             status == .canceled ? .canceled : .closed, message: message, elapsed: elapsed(attempt))
         result.finalStatus = status
-        result.supersedes = item.outcome
+        result.supersedes = item.lastReported
         return result
     }
 
@@ -137,7 +146,7 @@ extension Executor {
         _ pending: [Pending], timeout: Duration, pollInterval: Duration, reportingTo reporter: some ReportSink
     ) async throws(SweepError) -> Int {
         let deadline = clock.now.advanced(by: timeout)
-        var open = pending
+        var open = await withChains(pending)
         while !open.isEmpty, !Task.isCancelled {
             var stillOpen: [Pending] = []
             let notPolled = try await forEachBounded(open, limit: options.concurrency, { item in await poll(item) }) {
@@ -157,7 +166,7 @@ extension Executor {
                     ? "stopped while waiting for it to close" : "still open after --wait \(timeout.inSeconds) s",
                 elapsed: item.actedAt.duration(to: clock.now))
             result.finalStatus = .running
-            result.supersedes = item.outcome
+            result.supersedes = item.lastReported
             try reporter.record(result)
         }
         return open.count
@@ -173,7 +182,7 @@ extension Executor {
             item.outcome, message: "closed as \(description.status.rawValue)",
             elapsed: item.actedAt.duration(to: clock.now))
         result.finalStatus = description.status
-        result.supersedes = item.outcome
+        result.supersedes = item.lastReported
         return result
     }
 
@@ -181,7 +190,7 @@ extension Executor {
     /// (a run that continued as new is not closed for this purpose; its successor is looked at).
     /// When the workflow's current run belongs to another chain, the chain acted on has closed:
     /// the run acted on is described instead.
-    private func currentRun(of item: Pending, _ attempt: inout JobAttempt<C.Instant>, paced: Pacing) async
+    private func currentRun(of item: Pending, _ attempt: inout JobAttempt<C.Instant>, paced: Calls<C>.Pacing) async
         -> Result<ExecutionDescription, CallFailure>
     {
         let workflowID = item.job.target.workflowID
@@ -200,6 +209,31 @@ extension Executor {
         return await call(counting: &attempt, paced: paced) { () async throws(RPCError) in
             try await service.describe(pinned)
         }
+    }
+
+    /// `--chain`: each run with the chain it belongs to. A run an earlier run of a resumed report
+    /// acted on comes without it (the report does not record it): its first run is asked for.
+    private func withChains(_ items: [Pending]) async -> [Pending] {
+        guard options.chain, items.contains(where: { $0.chain == nil }) else { return items }
+        var resolved: [Pending] = []
+        let notStarted =
+            (try? await forEachBounded(items, limit: options.concurrency, { item in await withChain(item) }) {
+                (_: Pending, item: Pending) throws(SweepError) in resolved.append(item)
+            }) ?? []
+        return resolved + notStarted
+    }
+
+    private func withChain(_ item: Pending) async -> Pending {
+        guard item.chain == nil else { return item }
+        var attempt = followUpAttempt(item)
+        var item = item
+        let pinned = item.pinned
+        if case .success(let run) = await call(
+            counting: &attempt, paced: .none, { () async throws(RPCError) in try await service.describe(pinned) })
+        {
+            item.chain = run.firstRunID.isEmpty ? run.runID : run.firstRunID
+        }
+        return item
     }
 
     /// What an escalation terminates: the run acted on, or the chain's current run.

@@ -1,0 +1,69 @@
+import Foundation
+import SweepGRPC
+
+/// A failed call as the executor sees it: the outcome it maps to, and the status behind it.
+struct CallFailure: Error {
+    var outcome: Outcome
+    var error: RPCError?
+    var message: String
+    /// The call may or may not have landed (it timed out, or the connection dropped).
+    var isAmbiguous: Bool
+
+    init(outcome: Outcome, error: RPCError?, message: String? = nil, isAmbiguous: Bool = false) {
+        self.outcome = outcome
+        self.error = error
+        self.message = message ?? error?.message ?? ""
+        self.isAmbiguous = isAmbiguous
+    }
+
+    /// Failures after which a call may have taken effect on the server.
+    static let ambiguousCodes: Set<RPCError.Code> = [.deadlineExceeded, .unavailable]
+}
+
+/// The running record of one job, turned into its ``JobResult`` at the end.
+struct JobAttempt<Instant: InstantProtocol> {
+    let job: Job
+    let action: Action
+    var runID: String?
+    var attempts = 0
+    var callsSent = 0
+    /// When the first call for this job was sent, on the executor's clock and the wall clock.
+    var firstCall: Instant?
+    var firstCallDate = Date.distantPast
+    /// What Describe said about the run, for plans and the report.
+    var described: ExecutionDescription?
+    /// An action call failed in a way that may have taken effect (DEADLINE_EXCEEDED, UNAVAILABLE).
+    var sawAmbiguousFailure = false
+
+    init(job: Job, action: Action) {
+        self.job = job
+        self.action = action
+        self.runID = job.target.runID
+    }
+
+    func finish(_ outcome: Outcome, message: String = "", elapsed: Duration) -> JobResult {
+        learned(
+            JobResult(
+                job: job, runID: runID, action: action, outcome: outcome, message: message,
+                attempts: attempts, latency: elapsed, callsSent: callsSent
+            ))
+    }
+
+    func finish(_ failure: CallFailure, elapsed: Duration) -> JobResult {
+        learned(
+            JobResult(
+                job: job, runID: runID, action: action, outcome: failure.outcome, code: failure.error?.code,
+                message: failure.message, attempts: attempts, latency: elapsed, callsSent: callsSent
+            ))
+    }
+
+    private func learned(_ result: JobResult) -> JobResult {
+        guard let described else { return result }
+        var result = result
+        result.workflowType = described.workflowType
+        result.status = described.status
+        result.startTime = described.startTime
+        result.firstRunID = described.firstRunID.isEmpty ? nil : described.firstRunID
+        return result
+    }
+}

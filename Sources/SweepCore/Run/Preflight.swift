@@ -1,0 +1,88 @@
+import Foundation
+import SweepGRPC
+
+/// What a run knows once everything before the first action has passed: the client, the planner,
+/// the surveyed job set (its total, for a progress display) and when the run started. Made by
+/// ``prepare(_:console:_:)``, which also spools an input that can be read once, checks the server,
+/// applies the guards and asks for confirmation; every failure there is thrown before anything
+/// is sent.
+struct Preflight: Sendable {
+    /// The options, with a spooled input's source pointing at its private copy.
+    var options: SweepOptions
+    let client: WorkflowServiceClient
+    let planner: Planner
+    let survey: Survey
+    let startDate: Date
+
+    /// Prepares a run, then runs `body` with the client open, and times it from after the guards.
+    /// - Throws: ``SweepError`` from the preflight (nothing sent) or from `body`.
+    static func prepare(
+        _ options: SweepOptions,
+        console: some Console,
+        _ body: (Preflight) async throws(SweepError) -> Summary
+    ) async throws(SweepError) -> Summary {
+        var options = options
+        let startDate = Date()
+        let clock = ContinuousClock()
+
+        try Guards.refuseOutputAsInput(options.resumeFrom ?? options.reportPath, options.source)
+        // Standard input, a pipe or a FIFO can be read once: copy it aside, validate it in full,
+        // then stream it. A regular file is read twice in place.
+        var spooled: (copy: String, original: String)?
+        switch options.source {
+        case .csvFile(let path) where InputSpool.needsSpooling(path):
+            spooled = (try InputSpool.spool(path), path)
+            options.source = .csvFile(path: spooled?.copy ?? path)
+        case .planFile(let path) where InputSpool.needsSpooling(path):
+            spooled = (try InputSpool.spool(path), path)
+            options.source = .planFile(path: spooled?.copy ?? path)
+        default:
+            break
+        }
+        defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled.copy) } }
+
+        do {
+            return try await withWorkflowServiceClient(options.connection) { client in
+                let planner = Planner(service: client, retry: options.retry)
+                var survey: Survey?
+                if case .query = options.source {
+                } else {
+                    survey = try await planner.survey(options.source)
+                }
+                try await Guards.checkServer(client, planner: planner)
+                if case .query = options.source {
+                    survey = try await planner.survey(options.source)
+                }
+                let surveyed = survey ?? Survey(count: 0, preview: [])
+                try Guards.guardSize(options, survey: surveyed, console: console)
+                if surveyed.count == 0 {
+                    console.say("\(options.source.label): nothing to \(options.verb)")
+                }
+                if surveyed.duplicates > 0 {
+                    console.say(
+                        "\(options.source.label): \(surveyed.duplicates) duplicate IDs will be reported duplicate and sent once"
+                    )
+                }
+                // Time and CPU from here: the summary's rate is the sweep's, not the operator's typing.
+                let start = clock.now
+                let cpuAtStart = ProcessCPU.now()
+                let preflight = Preflight(
+                    options: options, client: client, planner: planner, survey: surveyed, startDate: startDate)
+                var summary = try await body(preflight)
+                summary.elapsed = start.duration(to: clock.now)
+                summary.clientCPU = ProcessCPU.now() - cpuAtStart
+                console.say(summary.text)
+                return summary
+            }
+        } catch let error as SweepError {
+            guard let spooled else { throw error }
+            // Name the input the operator gave, not the private copy.
+            var named = error
+            named.message = error.message.replacingOccurrences(
+                of: spooled.copy, with: spooled.original == "-" ? "standard input" : spooled.original)
+            throw named
+        } catch {
+            throw SweepError(.server, "\(error)")
+        }
+    }
+}

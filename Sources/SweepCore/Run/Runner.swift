@@ -1,0 +1,209 @@
+import Foundation
+import Synchronization
+
+/// One `sweep cancel|terminate|apply` run, or `sweep plan`, start to end: the preflight (survey,
+/// server, guards, confirmation), the engine over the job set into one composed sink, the
+/// follow-up stage, the summary. Each stage stops gracefully on a signal.
+package enum Runner {
+    /// Runs a sweep.
+    /// - Returns: the summary (its `exitCode` says how it ended); already printed.
+    /// - Throws: ``SweepError`` for whole-run failures before anything was sent (usage, input,
+    ///   guards, unreachable server, a report that cannot be created). Per-workflow failures are
+    ///   `failed` rows, and a failure mid-run ends the run with its summary; neither is thrown.
+    package static func run(_ options: SweepOptions, console: some Console) async throws(SweepError) -> Summary {
+        try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
+            let options = preflight.options
+            let followingUp = !options.followUp.isEmpty && !options.dryRun
+            let journal = try options.resumeFrom.map { path throws(SweepError) in
+                try ReportJournal(path: path, action: options.action)
+            }
+            let reporter = try openReport(options, journal: journal, at: preflight.startDate)
+            if let journal {
+                console.say(
+                    "resuming \(reporter.path): \(journal.settledCount) workflows already settled are skipped"
+                        + (journal.hadTornRow ? "; its torn last row was cut off and that workflow is retried" : ""))
+            } else if reporter.path != "-" {
+                console.say("report: \(reporter.path)")
+            }
+
+            let progress = SourceProgress()
+            let resumed = ResumedFollowUps()
+            let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress).filter {
+                job in
+                guard let journal, journal.isSettled(job) else { return true }
+                // Acted on by an earlier run but not seen closed: followed up, never acted on again.
+                if followingUp, let pending = journal.pendingFollowUp(for: job) { resumed.add(pending) }
+                return false
+            }.map { job in journal?.resumed(job) ?? job }
+            let executor = makeExecutor(options, preflight)
+            let engine: any SweepEngine = executor
+
+            // One sink for the engine: the report; for a dry run also the table of the runs it
+            // would touch; for a follow-up, remembering the runs acted on (one entry per run).
+            var sink: any ReportSink = reporter
+            if options.dryRun, reporter.path != "-" {
+                sink = TeeSink(reporter, try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv))
+            }
+            let collector = FollowUpCollector(sink, now: { ContinuousClock().now })
+            if followingUp { sink = collector }
+
+            var stages = Stages()
+            let engineSink = sink
+            await stages.run(console) { () async throws(SweepError) in try await engine.run(jobs, reportingTo: engineSink) }
+            var stillOpen = 0
+            if stages.ranToTheEnd, followingUp {
+                let acted = collector.collected + resumed.actedRuns()
+                stillOpen =
+                    await stages.run(console) { () async throws(SweepError) in
+                        try await followUp(FollowUpStage(sharing: executor), acted, options.followUp, reporter, console)
+                    } ?? 0
+            }
+            reporter.sync()
+
+            var summary = Summary(
+                action: options.action, dryRun: options.dryRun, tally: reporter.tally, elapsed: .zero,
+                clientCPU: .zero, reportPath: reporter.path, interruptedBy: stages.interruptedBy)
+            summary.stillOpen = stillOpen
+            summary.stoppedListing = progress.stoppedListing
+            summary.overMax = progress.overMax ? options.maxJobs : nil
+            summary.failure = stages.failure
+            summary.leftAloneEarlier = journal?.finalCount(of: .runChanged) ?? 0
+            return summary
+        }
+    }
+
+    /// `sweep plan`: resolves the job set to exact runs (Describe for IDs given without a run) and
+    /// writes the plan; sends nothing but reads.
+    /// - Returns: the summary, whose tally says what was left out (closed, not found, duplicate).
+    package static func plan(_ options: SweepOptions, to path: String, console: some Console) async throws(SweepError)
+        -> Summary
+    {
+        var options = options
+        options.dryRun = true
+        try Guards.refuseOutputAsInput(path, options.source)
+        return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
+            let options = preflight.options
+            let plan = try PlanWriter(
+                path: path, style: path == "-" && console.standardOutputIsTerminal ? .table : .csv,
+                overwrite: options.overwrite)
+            let progress = SourceProgress()
+            let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
+            let engine: any SweepEngine = makeExecutor(options, preflight)
+            var stages = Stages()
+            await stages.run(console) { () async throws(SweepError) in try await engine.run(jobs, reportingTo: plan) }
+            let tally = plan.tally
+            console.say(
+                "plan: \(tally[.wouldCancel] + tally[.wouldTerminate]) runs to act on\(path == "-" ? "" : ", written to \(path)")"
+            )
+            var summary = Summary(
+                action: options.action, dryRun: true, tally: tally, elapsed: .zero, clientCPU: .zero, reportPath: path,
+                interruptedBy: stages.interruptedBy)
+            summary.stoppedListing = progress.stoppedListing
+            summary.overMax = progress.overMax ? options.maxJobs : nil
+            summary.failure = stages.failure
+            summary.isPlan = true
+            return summary
+        }
+    }
+
+    /// Opens the report: appended to (cut back to its last whole row) for `--resume`, replaced
+    /// with `--overwrite`, else created new (an existing file is refused; a default name that is
+    /// taken gets a suffix).
+    private static func openReport(_ options: SweepOptions, journal: ReportJournal?, at date: Date)
+        throws(SweepError) -> ReportWriter
+    {
+        if let resumeFrom = options.resumeFrom, let journal {
+            return try ReportWriter(path: resumeFrom, mode: .append(validLength: journal.validLength))
+        }
+        if let path = options.reportPath {
+            return try ReportWriter(path: path, mode: options.overwrite && path != "-" ? .overwrite : .create)
+        }
+        return try ReportWriter(path: "", mode: .createUnique(stem: options.defaultReportStem(at: date)))
+    }
+
+    private static func makeExecutor(_ options: SweepOptions, _ preflight: Preflight) -> Executor<ContinuousClock> {
+        Executor(
+            service: preflight.client,
+            options: ExecutorOptions(
+                action: options.action,
+                reason: options.effectiveReason(at: preflight.startDate),
+                rate: options.rate,
+                concurrency: options.concurrency,
+                maxAttempts: options.maxAttempts,
+                retryWindow: options.retryWindow,
+                dryRun: options.dryRun,
+                chain: options.chain
+            ),
+            clock: ContinuousClock()
+        )
+    }
+
+    /// Escalation, then waiting, for the runs acted on.
+    /// - Returns: how many were still open when `--wait` gave up.
+    private static func followUp(
+        _ stage: FollowUpStage<ContinuousClock>,
+        _ acted: [ActedRun<ContinuousClock.Instant>],
+        _ options: FollowUpOptions,
+        _ reporter: ReportWriter,
+        _ console: some Console
+    ) async throws(SweepError) -> Int {
+        var pending = acted
+        if let grace = options.escalateAfter {
+            let cancelled = pending.filter { $0.outcome == .cancelRequested }
+            console.say(
+                "escalation: terminating what is still open \(grace.inSeconds) s after its cancel request (\(cancelled.count) runs)"
+            )
+            pending = try await stage.escalate(
+                cancelled, after: grace, pollInterval: options.pollInterval, reportingTo: reporter)
+        }
+        guard let timeout = options.waitTimeout, !pending.isEmpty else { return 0 }
+        console.say("waiting up to \(timeout.inSeconds) s for \(pending.count) runs to close")
+        return try await stage.waitForClose(
+            pending, timeout: timeout, pollInterval: options.pollInterval, reportingTo: reporter)
+    }
+}
+
+/// How a run's stages ended: the signal that stopped one, or the failure that ended one early.
+private struct Stages {
+    var interruptedBy: Int32?
+    var failure: SweepError?
+
+    /// Neither a signal nor a failure has stopped a stage.
+    var ranToTheEnd: Bool { interruptedBy == nil && failure == nil }
+
+    /// Runs one stage, stoppable by a signal; records how it ended.
+    /// - Returns: its value, or `nil` when it was stopped or failed.
+    @discardableResult
+    mutating func run<Value: Sendable>(
+        _ console: some Console, _ work: @escaping @Sendable () async throws(SweepError) -> Value
+    ) async -> Value? {
+        do {
+            let ended = try await GracefulStop.run(console: console, work)
+            if let signal = ended.interruptedBy { interruptedBy = signal }
+            return ended.value
+        } catch {
+            failure = error
+            return nil
+        }
+    }
+}
+
+/// The runs an earlier run of a resumed report acted on, met in this run's job set, whose
+/// follow-up did not see them close.
+private final class ResumedFollowUps: Sendable {
+    private let pending = Mutex<[ReportJournal.PendingFollowUp]>([])
+
+    func add(_ run: ReportJournal.PendingFollowUp) { pending.withLock { $0.append(run) } }
+
+    /// As the follow-up stage takes them: acted on when their action's row was written; their
+    /// rows are in an earlier run, so a follow-up's row replaces nothing in this run's tally.
+    func actedRuns() -> [ActedRun<ContinuousClock.Instant>] {
+        let now = ContinuousClock().now
+        return pending.withLock { $0 }.map { pending in
+            let age = pending.actedAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0
+            return ActedRun(
+                job: Job(target: WorkflowTarget(workflowID: pending.target.workflowID)), runID: pending.target.runID,
+                outcome: pending.outcome, actedAt: now.advanced(by: .zero - .seconds(age)), lastReported: .some(nil))
+        }
+    }
+}
