@@ -205,10 +205,6 @@ int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *meth
     return 0;
 }
 
-int sweep_grpc_channel_state(sweep_grpc_channel *channel) {
-    return (int)grpc_channel_check_connectivity_state(channel->channel, 0);
-}
-
 void sweep_grpc_channel_destroy(sweep_grpc_channel *channel) {
     // Destroying the channel first lets calls still in flight finish (or fail) on their own; the
     // queue only reports GRPC_QUEUE_SHUTDOWN once every started batch has been delivered.

@@ -5,7 +5,7 @@ import Synchronization
 /// One HTTP/2 channel to a gRPC server, through the gRPC C core, with async unary calls.
 ///
 /// Calls are multiplexed on the channel; the C core reconnects by itself. All calls started on a
-/// channel report before `close()` returns. Use ``withGRPCChannel(target:userAgent:_:)`` to scope it.
+/// channel report before `close()` returns. Scope it with `withWorkflowServiceClient` (SweepCore).
 package final class GRPCChannel: Sendable {
     /// The C channel; `nil` once closed, so that a late call fails cleanly instead of touching freed memory.
     private let handle: Mutex<OpaquePointer?>
@@ -129,15 +129,4 @@ package final class GRPCChannel: Sendable {
             throw error
         }
     }
-}
-
-/// Opens a channel, runs `body` with it, and closes it (waiting for every call) however `body` ends.
-package func withGRPCChannel<Result>(
-    target: String,
-    userAgent: String,
-    _ body: (GRPCChannel) async throws -> Result
-) async throws -> Result {
-    let channel = try GRPCChannel(target: target, userAgent: userAgent)
-    defer { channel.close() }
-    return try await body(channel)
 }

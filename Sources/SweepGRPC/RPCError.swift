@@ -1,7 +1,7 @@
 /// A gRPC call that did not answer OK: the status code and the server's message.
 ///
-/// Per-workflow outcomes are built from this in exactly one place (`Outcome+RPCError.swift` in
-/// SweepCore); nothing else interprets codes.
+/// Per-workflow outcomes are built from this in one place (`Outcome.verdict(for:)` in SweepCore),
+/// which the retry policy also asks; the planner maps a planning call's code to a whole-run error.
 package struct RPCError: Error, Hashable, Sendable, CustomStringConvertible {
     package var code: Code
     package var message: String

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SweepCore
 
 @main
 struct Sweep: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct Sweep: AsyncParsableCommand {
             (disk full, closed pipe), so it is missing rows; 130/143 stopped by SIGINT/SIGTERM
             (finish with --resume REPORT).
             """,
-        version: "0.1.0",
+        version: SweepVersion.current,
         subcommands: [Cancel.self, Terminate.self, Plan.self, Apply.self]
     )
 

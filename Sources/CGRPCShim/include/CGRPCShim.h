@@ -47,10 +47,6 @@ int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *meth
 /// thread and frees everything. No call may be started during or after this.
 void sweep_grpc_channel_destroy(sweep_grpc_channel *channel);
 
-/// The connectivity state (grpc_connectivity_state: 0 idle, 1 connecting, 2 ready,
-/// 3 transient failure, 4 shutdown), for diagnostics.
-int sweep_grpc_channel_state(sweep_grpc_channel *channel);
-
 #ifdef __cplusplus
 }
 #endif

@@ -76,85 +76,6 @@ extension Executor {
         }
     }
 
-    /// What an unpinned terminate does after an ambiguous failure (DEADLINE_EXCEEDED, UNAVAILABLE):
-    /// Describe the workflow's current run. Terminated since the first call: that was this call.
-    /// Open and started well before the first call: the call did not land; retry pinned to it.
-    /// Open and started since (or too close to tell): a new run that this sweep was never asked
-    /// about; leave it alone (`run_changed`).
-    func pinAfterAmbiguousTerminate(
-        _ target: WorkflowTarget, _ failure: CallFailure, _ attempt: inout JobAttempt<C.Instant>
-    ) async -> PinDecision {
-        let sent = attempt.firstCallDate
-        // The server just failed to answer: back off before asking it again. A stop during the
-        // pause still asks (a read), so that the row pins the run and a resume retries that run.
-        let stopped: Bool
-        do {
-            try await clock.sleep(
-                for: options.backoff.delay(afterAttempt: attempt.attempts, jitter: .random(in: 0...1)))
-            stopped = false
-        } catch {
-            stopped = true
-        }
-        switch await describe(target, &attempt) {
-        case .failure(let described):
-            return .finished(
-                attempt.finish(
-                    CallFailure(
-                        outcome: described.outcome == .notFound ? .notFound : .failed, error: failure.error,
-                        message:
-                            "\(failure.message); the terminate may have landed, and Describe could not tell: \(described.message)"
-                    ), elapsed: elapsed(attempt)))
-        case .success(let current):
-            attempt.runID = current.runID
-            if current.status.isClosed {
-                let ours = current.status == .terminated && (current.closeTime ?? .distantPast) >= sent - Self.skew
-                return .finished(
-                    attempt.finish(
-                        ours ? .terminated : .alreadyClosed,
-                        message: ours ? "confirmed by Describe after a retry" : "run is \(current.status.rawValue)",
-                        elapsed: elapsed(attempt)))
-            }
-            guard let started = current.startTime, started < sent - Self.skew else {
-                return .finished(
-                    attempt.finish(
-                        .runChanged,
-                        message:
-                            "after \(failure.error?.code.description ?? "a failure") the open run is \(current.runID), started after the terminate was sent; not touched",
-                        elapsed: elapsed(attempt)))
-            }
-            if stopped {
-                return .finished(
-                    attempt.finish(
-                        CallFailure(
-                            outcome: .failed, error: failure.error,
-                            message: "stopped while retrying after: \(failure.message)"),
-                        elapsed: elapsed(attempt)))
-            }
-            guard
-                options.retry.pause(
-                    after: failure.error ?? RPCError(code: .unavailable, message: ""), tries: attempt.attempts,
-                    failingFor: .zero, jitter: 0) != nil
-            else {
-                // No attempts left: the call did not land, and is not sent again.
-                return .finished(
-                    attempt.finish(
-                        CallFailure(
-                            outcome: .failed, error: failure.error,
-                            message: "\(failure.message) (gave up after \(attempt.attempts) attempts)"),
-                        elapsed: elapsed(attempt)))
-            }
-            return .retry(WorkflowTarget(workflowID: target.workflowID, runID: current.runID))
-        }
-    }
-
-    enum PinDecision {
-        case retry(WorkflowTarget)
-        case finished(JobResult)
-    }
-
-    /// Clock skew allowed between this machine and the server when comparing their times.
-    static var skew: TimeInterval { 2 }
-
     /// Sends the action for one target.
     func act(on target: WorkflowTarget, chain: String?) async throws(RPCError) {
         switch options.action {
@@ -164,64 +85,8 @@ extension Executor {
             )
         case .terminate:
             try await service.terminate(target, chain: chain, reason: options.reason)
-        }
-    }
-
-    /// `--chain`: act on the current run of the workflow's continue-as-new chain, whichever run
-    /// that is by the time the call lands (the server checks it belongs to the chain).
-    func performOnChain(_ job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> JobResult {
-        let current = WorkflowTarget(workflowID: job.target.workflowID)
-        let description: ExecutionDescription
-        switch await describe(current, &attempt, pacing: .every) {
-        case .success(let found): description = found
-        case .failure(let failure): return attempt.finish(failure, elapsed: elapsed(attempt))
-        }
-        attempt.runID = description.runID
-        // The chain to stop: from the plan or listing; else the pinned run's; else the current run's.
-        var firstRun = job.firstRunID
-        if firstRun == nil, let pinned = job.target.runID, pinned != description.runID {
-            switch await describe(job.target, &attempt) {
-            case .success(let found): firstRun = found.firstRunID.isEmpty ? found.runID : found.firstRunID
-            case .failure(let failure): return attempt.finish(failure, elapsed: elapsed(attempt))
-            }
-        }
-        if description.status.isClosed {
-            return attempt.finish(
-                .alreadyClosed, message: "chain's current run is \(description.status.rawValue)",
-                elapsed: elapsed(attempt))
-        }
-        if let firstRun, !description.firstRunID.isEmpty, description.firstRunID != firstRun {
-            return attempt.finish(
-                .runChanged,
-                message:
-                    "the open run \(description.runID) belongs to another chain (first run \(description.firstRunID))",
-                elapsed: elapsed(attempt))
-        }
-        firstRun = firstRun ?? (description.firstRunID.isEmpty ? description.runID : description.firstRunID)
-        let chain = firstRun
-        let outcome = await call(counting: &attempt, paced: .retries, countsAsAttempt: true) {
-            () async throws(RPCError) in
-            try await act(on: current, chain: chain)
-        }
-        switch outcome {
-        case .success:
-            var result = attempt.finish(
-                .done(options.action), message: "chain \(chain ?? "")", elapsed: elapsed(attempt))
-            result.chain = chain
-            return result
-        case .failure(let failure):
-            // A retried terminate answers "already completed" when an earlier attempt landed
-            // before the connection dropped; Describe of the chain's current run confirms it.
-            if [.alreadyClosed, .failed].contains(failure.outcome), attempt.sawAmbiguousFailure,
-                await actedByEarlierAttempt(current, &attempt)
-            {
-                var result = attempt.finish(
-                    .done(options.action), message: "chain \(chain ?? ""); confirmed by Describe after a retry",
-                    elapsed: elapsed(attempt))
-                result.chain = chain
-                return result
-            }
-            return attempt.finish(failure, elapsed: elapsed(attempt))
+        case nil:
+            return  // A plan is a dry run: it never gets here.
         }
     }
 
@@ -275,20 +140,5 @@ extension Executor {
     static func cancelRequestID(for target: WorkflowTarget, chain: String? = nil) -> String {
         let run = target.runID.map { "run-\($0)" } ?? chain.map { "chain-\($0)" } ?? "current"
         return "temporal-sweep-cancel:\(run)"
-    }
-
-    /// Whether an earlier attempt of this job took effect (its failure was ambiguous): the run is
-    /// terminated, or has the cancel request (or closed CANCELED), since the first call.
-    private func actedByEarlierAttempt(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async -> Bool {
-        let since = attempt.firstCallDate - Self.skew
-        let described = await call(counting: &attempt, paced: .none) { () async throws(RPCError) in
-            try await service.describe(target)
-        }
-        guard case .success(let description) = described else { return false }
-        let closedSince = (description.closeTime ?? .distantPast) >= since
-        switch options.action {
-        case .terminate: return description.status == .terminated && closedSince
-        case .cancel: return description.cancelRequested || (description.status == .canceled && closedSince)
-        }
     }
 }

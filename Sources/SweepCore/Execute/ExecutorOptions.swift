@@ -1,6 +1,7 @@
 /// How the client-side engine acts: what, how fast, how persistently.
 package struct ExecutorOptions: Sendable, Hashable {
-    package var action: Action
+    /// `nil` for `sweep plan`: runs are resolved (a dry run), nothing is acted on.
+    package var action: Action?
     /// Recorded in history with each cancel or terminate.
     package var reason: String
     /// Workflows acted on per second, across all tasks: each terminate, and each cancel with the
@@ -26,13 +27,13 @@ package struct ExecutorOptions: Sendable, Hashable {
     package var chain: Bool
 
     package init(
-        action: Action,
+        action: Action?,
         reason: String,
-        rate: Double = 50,
-        concurrency: Int = 16,
-        maxAttempts: Int = 5,
+        rate: Double = Defaults.rate,
+        concurrency: Int = Defaults.concurrency,
+        maxAttempts: Int = Defaults.maxAttempts,
         backoff: Backoff = Backoff(),
-        retryWindow: Duration = .seconds(60),
+        retryWindow: Duration = Defaults.retryWindow,
         dryRun: Bool = false,
         chain: Bool = false
     ) {

@@ -15,4 +15,3 @@ package struct FollowUpOptions: Sendable, Hashable {
 
     package var isEmpty: Bool { escalateAfter == nil && waitTimeout == nil }
 }
-

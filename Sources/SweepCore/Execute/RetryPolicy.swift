@@ -13,7 +13,10 @@ package struct RetryPolicy: Sendable, Hashable {
     package var backoff: Backoff
     package var retryWindow: Duration
 
-    package init(maxAttempts: Int = 5, backoff: Backoff = Backoff(), retryWindow: Duration = .seconds(60)) {
+    package init(
+        maxAttempts: Int = Defaults.maxAttempts, backoff: Backoff = Backoff(),
+        retryWindow: Duration = Defaults.retryWindow
+    ) {
         self.maxAttempts = maxAttempts
         self.backoff = backoff
         self.retryWindow = retryWindow

@@ -59,7 +59,7 @@ package final class PlanWriter: ReportSink {
             }
             return ready
         }
-        for result in ready where result.outcome == .wouldCancel || result.outcome == .wouldTerminate {
+        for result in ready where [.wouldCancel, .wouldTerminate, .planned].contains(result.outcome) {
             try writeLine(result)
         }
     }

@@ -22,7 +22,7 @@ package enum ReportFormat {
             [
                 result.job.target.workflowID,
                 result.runID ?? "",
-                result.action.rawValue,
+                result.action?.rawValue ?? "",
                 result.outcome.rawValue,
                 result.code?.description ?? "",
                 result.message,

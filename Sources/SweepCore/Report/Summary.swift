@@ -2,7 +2,8 @@ import Foundation
 
 /// The end of a run: counts per outcome, time, rate, client CPU, and the exit code they imply.
 package struct Summary: Sendable, Hashable {
-    package var action: Action
+    /// `nil` for `sweep plan`.
+    package var action: Action?
     package var dryRun: Bool
     package var tally: Tally
     package var elapsed: Duration
@@ -28,7 +29,7 @@ package struct Summary: Sendable, Hashable {
     package var leftAloneEarlier = 0
 
     package init(
-        action: Action,
+        action: Action?,
         dryRun: Bool,
         tally: Tally,
         elapsed: Duration,
@@ -68,7 +69,7 @@ package struct Summary: Sendable, Hashable {
     /// The human summary printed on standard error.
     package var text: String {
         var lines = [
-            "\(dryRun && !isPlan ? "dry run: " : "")\(isPlan ? "plan" : action.rawValue) summary: \(tally.workflows) workflows, \(tally.rows) report rows"
+            "\(dryRun && !isPlan ? "dry run: " : "")\(action?.rawValue ?? "plan") summary: \(tally.workflows) workflows, \(tally.rows) report rows"
         ]
         if let interruptedBy {
             lines.append("  stopped by signal \(interruptedBy): \(nextStep)")

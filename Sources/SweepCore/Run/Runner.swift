@@ -13,9 +13,12 @@ package enum Runner {
     package static func run(_ options: SweepOptions, console: some Console) async throws(SweepError) -> Summary {
         try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options
+            guard let action = options.action else {
+                throw SweepError(.usage, "say what to do: sweep cancel, terminate or apply --action")
+            }
             let followingUp = !options.followUp.isEmpty && !options.dryRun
             let journal = try options.resumeFrom.map { path throws(SweepError) in
-                try ReportJournal(path: path, action: options.action)
+                try ReportJournal(path: path, action: action)
             }
             let reporter = try openReport(options, journal: journal, at: preflight.startDate)
             if let journal {
@@ -42,14 +45,17 @@ package enum Runner {
             // would touch; for a follow-up, remembering the runs acted on (one entry per run).
             var sink: any ReportSink = reporter
             if options.dryRun, reporter.path != "-" {
-                sink = TeeSink(reporter, try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv))
+                sink = TeeSink(
+                    reporter, try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv))
             }
             let collector = FollowUpCollector(sink, now: { ContinuousClock().now })
             if followingUp { sink = collector }
 
             var stages = Stages()
             let engineSink = sink
-            await stages.run(console) { () async throws(SweepError) in try await engine.run(jobs, reportingTo: engineSink) }
+            await stages.run(console) { () async throws(SweepError) in
+                try await engine.run(jobs, reportingTo: engineSink)
+            }
             var stillOpen = 0
             if stages.ranToTheEnd, followingUp {
                 let acted = collector.collected + resumed.actedRuns()
@@ -93,7 +99,7 @@ package enum Runner {
             await stages.run(console) { () async throws(SweepError) in try await engine.run(jobs, reportingTo: plan) }
             let tally = plan.tally
             console.say(
-                "plan: \(tally[.wouldCancel] + tally[.wouldTerminate]) runs to act on\(path == "-" ? "" : ", written to \(path)")"
+                "plan: \(tally[.planned]) runs to act on\(path == "-" ? "" : ", written to \(path)")"
             )
             var summary = Summary(
                 action: options.action, dryRun: true, tally: tally, elapsed: .zero, clientCPU: .zero, reportPath: path,

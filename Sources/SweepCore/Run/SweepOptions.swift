@@ -2,7 +2,8 @@ package import Foundation
 
 /// Everything one `sweep cancel|terminate` run needs, as the command line gave it.
 package struct SweepOptions: Sendable {
-    package var action: Action
+    /// `nil` for `sweep plan`, which resolves runs and acts on nothing.
+    package var action: Action?
     package var source: JobSource
     package var connection: ConnectionOptions
     /// `nil`: a default that says sweep did it, and when.
@@ -28,18 +29,18 @@ package struct SweepOptions: Sendable {
     package var overwrite: Bool
 
     package init(
-        action: Action,
+        action: Action?,
         source: JobSource,
         connection: ConnectionOptions = ConnectionOptions(),
         reason: String? = nil,
         dryRun: Bool = false,
         assumeYes: Bool = false,
-        rate: Double = 50,
-        concurrency: Int = 16,
-        maxAttempts: Int = 5,
+        rate: Double = Defaults.rate,
+        concurrency: Int = Defaults.concurrency,
+        maxAttempts: Int = Defaults.maxAttempts,
         reportPath: String? = nil,
         resumeFrom: String? = nil,
-        retryWindow: Duration = .seconds(60),
+        retryWindow: Duration = Defaults.retryWindow,
         maxJobs: Int? = nil,
         chain: Bool = false,
         followUp: FollowUpOptions = FollowUpOptions(),
@@ -68,8 +69,8 @@ package struct SweepOptions: Sendable {
         RetryPolicy(maxAttempts: maxAttempts, retryWindow: retryWindow)
     }
 
-    /// The action as a verb for messages ("cancel", "terminate").
-    package var verb: String { action.rawValue }
+    /// The action as a verb for messages ("cancel", "terminate", "plan").
+    package var verb: String { action?.rawValue ?? "plan" }
 
     /// Above this many workflows, a query without `--max` asks for the namespace to be typed back.
     package static let largeQueryThreshold = 1000
@@ -87,6 +88,6 @@ package struct SweepOptions: Sendable {
             .iso8601.year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false)
                 .timeSeparator(.omitted).dateTimeSeparator(.standard).timeZone(separator: .omitted)
         )
-        return "sweep-report-\(action.rawValue)-\(stamp)"
+        return "sweep-report-\(verb)-\(stamp)"
     }
 }

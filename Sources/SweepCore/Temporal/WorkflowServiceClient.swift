@@ -1,10 +1,11 @@
 import Foundation
 package import SweepGRPC
-import SwiftProtobuf
+package import SwiftProtobuf
 package import TemporalAPI
 
-/// Temporal's WorkflowService over one gRPC channel (the C core): the real ``WorkflowService``,
-/// plus the calls the demo and tests use to seed and inspect workflows.
+/// Temporal's WorkflowService over one gRPC channel (the C core): the real ``WorkflowService``.
+/// The calls only the demo and tests make (start a workflow, read its history) live with them, in
+/// SweepTestSupport, over ``call(_:_:)``.
 package struct WorkflowServiceClient: WorkflowService {
     package let channel: GRPCChannel
     package let options: ConnectionOptions
@@ -19,7 +20,8 @@ package struct WorkflowServiceClient: WorkflowService {
         [(key: "temporal-namespace", value: options.namespace)]
     }
 
-    private func call<Response: SwiftProtobuf.Message>(
+    /// One unary call of `method` with the namespace header and the call timeout.
+    package func call<Response: SwiftProtobuf.Message>(
         _ method: Method,
         _ request: some SwiftProtobuf.Message
     ) async throws(RPCError) -> Response {
@@ -88,65 +90,23 @@ package struct WorkflowServiceClient: WorkflowService {
         request.reason = reason
         let _: Temporal_Api_Workflowservice_V1_TerminateWorkflowExecutionResponse = try await call(.terminate, request)
     }
-
-    /// Starts a workflow (for seeding the demo and tests), optionally with one JSON argument.
-    /// - Returns: the new run's ID.
-    package func startWorkflow(
-        id: String,
-        type: String,
-        taskQueue: String,
-        requestID: String = UUID().uuidString,
-        jsonArgument: String? = nil
-    ) async throws(RPCError) -> String {
-        var request = Temporal_Api_Workflowservice_V1_StartWorkflowExecutionRequest()
-        request.namespace = options.namespace
-        request.workflowID = id
-        request.workflowType.name = type
-        request.taskQueue.name = taskQueue
-        request.identity = options.identity
-        request.requestID = requestID
-        if let jsonArgument {
-            var payload = Temporal_Api_Common_V1_Payload()
-            payload.metadata["encoding"] = Data("json/plain".utf8)
-            payload.data = Data(jsonArgument.utf8)
-            request.input.payloads = [payload]
-        }
-        let response: Temporal_Api_Workflowservice_V1_StartWorkflowExecutionResponse = try await call(.start, request)
-        return response.runID
-    }
-
-    /// The whole history of one run, following page tokens.
-    package func history(_ target: WorkflowTarget) async throws(RPCError) -> [Temporal_Api_History_V1_HistoryEvent] {
-        var events: [Temporal_Api_History_V1_HistoryEvent] = []
-        var token = Data()
-        repeat {
-            var request = Temporal_Api_Workflowservice_V1_GetWorkflowExecutionHistoryRequest()
-            request.namespace = options.namespace
-            request.execution = .init(target)
-            request.maximumPageSize = 1000
-            request.nextPageToken = token
-            let response: Temporal_Api_Workflowservice_V1_GetWorkflowExecutionHistoryResponse = try await call(
-                .history, request)
-            events += response.history.events
-            token = response.nextPageToken
-        } while !token.isEmpty
-        return events
-    }
 }
 
 extension WorkflowServiceClient {
     /// The WorkflowService methods sweep calls, with the paths the server routes on.
-    enum Method: String {
+    package enum Method: String {
         case getSystemInfo = "GetSystemInfo"
         case count = "CountWorkflowExecutions"
         case list = "ListWorkflowExecutions"
         case describe = "DescribeWorkflowExecution"
         case requestCancel = "RequestCancelWorkflowExecution"
         case terminate = "TerminateWorkflowExecution"
+        /// For the demo and tests only (SweepTestSupport).
         case start = "StartWorkflowExecution"
+        /// For tests only (SweepTestSupport).
         case history = "GetWorkflowExecutionHistory"
 
-        var path: String { "/temporal.api.workflowservice.v1.WorkflowService/\(rawValue)" }
+        package var path: String { "/temporal.api.workflowservice.v1.WorkflowService/\(rawValue)" }
     }
 }
 
@@ -167,7 +127,8 @@ package func withWorkflowServiceClient<Result>(
 }
 
 extension Temporal_Api_Common_V1_WorkflowExecution {
-    init(_ target: WorkflowTarget) {
+    /// The execution `target` names (the current run when it pins none).
+    package init(_ target: WorkflowTarget) {
         self.init()
         workflowID = target.workflowID
         runID = target.runID ?? ""

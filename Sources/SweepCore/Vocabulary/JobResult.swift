@@ -6,7 +6,8 @@ package struct JobResult: Sendable, Hashable {
     package var job: Job
     /// The run acted on (pinned by the listing, the input, or a Describe), when known.
     package var runID: String?
-    package var action: Action
+    /// `nil` for `sweep plan`.
+    package var action: Action?
     package var outcome: Outcome
     /// The status of the last failed call, if any.
     package var code: RPCError.Code?
@@ -34,7 +35,7 @@ package struct JobResult: Sendable, Hashable {
     package init(
         job: Job,
         runID: String?,
-        action: Action,
+        action: Action?,
         outcome: Outcome,
         code: RPCError.Code? = nil,
         message: String = "",

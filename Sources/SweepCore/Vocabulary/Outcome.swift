@@ -29,17 +29,21 @@ package enum Outcome: String, Sendable, Hashable, CaseIterable {
     case wouldCancel = "would_cancel"
     /// `--dry-run`: would have been terminated.
     case wouldTerminate = "would_terminate"
+    /// `sweep plan`: a run the plan lists (plans have no report, so no report shows it).
+    case planned
 
     /// Whether the run's exit code counts this outcome as a failure.
     package var isFailure: Bool { self == .failed }
 
-    /// The outcome a dry run reports for `action`.
-    package static func dryRun(_ action: Action) -> Outcome {
-        action == .cancel ? .wouldCancel : .wouldTerminate
+    /// The outcome a dry run reports for `action` (`nil`: `sweep plan`, which only resolves runs).
+    package static func dryRun(_ action: Action?) -> Outcome {
+        guard let action else { return .planned }
+        return action == .cancel ? .wouldCancel : .wouldTerminate
     }
 
-    /// The outcome of an accepted call for `action`.
-    package static func done(_ action: Action) -> Outcome {
-        action == .cancel ? .cancelRequested : .terminated
+    /// The outcome of an accepted call for `action` (`nil`: `sweep plan`, which sends no action).
+    package static func done(_ action: Action?) -> Outcome {
+        guard let action else { return .planned }
+        return action == .cancel ? .cancelRequested : .terminated
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SweepCore
 
 /// How the sweep runs: safety, pace, and where the report goes.
 struct RunOptions: ParsableArguments {
@@ -20,15 +21,15 @@ struct RunOptions: ParsableArguments {
         help:
             "Workflows acted on per second (a terminate, or a cancel with its Describe), across all workers; halved while the server throttles."
     )
-    var rps: Double = 50
+    var rps: Double = Defaults.rate
 
     @Option(help: "Workflows in flight at once.")
-    var concurrency = 16
+    var concurrency = Defaults.concurrency
 
     @Option(
         name: .customLong("max-attempts"),
         help: "Attempts per call on transient errors (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED).")
-    var maxAttempts = 5
+    var maxAttempts = Defaults.maxAttempts
 
     @Option(
         help: ArgumentHelp(
@@ -51,7 +52,7 @@ struct RunOptions: ParsableArguments {
         help: ArgumentHelp(
             "Keep retrying throttling (RESOURCE_EXHAUSTED) and an unreachable server (UNAVAILABLE) this many seconds past --max-attempts.",
             valueName: "seconds"))
-    var retryFor: Double = 60
+    var retryFor: Double = Defaults.retryWindowSeconds
 
     func validate() throws {
         try Limits.rps.check(rps, flag: "--rps")

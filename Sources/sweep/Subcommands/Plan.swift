@@ -23,7 +23,7 @@ struct Plan: AsyncParsableCommand {
     var max: Int?
 
     @Option(help: "Describe calls per second.")
-    var rps: Double = 100
+    var rps: Double = Defaults.planRate
 
     @Flag(help: "Replace an existing --out file (by default an existing file is refused).")
     var overwrite = false
@@ -38,7 +38,7 @@ struct Plan: AsyncParsableCommand {
     func run() async throws {
         let console = StandardConsole()
         let options = SweepOptions(
-            action: .terminate, source: source.source, connection: connection.options(identity: nil),
+            action: nil, source: source.source, connection: connection.options(identity: nil),
             dryRun: true, rate: rps, maxJobs: max, overwrite: overwrite
         )
         do {

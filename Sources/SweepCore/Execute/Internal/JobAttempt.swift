@@ -23,7 +23,7 @@ struct CallFailure: Error {
 /// The running record of one job, turned into its ``JobResult`` at the end.
 struct JobAttempt<Instant: InstantProtocol> {
     let job: Job
-    let action: Action
+    let action: Action?
     var runID: String?
     var attempts = 0
     var callsSent = 0
@@ -35,7 +35,7 @@ struct JobAttempt<Instant: InstantProtocol> {
     /// An action call failed in a way that may have taken effect (DEADLINE_EXCEEDED, UNAVAILABLE).
     var sawAmbiguousFailure = false
 
-    init(job: Job, action: Action) {
+    init(job: Job, action: Action?) {
         self.job = job
         self.action = action
         self.runID = job.target.runID
