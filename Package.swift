@@ -85,6 +85,7 @@ let package = Package(
         .testTarget(name: "SweepCSVTests", dependencies: ["SweepCSV"]),
         .testTarget(name: "SweepGRPCTests", dependencies: ["SweepGRPC", "TemporalAPI"]),
         .testTarget(name: "SweepCoreTests", dependencies: ["SweepCore", "SweepCSV", "SweepGRPC", "TemporalAPI"]),
+        .testTarget(name: "SweepCommandTests", dependencies: ["sweep", "SweepCore"]),
         .testTarget(
             name: "SweepIntegrationTests",
             dependencies: ["SweepCore", "SweepCSV", "SweepTestSupport", "SweepGRPC", "TemporalAPI", "sweep"]

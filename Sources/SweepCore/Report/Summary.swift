@@ -69,7 +69,7 @@ package struct Summary: Sendable, Hashable {
     /// The human summary printed on standard error.
     package var text: String {
         var lines = [
-            "\(dryRun && !isPlan ? "dry run: " : "")\(action?.rawValue ?? "plan") summary: \(tally.workflows) workflows, \(tally.rows) report rows"
+            "\(dryRun && !isPlan ? "dry run: " : "")\(action?.rawValue ?? "plan") summary: \(tally.workflows) workflows\(isPlan ? "" : ", \(tally.rows) report rows")"
         ]
         if let interruptedBy {
             lines.append("  stopped by signal \(interruptedBy): \(nextStep)")

@@ -35,14 +35,18 @@ struct Plan: AsyncParsableCommand {
         if let max { try Limits.max.check(max, flag: "--max") }
     }
 
-    func run() async throws {
-        let console = StandardConsole()
-        let options = SweepOptions(
+    /// The options this command line asks for.
+    var sweepOptions: SweepOptions {
+        SweepOptions(
             action: nil, source: source.source, connection: connection.options(identity: nil),
             dryRun: true, rate: rps, maxJobs: max, overwrite: overwrite
         )
+    }
+
+    func run() async throws {
+        let console = StandardConsole()
         do {
-            let summary = try await Runner.plan(options, to: out, console: console)
+            let summary = try await Runner.plan(sweepOptions, to: out, console: console)
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         } catch let error as SweepError {
             console.say("error: \(error.message)")

@@ -1,0 +1,108 @@
+import ArgumentParser
+import SweepCore
+import Testing
+
+@testable import sweep
+
+/// Each subcommand's flags, parsed as an operator types them, become the options the run gets;
+/// contradictions are refused before anything runs (exit 2: `Sweep.main` maps argument-parser's
+/// validation failure to it).
+@Suite("command line")
+struct CommandLineTests {
+    @Test("cancel: every flag group lands in the run's options")
+    func cancel() throws {
+        let command = try Cancel.parse([
+            "--query", "WorkflowType='OrderSaga'", "--reason", "INC-1", "--identity", "me", "--dry-run", "--yes",
+            "--rps", "20", "--concurrency", "4", "--max-attempts", "3", "--report", "r.csv", "--overwrite",
+            "--retry-for", "30", "--max", "500", "--chain", "--wait", "2m", "--escalate-after", "90s",
+            "--address", "temporal:7233", "--namespace", "prod",
+        ])
+        let options = command.sweepOptions
+        #expect(options.action == .cancel)
+        #expect(options.source == .query("WorkflowType='OrderSaga'"))
+        #expect(options.reason == "INC-1")
+        #expect(options.connection.identity == "me")
+        #expect(options.connection.address == "temporal:7233")
+        #expect(options.connection.namespace == "prod")
+        #expect(options.dryRun && options.assumeYes && options.chain && options.overwrite)
+        #expect(options.rate == 20)
+        #expect(options.concurrency == 4)
+        #expect(options.maxAttempts == 3)
+        #expect(options.retryWindow == .seconds(30))
+        #expect(options.reportPath == "r.csv")
+        #expect(options.maxJobs == 500)
+        #expect(options.followUp == FollowUpOptions(escalateAfter: .seconds(90), waitTimeout: .seconds(120)))
+    }
+
+    @Test("terminate: the defaults come from the one source of defaults")
+    func terminateDefaults() throws {
+        let options = try Terminate.parse(["--input", "ids.csv"]).sweepOptions
+        #expect(options.action == .terminate)
+        #expect(options.source == .csvFile(path: "ids.csv"))
+        #expect(options.rate == Defaults.rate)
+        #expect(options.concurrency == Defaults.concurrency)
+        #expect(options.maxAttempts == Defaults.maxAttempts)
+        #expect(options.retryWindow == Defaults.retryWindow)
+        #expect(options.reportPath == nil && options.resumeFrom == nil && options.maxJobs == nil)
+        #expect(options.followUp.isEmpty)
+    }
+
+    @Test("terminate: workflow IDs, one pinned to a run")
+    func workflowIDs() throws {
+        let run = "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b"
+        let options = try Terminate.parse(["--workflow-id", "order-1", "--run-id", run, "--resume", "r.csv"])
+            .sweepOptions
+        #expect(options.source == .workflowIDs(["order-1"], runID: run))
+        #expect(options.resumeFrom == "r.csv")
+    }
+
+    @Test("apply: a plan and an action")
+    func apply() throws {
+        let options = try Apply.parse(["plan.csv", "--action", "cancel", "--escalate-after", "5m"]).sweepOptions
+        #expect(options.action == .cancel)
+        #expect(options.source == .planFile(path: "plan.csv"))
+        #expect(options.followUp.escalateAfter == .seconds(300))
+    }
+
+    @Test("plan: no action, a dry run, its own rate")
+    func plan() throws {
+        let command = try Plan.parse(["--query", "q", "--out", "plan.csv", "--max", "10", "--overwrite"])
+        let options = command.sweepOptions
+        #expect(options.action == nil)
+        #expect(options.verb == "plan")
+        #expect(options.dryRun)
+        #expect(options.rate == Defaults.planRate)
+        #expect(options.maxJobs == 10 && options.overwrite)
+        #expect(command.out == "plan.csv")
+    }
+
+    @Test(
+        "contradictions and values out of range are refused before anything runs (exit 2)",
+        arguments: [
+            ["terminate"],
+            ["terminate", "--query", "q", "--input", "ids.csv"],
+            ["terminate", "--workflow-id", "a", "--workflow-id", "b", "--run-id", "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b"],
+            ["terminate", "--workflow-id", "a", "--run-id", "not-a-run"],
+            ["terminate", "--query", " \n"],
+            ["terminate", "--workflow-id", "a", "--rps", "0"],
+            ["terminate", "--workflow-id", "a", "--rps", "1e-12"],
+            ["terminate", "--workflow-id", "a", "--retry-for", "1e300"],
+            ["terminate", "--workflow-id", "a", "--concurrency", "0"],
+            ["terminate", "--workflow-id", "a", "--max", "0"],
+            ["terminate", "--workflow-id", "a", "--resume", "a.csv", "--report", "b.csv"],
+            ["terminate", "--workflow-id", "a", "--resume", "a.csv", "--overwrite"],
+            ["terminate", "--workflow-id", "a", "--resume", "a.csv", "--dry-run"],
+            ["cancel", "--workflow-id", "a", "--wait", "1e300s"],
+            ["cancel", "--workflow-id", "a", "--escalate-after", "9999999h"],
+            ["apply", "plan.csv", "--action", "terminate", "--escalate-after", "5m"],
+            ["plan", "--workflow-id", "a", "--rps", "0"],
+        ])
+    func refused(arguments: [String]) {
+        do {
+            _ = try Sweep.parseAsRoot(arguments)
+            Issue.record("parsed: \(arguments)")
+        } catch {
+            #expect(Sweep.exitCode(for: error) == .validationFailure, "\(arguments): \(error)")
+        }
+    }
+}
