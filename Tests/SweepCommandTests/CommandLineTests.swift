@@ -81,7 +81,10 @@ struct CommandLineTests {
         arguments: [
             ["terminate"],
             ["terminate", "--query", "q", "--input", "ids.csv"],
-            ["terminate", "--workflow-id", "a", "--workflow-id", "b", "--run-id", "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b"],
+            [
+                "terminate", "--workflow-id", "a", "--workflow-id", "b", "--run-id",
+                "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b",
+            ],
             ["terminate", "--workflow-id", "a", "--run-id", "not-a-run"],
             ["terminate", "--query", " \n"],
             ["terminate", "--workflow-id", "a", "--rps", "0"],
