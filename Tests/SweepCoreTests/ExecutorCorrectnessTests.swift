@@ -145,6 +145,24 @@ struct ExecutorTargetTests {
 
 @Suite("Executor: rows a reader can follow")
 struct ExecutorRowOrderTests {
+    @Test("the same run handed out twice while the first is in flight is sent once; the second is a duplicate")
+    func sameRunInFlight() async throws {
+        let service = ScriptedWorkflowService(latency: .milliseconds(30))
+        let sink = CollectingSink()
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 4),
+            clock: ManualClock())
+        let job = Job(target: WorkflowTarget(workflowID: "a", runID: "run-of-a"))
+        let jobs = AsyncStream<Job> { continuation in
+            continuation.yield(job)
+            continuation.yield(job)
+            continuation.finish()
+        }
+        try await executor.run(jobs, reportingTo: sink)
+        #expect(sink.rows.map(\.outcome) == [.terminated, .duplicate])
+        #expect(service.calls.filter { $0.hasPrefix("terminate") }.count == 1)
+    }
+
     @Test("a duplicate's row comes after the row of the occurrence it refers to")
     func duplicatesFollowTheirOriginal() async throws {
         let service = ScriptedWorkflowService(latency: .milliseconds(30))
@@ -162,198 +180,5 @@ struct ExecutorRowOrderTests {
             #expect(rows.indices.filter { rows[$0].0 == id && rows[$0].1 == .duplicate }.allSatisfy { $0 > first })
         }
         #expect(service.calls.filter { $0.hasPrefix("terminate") }.count == 3)
-    }
-}
-
-@Suite("Executor: follow-ups")
-struct FollowUpTests {
-    private func acted(_ id: String, run: String, chain: String? = nil) -> ActedRun<ManualClock.Instant> {
-        ActedRun(
-            job: Job(target: WorkflowTarget(workflowID: id)), runID: run, chain: chain, outcome: .cancelRequested,
-            actedAt: ManualClock.Instant(offset: .zero))
-    }
-
-    private func canceller(_ service: ScriptedWorkflowService, clock: ManualClock, chain: Bool = false)
-        -> FollowUpStage<ManualClock>
-    {
-        FollowUpStage(
-            sharing: Executor(
-                service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6, chain: chain),
-                clock: clock))
-    }
-
-    @Test("--chain: a workflow that ignored the cancel and continued as new is escalated on the chain's current run")
-    func chainEscalation() async throws {
-        let service = ScriptedWorkflowService(currentRuns: ["w": "r2"])
-        let clock = ManualClock()
-        let sink = CollectingSink()
-        let open = try await canceller(service, clock: clock, chain: true).escalate(
-            [acted("w", run: "r1", chain: "first-of-w")], after: .seconds(60), pollInterval: .seconds(1),
-            reportingTo: sink)
-        #expect(open.isEmpty)
-        #expect(sink.rows.map(\.outcome) == [.escalatedTerminated])
-        #expect(service.calls.contains("terminate-chain(first-of-w) w"))
-    }
-
-    @Test("--chain, resumed: a run acted on earlier (its chain not in the report) is escalated on its chain")
-    func resumedChainEscalation() async throws {
-        let service = ScriptedWorkflowService(currentRuns: ["w": "r2"])
-        let sink = CollectingSink()
-        let resumed = ActedRun(
-            job: Job(target: WorkflowTarget(workflowID: "w")), runID: "r1", outcome: .cancelRequested,
-            actedAt: ManualClock.Instant(offset: .zero), lastReported: .some(nil))
-        _ = try await canceller(service, clock: ManualClock(), chain: true).escalate(
-            [resumed], after: .seconds(60), pollInterval: .seconds(1), reportingTo: sink)
-        #expect(sink.rows.map(\.outcome) == [.escalatedTerminated])
-        #expect(service.calls.contains("terminate-chain(first-of-w) w"))
-        // Its first row is in an earlier run: this run's tally counts it once, not minus one.
-        var tally = Tally()
-        for row in sink.rows { tally.add(row) }
-        #expect(tally.workflows == 1)
-    }
-
-    @Test("an escalation that fails, then --wait: one workflow, counted once, with its latest outcome")
-    func failedEscalationThenWait() async throws {
-        let service = ScriptedWorkflowService(
-            scripts: ["w": [RPCError(code: .permissionDenied, message: "no")]],
-            describeScripts: ["w": [.running, .running, .canceled]])
-        let stage = canceller(service, clock: ManualClock())
-        let sink = CollectingSink()
-        var tally = Tally()
-        let first = JobResult(
-            job: Job(target: WorkflowTarget(workflowID: "w")), runID: "run-of-w", action: .cancel,
-            outcome: .cancelRequested, attempts: 1, latency: .zero, callsSent: 2)
-        tally.add(first)
-        let open = try await stage.escalate(
-            [acted("w", run: "run-of-w")], after: .zero, pollInterval: .seconds(1), reportingTo: sink)
-        _ = try await stage.waitForClose(open, timeout: .seconds(30), pollInterval: .seconds(1), reportingTo: sink)
-        for row in sink.rows { tally.add(row) }
-        #expect(sink.rows.map(\.outcome) == [.failed, .cancelRequested])
-        #expect(tally.workflows == 1)
-        #expect(tally[.failed] == 0)
-    }
-
-    @Test("--chain with --wait: a run that continued as new is not closed; the chain's current run is waited for")
-    func chainWait() async throws {
-        let service = ScriptedWorkflowService(currentRuns: ["w": "r2"], describeScripts: ["w": [.running, .canceled]])
-        let sink = CollectingSink()
-        let stillOpen = try await canceller(service, clock: ManualClock(), chain: true).waitForClose(
-            [acted("w", run: "r1", chain: "first-of-w")], timeout: .seconds(60), pollInterval: .seconds(1),
-            reportingTo: sink)
-        #expect(stillOpen == 0)
-        #expect(sink.rows.map(\.finalStatus) == [.canceled])
-        #expect(service.calls.filter { $0 == "describe w" }.count == 2)
-    }
-
-    @Test("escalation ends as soon as every cancelled run has closed, not after the whole grace period")
-    func escalationEndsEarly() async throws {
-        let service = ScriptedWorkflowService(describeScripts: ["a": [.running, .canceled], "b": [.completed]])
-        let clock = ManualClock()
-        let sink = CollectingSink()
-        _ = try await canceller(service, clock: clock).escalate(
-            [acted("a", run: "run-of-a"), acted("b", run: "run-of-b")], after: .seconds(300),
-            pollInterval: .seconds(1), reportingTo: sink)
-        #expect(Set(sink.rows.map(\.outcome)) == [.canceled, .closed])
-        #expect(clock.now.offset <= .seconds(2))
-        #expect(!service.calls.contains { $0.hasPrefix("terminate") })
-    }
-
-    @Test(
-        "a stop during the grace period writes a row per run, not escalated, and terminates nothing",
-        .timeLimit(.minutes(1)))
-    func stoppedGracePeriod() async throws {
-        let service = ScriptedWorkflowService()
-        let sink = CollectingSink()
-        let executor = canceller(service, clock: ManualClock(holdsSleeps: true))
-        let items = [acted("a", run: "run-of-a"), acted("b", run: "run-of-b")]
-        let escalation = Task {
-            try await executor.escalate(items, after: .seconds(300), pollInterval: .seconds(1), reportingTo: sink)
-        }
-        // Both runs were looked at once and found open; the grace period is under way.
-        while service.calls.count < 2 { try await Task.sleep(for: .milliseconds(1)) }
-        escalation.cancel()
-        _ = try await escalation.value
-        #expect(Set(sink.rows.map(\.job.target.workflowID)) == ["a", "b"])
-        #expect(sink.rows.allSatisfy { $0.outcome == .cancelRequested && $0.message.contains("not escalated") })
-        #expect(!service.calls.contains { $0.hasPrefix("terminate") })
-    }
-}
-
-@Suite("Counting workflows, not rows")
-struct CountingTests {
-    @Test(
-        "--max counts distinct workflows: a, a, b with --max 2 hands out all three; a, b, c stops after b and says so")
-    func maxCountsDistinct() async throws {
-        let service = ScriptedWorkflowService()
-        let progress = SourceProgress()
-        var seen: [String] = []
-        for try await job in Jobs(
-            .workflowIDs(["a", "a", "b"], runID: nil), service: service, maximum: 2, progress: progress)
-        {
-            seen.append(job.target.workflowID)
-        }
-        #expect(seen == ["a", "a", "b"])
-        #expect(!progress.overMax)
-        seen = []
-        for try await job in Jobs(
-            .workflowIDs(["a", "b", "c"], runID: nil), service: service, maximum: 2, progress: progress)
-        {
-            seen.append(job.target.workflowID)
-        }
-        #expect(seen == ["a", "b"])
-        #expect(progress.overMax)
-    }
-
-    @Test("a follow-up row replaces its workflow's outcome in the tally; duplicates are rows, not workflows")
-    func tallyCountsWorkflows() {
-        var tally = Tally()
-        let job = Job(target: WorkflowTarget(workflowID: "w"))
-        tally.add(
-            JobResult(
-                job: job, runID: "r", action: .cancel, outcome: .cancelRequested, attempts: 1, latency: .zero,
-                callsSent: 2))
-        var followUp = JobResult(
-            job: job, runID: "r", action: .cancel, outcome: .escalatedTerminated, attempts: 1, latency: .zero,
-            callsSent: 2)
-        followUp.supersedes = .cancelRequested
-        tally.add(followUp)
-        tally.add(
-            JobResult(
-                job: job, runID: nil, action: .cancel, outcome: .duplicate, attempts: 0, latency: .zero, callsSent: 0))
-        #expect(tally.workflows == 1)
-        #expect(tally.rows == 3)
-        #expect(tally[.cancelRequested] == 0)
-        #expect(tally[.escalatedTerminated] == 1)
-    }
-
-    @Test(
-        "the exit code tells each kind of end apart",
-        arguments: [
-            (Outcome.terminated, Int32(0)), (.runChanged, 5), (.failed, 1), (.alreadyClosed, 0), (.notFound, 0),
-        ])
-    func exitCodes(outcome: Outcome, code: Int32) {
-        var tally = Tally()
-        tally.add(
-            JobResult(
-                job: Job(target: WorkflowTarget(workflowID: "w")), runID: nil, action: .terminate, outcome: outcome,
-                attempts: 1, latency: .zero, callsSent: 1))
-        let summary = Summary(
-            action: .terminate, dryRun: false, tally: tally, elapsed: .zero, clientCPU: .zero, reportPath: "r.csv")
-        #expect(summary.exitCode == code)
-        var lost = summary
-        lost.failure = SweepError(.output, "cannot write the report")
-        #expect(lost.exitCode == 6)
-        var capped = summary
-        capped.overMax = 10
-        #expect(capped.exitCode == (code == 0 ? 5 : code))
-        var earlier = summary
-        earlier.leftAloneEarlier = 1
-        #expect(earlier.exitCode == (code == 0 ? 5 : code))
-        // A planning call the server refused ends the run before anything is sent (exit 2); a
-        // listing that fails mid-run ends it early after calls were sent (exit 1).
-        #expect(SweepError(.server, "refused").code.exitCode == 2)
-        var listing = summary
-        listing.failure = SweepError(.server, "listing the query failed after 10 workflows")
-        #expect(listing.exitCode == 1)
     }
 }

@@ -16,8 +16,8 @@ struct ReportJournalTests {
     }
 
     /// Which of `ids` (unpinned jobs) the journal skips.
-    private func settled(_ journal: ReportJournal, _ ids: [String]) -> Set<String> {
-        Set(ids.filter { journal.isSettled(Job(target: WorkflowTarget(workflowID: $0))) })
+    private func settled(_ journal: ReportJournal, _ ids: [String], followingUp: Bool = false) -> Set<String> {
+        Set(ids.filter { journal.isSettled(Job(target: WorkflowTarget(workflowID: $0)), followingUp: followingUp) })
     }
 
     private func write(_ text: String) throws -> String {
@@ -69,8 +69,8 @@ struct ReportJournalTests {
         let path = try write(
             ReportFormat.header + row("w", .failed, runID: first) + row("w", .terminated, runID: second))
         let journal = try ReportJournal(path: path, action: .terminate)
-        #expect(!journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: first))))
-        #expect(journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: second))))
+        #expect(!journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: first)), followingUp: false))
+        #expect(journal.isSettled(Job(target: WorkflowTarget(workflowID: "w", runID: second)), followingUp: false))
     }
 
     @Test("runs acted on but not yet seen closed are followed up on resume, never acted on again")
@@ -93,12 +93,27 @@ struct ReportJournalTests {
                     "escalation-failed", .failed, action: .cancel, runID: run("escalation-failed"),
                     finalStatus: .running))
         let journal = try ReportJournal(path: path, action: .cancel)
-        #expect(settled(journal, ids) == ["stopped", "open", "closed", "escalated", "escalation-failed"])
+        #expect(
+            settled(journal, ids, followingUp: true) == ["stopped", "open", "closed", "escalated", "escalation-failed"])
+        // Without a follow-up, a failed escalation is retried from the start rather than left failed.
+        #expect(settled(journal, ids) == ["stopped", "open", "closed", "escalated"])
         let pending = ids.compactMap { journal.pendingFollowUp(for: Job(target: WorkflowTarget(workflowID: $0))) }
         #expect(Set(pending.map(\.target.workflowID)) == ["stopped", "open", "escalation-failed"])
         #expect(pending.allSatisfy { $0.target.runID == run($0.target.workflowID) && $0.actedAt != nil })
         #expect(pending.allSatisfy { $0.outcome == .cancelRequested })
         #expect(journal.finalCount(of: .canceled) == 1)
+    }
+
+    @Test("--chain: a follow-up's row on the chain's current run is also the last word on the run the action named")
+    func chainFollowUpUnderAnotherRun() throws {
+        let (first, current) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+        let path = try write(
+            ReportFormat.header + row("a", .cancelRequested, action: .cancel, runID: first)
+                + row("a", .escalatedTerminated, action: .cancel, runID: current, finalStatus: .terminated))
+        let journal = try ReportJournal(path: path, action: .cancel)
+        let pinned = Job(target: WorkflowTarget(workflowID: "a", runID: first))
+        #expect(journal.pendingFollowUp(for: pinned) == nil)
+        #expect(journal.isSettled(pinned, followingUp: true))
     }
 
     @Test("a job given without a run, whose last attempt failed ambiguously on a pinned run, resumes on that run")
@@ -108,9 +123,11 @@ struct ReportJournalTests {
             CSVWriter.row([id, run, "terminate", "failed", code, "stopped while retrying", "1", "0", "", ""])
         }
         let path = try write(
-            ReportFormat.header + failed("timeout", "DEADLINE_EXCEEDED") + failed("refused", "PERMISSION_DENIED"))
+            ReportFormat.header + failed("timeout", "DEADLINE_EXCEEDED") + failed("refused", "PERMISSION_DENIED")
+                + failed("stopped", "CANCELLED"))
         let journal = try ReportJournal(path: path, action: .terminate)
         #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "timeout"))).target.runID == run)
+        #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "stopped"))).target.runID == run)
         #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "refused"))).target.runID == nil)
         #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "other"))).target.runID == nil)
     }

@@ -19,26 +19,11 @@ struct CorrectnessTests {
     private var sweep: SweepProcess { harness.sweep }
     private var address: String { harness.address }
 
-    /// Starts one workflow per ID (type `type`) and waits until visibility lists them.
-    private func start(_ ids: [String], type: String) async throws -> [WorkflowTarget] {
-        try await harness.withClient { client in
-            var started: [WorkflowTarget] = []
-            for id in ids {
-                started.append(
-                    WorkflowTarget(
-                        workflowID: id,
-                        runID: try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")))
-            }
-            try await client.waitForCount("WorkflowType='\(type)'", toBe: ids.count)
-            return started
-        }
-    }
-
     @Test("plan then apply: IDs a spreadsheet would read as formulas are sent exactly as they are")
     func planApplyRoundTrip() async throws {
         let type = TestEnvironment.uniqueName("Formula")
         let ids = ["+1555\(type)", "=\(type)", "-\(type)", "@\(type)", "'\(type)", "plain-\(type)"]
-        let started = try await start(ids, type: type)
+        let started = try await harness.startWorkflows(ids, type: type)
         let input = try harness.writeCSV(["workflow_id"] + ids.map(CSVWriter.encode))
         let plan = TestEnvironment.temporaryPath("plan.csv")
         let planned = try await sweep.run(["plan", "--input", input, "--out", plan, "--address", address])
@@ -143,46 +128,6 @@ struct CorrectnessTests {
         #expect(try await harness.statuses(of: others) == [.running: 2])
     }
 
-    @Test("reports are private, never replace an old journal unless asked, and two runs in one second get two files")
-    func reportFiles() async throws {
-        let type = TestEnvironment.uniqueName("Files")
-        let seeded = try await harness.seed(2, type: type)
-        let report = TestEnvironment.temporaryPath("report.csv")
-        let first = try await sweep.run([
-            "terminate", "--workflow-id", seeded[0].workflowID, "--report", report, "--address", address,
-        ])
-        #expect(first.status == 0, "\(first.standardError)")
-        let mode = try FileManager.default.attributesOfItem(atPath: report)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
-
-        let again = try await sweep.run([
-            "terminate", "--workflow-id", seeded[1].workflowID, "--report", report, "--address", address,
-        ])
-        #expect(again.status == 2, "\(again.standardError)")
-        #expect(again.standardError.contains("already exists"))
-        #expect(try Report(path: report).rows.count == 1, "the old journal is intact")
-        #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1], "nothing was sent")
-
-        let overwritten = try await sweep.run([
-            "terminate", "--workflow-id", seeded[1].workflowID, "--report", report, "--overwrite", "--address", address,
-        ])
-        #expect(overwritten.status == 0, "\(overwritten.standardError)")
-        #expect(try Report(path: report).rows.map { $0["workflow_id"] } == [seeded[1].workflowID])
-
-        // The default name of this second and the next few are taken: the run picks a free one.
-        let directory = (TestEnvironment.temporaryPath("cwd") as NSString).deletingLastPathComponent
-        let options = SweepOptions(action: .terminate, source: .workflowIDs(["x"], runID: nil))
-        let now = Date()
-        let taken = (0..<10).map { "\(directory)/\(options.defaultReportStem(at: now + Double($0))).csv" }
-        for path in taken { FileManager.default.createFile(atPath: path, contents: Data("mine\n".utf8)) }
-        let defaulted = try await sweep.run(
-            ["terminate", "--workflow-id", seeded[0].workflowID, "--address", address], directory: directory)
-        #expect(defaulted.status == 0, "\(defaulted.standardError)")
-        #expect(try taken.allSatisfy { try TextFile.read($0) == "mine\n" }, "no earlier file was touched")
-        let created = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix("-2.csv") }
-        #expect(created.count == 1, "\(defaulted.standardError)")
-    }
-
     @Test("Ctrl-C before --wait, then --resume with it: what was terminated is waited for, not terminated again")
     func resumeWait() async throws {
         let type = TestEnvironment.uniqueName("ResumeWait")
@@ -211,35 +156,11 @@ struct CorrectnessTests {
         #expect(try await harness.statuses(of: seeded) == [.terminated: 200])
     }
 
-    @Test("the input and the report are one file: refused with exit 2, the file and the workflows untouched")
-    func reportIsInput() async throws {
-        let type = TestEnvironment.uniqueName("Same")
-        let seeded = try await harness.seed(2, type: type)
-        let report = TestEnvironment.temporaryPath("report.csv")
-        let first = try await sweep.run([
-            "terminate", "--workflow-id", seeded[0].workflowID, "--report", report, "--address", address,
-        ])
-        #expect(first.status == 0, "\(first.standardError)")
-        let before = try TextFile.read(report)
-        for extra in [["--report", report, "--overwrite"], ["--resume", report]] {
-            let result = try await sweep.run(["terminate", "--input", report, "--address", address] + extra)
-            #expect(result.status == 2, "\(result.standardError)")
-            #expect(result.standardError.contains("both the input and the output"))
-            #expect(try TextFile.read(report) == before)
-        }
-        let plan = try await sweep.run([
-            "plan", "--input", report, "--out", report, "--overwrite", "--address", address,
-        ])
-        #expect(plan.status == 2, "\(plan.standardError)")
-        #expect(try TextFile.read(report) == before)
-        #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1])
-    }
-
     @Test("a run left alone on purpose (run_changed) still makes the resumed run exit 5")
     func resumeKeepsLeftAlone() async throws {
         let type = TestEnvironment.uniqueName("LeftAlone")
         let id = "\(type)-1"
-        let old = try await start([id], type: type)[0]
+        let old = try await harness.startWorkflows([id], type: type)[0]
         _ = try await harness.withClient { client in
             try await client.terminate(WorkflowTarget(workflowID: id), reason: "replaced in a test")
             return try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")
@@ -257,7 +178,7 @@ struct CorrectnessTests {
     func planApplyControlCharacters() async throws {
         let type = TestEnvironment.uniqueName("Control")
         let ids = ["tab-\(type)\t", "\tlead-\(type)", "new\nline-\(type)", " spaced-\(type) "]
-        let started = try await start(ids, type: type)
+        let started = try await harness.startWorkflows(ids, type: type)
         let plan = TestEnvironment.temporaryPath("plan.csv")
         let planned = try await sweep.run([
             "plan", "--query", "WorkflowType='\(type)'", "--out", plan, "--address", address,
@@ -270,31 +191,6 @@ struct CorrectnessTests {
         #expect(applied.status == 0, "\(applied.standardError)")
         #expect(Set(try Report(path: report).outcomes.keys.map(ReportFormat.restore)) == Set(ids))
         #expect(try await harness.statuses(of: started) == [.terminated: ids.count])
-    }
-
-    @Test("--report into a directory that does not exist: exit 2, nothing sent")
-    func missingReportDirectory() async throws {
-        let type = TestEnvironment.uniqueName("NoDir")
-        let seeded = try await harness.seed(1, type: type)
-        let result = try await sweep.run([
-            "terminate", "--workflow-id", seeded[0].workflowID, "--report", "/nonexistent-\(type)/report.csv",
-            "--address", address,
-        ])
-        #expect(result.status == 2, "\(result.standardError)")
-        #expect(try await harness.statuses(of: seeded) == [.running: 1])
-    }
-
-    @Test("--report - | head: no death by SIGPIPE; the write error is reported and the exit code says so")
-    func closedPipe() async throws {
-        let type = TestEnvironment.uniqueName("Pipe")
-        let seeded = try await harness.seed(300, type: type)
-        let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
-        let result = try await sweep.runShell(
-            "\"$SWEEP\" terminate --input '\(input)' --report - --rps 200 --address \(address) | head -n 3 >/dev/null; echo \"sweep exit ${PIPESTATUS[0]}\" >&2"
-        )
-        #expect(result.standardError.contains("sweep exit 6"), "\(result.standardError)")
-        #expect(result.standardError.contains("cannot write the report"), "\(result.standardError)")
-        #expect(result.standardError.contains("summary:"), "the summary is still printed")
     }
 
     @Test("with $USER and $LOGNAME unset (containers, cron), history names the OS account, not 'unknown'")

@@ -59,4 +59,53 @@ package struct Harness: Sendable {
             try await client.describeAll(targets).values.reduce(into: [:]) { $0[$1.status, default: 0] += 1 }
         }
     }
+
+    /// Starts workflows of `type` on the worker's task queue, named `<prefix>-1`...
+    package func start(_ count: Int, type: String, prefix: String, on worker: SampleWorker) async throws
+        -> [WorkflowTarget]
+    {
+        try await withClient { client in
+            var started: [WorkflowTarget] = []
+            for index in 1...count {
+                let id = "\(prefix)-\(index)"
+                started.append(
+                    WorkflowTarget(
+                        workflowID: id,
+                        runID: try await client.startWorkflow(id: id, type: type, taskQueue: worker.taskQueue)))
+            }
+            return started
+        }
+    }
+
+    /// Waits until `check` holds for the description of each workflow's current run.
+    package func waitUntil(
+        _ targets: [WorkflowTarget], timeout: Duration = .seconds(30),
+        _ check: @escaping @Sendable (ExecutionDescription) -> Bool
+    ) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            let all = try await withClient { client in
+                try await client.describeAll(targets.map { WorkflowTarget(workflowID: $0.workflowID) })
+            }
+            if all.count == targets.count, all.values.allSatisfy(check) { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestEnvironment.Missing(description: "condition not met within \(timeout)")
+    }
+
+    /// Starts one workflow per ID (type `type`) and waits until visibility lists them.
+    package func startWorkflows(_ ids: [String], type: String) async throws -> [WorkflowTarget] {
+        try await withClient { client in
+            var started: [WorkflowTarget] = []
+            for id in ids {
+                started.append(
+                    WorkflowTarget(
+                        workflowID: id,
+                        runID: try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")))
+            }
+            try await client.waitForCount("WorkflowType='\(type)'", toBe: ids.count)
+            return started
+        }
+    }
 }

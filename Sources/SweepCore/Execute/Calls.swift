@@ -12,6 +12,23 @@ struct Calls<C: Clock>: Sendable where C.Duration == Duration {
     let retry: RetryPolicy
     let logger: Logger
 
+    init(service: any WorkflowService, clock: C, limiter: RateLimiter<C>, retry: RetryPolicy, logger: Logger) {
+        self.service = service
+        self.clock = clock
+        self.limiter = limiter
+        self.retry = retry
+        self.logger = logger
+    }
+
+    /// Calls paced at `options.rate` and retried under `options.retry`.
+    init(
+        service: any WorkflowService, options: ExecutorOptions, clock: C, logger: Logger = Logger(label: "sweep.calls")
+    ) {
+        self.init(
+            service: service, clock: clock, limiter: RateLimiter(rate: options.rate, clock: clock),
+            retry: options.retry, logger: logger)
+    }
+
     /// Describes `target`, recording what it learns on the attempt.
     /// - Parameter pacing: `.every` for the Describe that opens a paced job (a cancel's first call).
     func describe(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>, pacing: Pacing = .none)

@@ -21,10 +21,13 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
         service: any WorkflowService, options: ExecutorOptions, clock: C,
         logger: Logger = Logger(label: "sweep.executor")
     ) {
+        self.init(calls: Calls(service: service, options: options, clock: clock, logger: logger), options: options)
+    }
+
+    /// An engine sending through `calls`, which the follow-up stage can share.
+    init(calls: Calls<C>, options: ExecutorOptions) {
         self.options = options
-        self.calls = Calls(
-            service: service, clock: clock, limiter: RateLimiter(rate: options.rate, clock: clock),
-            retry: options.retry, logger: logger)
+        self.calls = calls
     }
 
     package func run<Source: AsyncSequence, Sink: ReportSink>(_ jobs: Source, reportingTo reporter: Sink)
@@ -35,7 +38,10 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
         // flight, its duplicates wait here (at most one entry per job in flight).
         var waitingDuplicates: [String: [JobResult]] = [:]
         func nextJob() async throws(SweepError) -> Job? {
-            while let job = try await Self.next(&iterator) {
+            while var job = try await Self.next(&iterator) {
+                // The same run while it is in flight (a resumed job pinned to the run a listed one
+                // names) is a duplicate too: sent once.
+                if waitingDuplicates[job.deduplicationKey] != nil { job.isDuplicate = true }
                 guard job.isDuplicate else {
                     waitingDuplicates[job.deduplicationKey] = []
                     return job

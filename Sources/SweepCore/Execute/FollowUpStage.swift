@@ -10,10 +10,16 @@ package struct FollowUpStage<C: Clock>: MakesCalls where C.Duration == Duration 
     let options: ExecutorOptions
     let calls: Calls<C>
 
-    /// The follow-ups of `engine`'s runs, sharing its calls (rate limiter, retry policy, clock).
+    /// Follow-ups sending through `calls`, which the engine shares (one rate limit, one retry
+    /// policy, one clock), with the run's action, reason and concurrency from `options`.
+    init(calls: Calls<C>, options: ExecutorOptions) {
+        self.options = options
+        self.calls = calls
+    }
+
+    /// The follow-ups of `engine`'s runs, sharing its calls.
     package init(sharing engine: Executor<C>) {
-        options = engine.options
-        calls = engine.calls
+        self.init(calls: engine.calls, options: engine.options)
     }
 
     /// Clock skew allowed between this machine and the server when comparing their times.

@@ -16,10 +16,11 @@ package struct ReportJournal: Sendable {
         var finalStatus: WorkflowStatus?
         var runID: String
         var code: String = ""
-        /// The outcome of the action's row (a follow-up's row has a `final_status`), and when it
-        /// was written: what a resumed follow-up continues from.
+        /// The outcome of the action's row (a follow-up's row has a `final_status`), when it was
+        /// written and the run it named: what a resumed follow-up continues from.
         var acted: Outcome?
         var actedAt: Date?
+        var actedRunID = ""
 
         /// Cancelled or terminated, but no follow-up has seen it closed yet: its follow-up
         /// stopped, `--wait` gave up, or an escalation failed (a `failed` row with RUNNING).
@@ -140,9 +141,14 @@ package struct ReportJournal: Sendable {
         if entry.finalStatus == nil {
             entry.acted = outcome
             entry.actedAt = ReportFormat.date(fields[8])
+            entry.actedRunID = runID
         } else if let earlier = lastByWorkflow[workflowID] {
             entry.acted = earlier.acted
             entry.actedAt = earlier.actedAt
+            entry.actedRunID = earlier.actedRunID
+            // A follow-up's row may name another run (`--chain` looks at the chain's current
+            // run): it is also the last word on the run the action named.
+            if !earlier.actedRunID.isEmpty { lastByRun[Self.key(workflowID, earlier.actedRunID)] = entry }
         }
         lastByWorkflow[workflowID] = entry
         if !runID.isEmpty { lastByRun[Self.key(workflowID, runID)] = entry }
@@ -171,9 +177,12 @@ package struct ReportJournal: Sendable {
     /// outcome, or it was acted on and awaits its follow-up. A run cancelled or terminated earlier
     /// is never acted on again; a resumed run with a follow-up follows it up
     /// (``pendingFollowUp(for:)``) instead.
-    package func isSettled(_ job: Job) -> Bool {
+    /// - Parameter followingUp: the resumed run escalates or waits. Without a follow-up, an
+    ///   escalation that failed is retried from the start (its cancel is de-duplicated by the
+    ///   server), so that its `failed` row does not stay the last word.
+    package func isSettled(_ job: Job, followingUp: Bool) -> Bool {
         guard let entry = entry(for: job) else { return false }
-        return Self.settledOutcomes.contains(entry.outcome) || entry.awaitsFollowUp
+        return Self.settledOutcomes.contains(entry.outcome) || (followingUp && entry.awaitsFollowUp)
     }
 
     /// The run `job`'s earlier run acted on whose follow-up did not see it close (stopped before
@@ -187,11 +196,12 @@ package struct ReportJournal: Sendable {
     }
 
     /// `job` as a resumed run sends it: a job given without a run whose last attempt failed in a
-    /// way that may have landed (DEADLINE_EXCEEDED, UNAVAILABLE) and whose row names the run it
-    /// was pinned to is retried on that run, never on whatever run is current now.
+    /// way that may have landed (DEADLINE_EXCEEDED, UNAVAILABLE, or stopped: CANCELLED) and whose
+    /// row names the run it was pinned to is retried on that run, never on whatever run is
+    /// current now.
     package func resumed(_ job: Job) -> Job {
         guard job.target.runID == nil, let entry = entry(for: job), entry.outcome == .failed, entry.finalStatus == nil,
-            ["DEADLINE_EXCEEDED", "UNAVAILABLE"].contains(entry.code), !entry.runID.isEmpty
+            ["DEADLINE_EXCEEDED", "UNAVAILABLE", "CANCELLED"].contains(entry.code), !entry.runID.isEmpty
         else { return job }
         var pinned = job
         pinned.target.runID = entry.runID

@@ -20,6 +20,11 @@ package enum Runner {
             let journal = try options.resumeFrom.map { path throws(SweepError) in
                 try ReportJournal(path: path, action: action)
             }
+            // A dry run's table of the runs it would touch goes to standard output, before the report
+            // file is made: if it cannot be written, nothing is left behind.
+            let table =
+                options.dryRun && options.reportPath != "-"
+                ? try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv) : nil
             let reporter = try openReport(options, journal: journal, at: preflight.startDate)
             if let journal {
                 console.say(
@@ -33,21 +38,22 @@ package enum Runner {
             let resumed = ResumedFollowUps()
             let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress).filter {
                 job in
-                guard let journal, journal.isSettled(job) else { return true }
+                guard let journal, journal.isSettled(job, followingUp: followingUp) else { return true }
                 // Acted on by an earlier run but not seen closed: followed up, never acted on again.
-                if followingUp, let pending = journal.pendingFollowUp(for: job) { resumed.add(pending) }
+                if followingUp, !job.isDuplicate, let pending = journal.pendingFollowUp(for: job) {
+                    resumed.add(pending)
+                }
                 return false
             }.map { job in journal?.resumed(job) ?? job }
-            let executor = makeExecutor(options, preflight)
-            let engine: any SweepEngine = executor
+            // The engine and the follow-up stage send through the same calls: one rate limit, one
+            // retry policy, one clock for the whole run.
+            let (calls, stageOptions) = callsAndOptions(options, preflight)
+            let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)
 
             // One sink for the engine: the report; for a dry run also the table of the runs it
             // would touch; for a follow-up, remembering the runs acted on (one entry per run).
             var sink: any ReportSink = reporter
-            if options.dryRun, reporter.path != "-" {
-                sink = TeeSink(
-                    reporter, try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv))
-            }
+            if let table { sink = TeeSink(reporter, table) }
             let collector = FollowUpCollector(sink, now: { ContinuousClock().now })
             if followingUp { sink = collector }
 
@@ -61,7 +67,9 @@ package enum Runner {
                 let acted = collector.collected + resumed.actedRuns()
                 stillOpen =
                     await stages.run(console) { () async throws(SweepError) in
-                        try await followUp(FollowUpStage(sharing: executor), acted, options.followUp, reporter, console)
+                        try await followUp(
+                            FollowUpStage(calls: calls, options: stageOptions), acted, options.followUp, reporter,
+                            console)
                     } ?? 0
             }
             reporter.sync()
@@ -94,7 +102,8 @@ package enum Runner {
                 overwrite: options.overwrite)
             let progress = SourceProgress()
             let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
-            let engine: any SweepEngine = makeExecutor(options, preflight)
+            let (calls, stageOptions) = callsAndOptions(options, preflight)
+            let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)
             var stages = Stages()
             await stages.run(console) { () async throws(SweepError) in try await engine.run(jobs, reportingTo: plan) }
             let tally = plan.tally
@@ -127,21 +136,21 @@ package enum Runner {
         return try ReportWriter(path: "", mode: .createUnique(stem: options.defaultReportStem(at: date)))
     }
 
-    private static func makeExecutor(_ options: SweepOptions, _ preflight: Preflight) -> Executor<ContinuousClock> {
-        Executor(
-            service: preflight.client,
-            options: ExecutorOptions(
-                action: options.action,
-                reason: options.effectiveReason(at: preflight.startDate),
-                rate: options.rate,
-                concurrency: options.concurrency,
-                maxAttempts: options.maxAttempts,
-                retryWindow: options.retryWindow,
-                dryRun: options.dryRun,
-                chain: options.chain
-            ),
-            clock: ContinuousClock()
+    /// The calls a run's stages share, and the options they act with.
+    private static func callsAndOptions(_ options: SweepOptions, _ preflight: Preflight)
+        -> (Calls<ContinuousClock>, ExecutorOptions)
+    {
+        let stageOptions = ExecutorOptions(
+            action: options.action,
+            reason: options.effectiveReason(at: preflight.startDate),
+            rate: options.rate,
+            concurrency: options.concurrency,
+            maxAttempts: options.maxAttempts,
+            retryWindow: options.retryWindow,
+            dryRun: options.dryRun,
+            chain: options.chain
         )
+        return (Calls(service: preflight.client, options: stageOptions, clock: ContinuousClock()), stageOptions)
     }
 
     /// Escalation, then waiting, for the runs acted on.
@@ -197,15 +206,16 @@ private struct Stages {
 /// The runs an earlier run of a resumed report acted on, met in this run's job set, whose
 /// follow-up did not see them close.
 private final class ResumedFollowUps: Sendable {
-    private let pending = Mutex<[ReportJournal.PendingFollowUp]>([])
+    private let pending = Mutex<[String: ReportJournal.PendingFollowUp]>([:])
 
-    func add(_ run: ReportJournal.PendingFollowUp) { pending.withLock { $0.append(run) } }
+    /// Adds `run`, once per workflow however often the input names it.
+    func add(_ run: ReportJournal.PendingFollowUp) { pending.withLock { $0[run.target.workflowID] = run } }
 
     /// As the follow-up stage takes them: acted on when their action's row was written; their
     /// rows are in an earlier run, so a follow-up's row replaces nothing in this run's tally.
     func actedRuns() -> [ActedRun<ContinuousClock.Instant>] {
         let now = ContinuousClock().now
-        return pending.withLock { $0 }.map { pending in
+        return pending.withLock { Array($0.values) }.map { pending in
             let age = pending.actedAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0
             return ActedRun(
                 job: Job(target: WorkflowTarget(workflowID: pending.target.workflowID)), runID: pending.target.runID,

@@ -1,0 +1,108 @@
+import Foundation
+import SweepCSV
+import SweepCore
+import SweepTestSupport
+import Testing
+
+/// The files sweep writes: private, never over an old journal, never the input itself, and a
+/// closed pipe is an error with an exit code, not a silent death.
+@Suite("report files")
+struct ReportFileTests {
+    let harness: Harness
+
+    init() throws {
+        harness = try Harness()
+    }
+
+    private var sweep: SweepProcess { harness.sweep }
+    private var address: String { harness.address }
+
+    @Test("reports are private, never replace an old journal unless asked, and two runs in one second get two files")
+    func reportFiles() async throws {
+        let type = TestEnvironment.uniqueName("Files")
+        let seeded = try await harness.seed(2, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let first = try await sweep.run([
+            "terminate", "--workflow-id", seeded[0].workflowID, "--report", report, "--address", address,
+        ])
+        #expect(first.status == 0, "\(first.standardError)")
+        let mode = try FileManager.default.attributesOfItem(atPath: report)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let again = try await sweep.run([
+            "terminate", "--workflow-id", seeded[1].workflowID, "--report", report, "--address", address,
+        ])
+        #expect(again.status == 2, "\(again.standardError)")
+        #expect(again.standardError.contains("already exists"))
+        #expect(try Report(path: report).rows.count == 1, "the old journal is intact")
+        #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1], "nothing was sent")
+
+        let overwritten = try await sweep.run([
+            "terminate", "--workflow-id", seeded[1].workflowID, "--report", report, "--overwrite", "--address", address,
+        ])
+        #expect(overwritten.status == 0, "\(overwritten.standardError)")
+        #expect(try Report(path: report).rows.map { $0["workflow_id"] } == [seeded[1].workflowID])
+
+        // The default name of this second and the next few are taken: the run picks a free one.
+        let directory = (TestEnvironment.temporaryPath("cwd") as NSString).deletingLastPathComponent
+        let options = SweepOptions(action: .terminate, source: .workflowIDs(["x"], runID: nil))
+        let now = Date()
+        let taken = (0..<10).map { "\(directory)/\(options.defaultReportStem(at: now + Double($0))).csv" }
+        for path in taken { FileManager.default.createFile(atPath: path, contents: Data("mine\n".utf8)) }
+        let defaulted = try await sweep.run(
+            ["terminate", "--workflow-id", seeded[0].workflowID, "--address", address], directory: directory)
+        #expect(defaulted.status == 0, "\(defaulted.standardError)")
+        #expect(try taken.allSatisfy { try TextFile.read($0) == "mine\n" }, "no earlier file was touched")
+        let created = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix("-2.csv") }
+        #expect(created.count == 1, "\(defaulted.standardError)")
+    }
+
+    @Test("--report into a directory that does not exist: exit 2, nothing sent")
+    func missingReportDirectory() async throws {
+        let type = TestEnvironment.uniqueName("NoDir")
+        let seeded = try await harness.seed(1, type: type)
+        let result = try await sweep.run([
+            "terminate", "--workflow-id", seeded[0].workflowID, "--report", "/nonexistent-\(type)/report.csv",
+            "--address", address,
+        ])
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(try await harness.statuses(of: seeded) == [.running: 1])
+    }
+
+    @Test("--report - | head: no death by SIGPIPE; the write error is reported and the exit code says so")
+    func closedPipe() async throws {
+        let type = TestEnvironment.uniqueName("Pipe")
+        let seeded = try await harness.seed(300, type: type)
+        let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
+        let result = try await sweep.runShell(
+            "\"$SWEEP\" terminate --input '\(input)' --report - --rps 200 --address \(address) | head -n 3 >/dev/null; echo \"sweep exit ${PIPESTATUS[0]}\" >&2"
+        )
+        #expect(result.standardError.contains("sweep exit 6"), "\(result.standardError)")
+        #expect(result.standardError.contains("cannot write the report"), "\(result.standardError)")
+        #expect(result.standardError.contains("summary:"), "the summary is still printed")
+    }
+
+    @Test("the input and the report are one file: refused with exit 2, the file and the workflows untouched")
+    func reportIsInput() async throws {
+        let type = TestEnvironment.uniqueName("Same")
+        let seeded = try await harness.seed(2, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let first = try await sweep.run([
+            "terminate", "--workflow-id", seeded[0].workflowID, "--report", report, "--address", address,
+        ])
+        #expect(first.status == 0, "\(first.standardError)")
+        let before = try TextFile.read(report)
+        for extra in [["--report", report, "--overwrite"], ["--resume", report]] {
+            let result = try await sweep.run(["terminate", "--input", report, "--address", address] + extra)
+            #expect(result.status == 2, "\(result.standardError)")
+            #expect(result.standardError.contains("both the input and the output"))
+            #expect(try TextFile.read(report) == before)
+        }
+        let plan = try await sweep.run([
+            "plan", "--input", report, "--out", report, "--overwrite", "--address", address,
+        ])
+        #expect(plan.status == 2, "\(plan.standardError)")
+        #expect(try TextFile.read(report) == before)
+        #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1])
+    }
+}
