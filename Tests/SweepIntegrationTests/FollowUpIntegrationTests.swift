@@ -132,7 +132,10 @@ struct FollowUpIntegrationTests {
         let outcomes = Report.outcomes(try Report(path: report).rows)
         for target in stubborn { #expect(outcomes[target.workflowID] == "escalated_terminated") }
         let rows = try Report(path: report).rows
-        #expect(rows.filter { $0["workflow_id"] == stubborn[0].workflowID && $0["final_status"] == "TERMINATED" }.count == 1)
+        let escalations = rows.filter {
+            $0["workflow_id"] == stubborn[0].workflowID && $0["final_status"] == "TERMINATED"
+        }
+        #expect(escalations.count == 1)
         for target in graceful { #expect(outcomes[target.workflowID] == "canceled") }
         #expect(try await harness.statuses(of: stubborn) == [.terminated: 2])
         // Each cancel request was sent once: the resumed run followed them up, never cancelled again.
