@@ -82,7 +82,7 @@ struct InvariantPropertyTests {
     /// calls; then, unless stopped, `--wait` on what it acted on and on `resumed`.
     private func execute(
         _ scenario: Scenario, jobs: some AsyncSequence<Job, any Error> & Sendable, service: ScriptedWorkflowService,
-        report: ReportWriter, stopAfterCalls: Int?, resumed: PendingBox = PendingBox()
+        report: ReportWriter, stopAfterCalls: Int?, resumed: ResumeFilter? = nil
     ) async throws {
         let clock = ManualClock()
         let executor = Executor(
@@ -106,7 +106,7 @@ struct InvariantPropertyTests {
         try await run.value
         guard scenario.wait, !run.isCancelled else { return }
         // Read once the job set has been consumed: the filter meets them as it goes.
-        let earlier = resumed.all.map { pending in
+        let earlier = (resumed?.pendingFollowUps ?? []).map { pending in
             ActedRun(
                 job: Job(target: WorkflowTarget(workflowID: pending.target.workflowID)), runID: pending.target.runID,
                 outcome: pending.outcome, actedAt: clock.now)
@@ -168,16 +168,12 @@ struct InvariantPropertyTests {
         let journal = try ReportJournal(path: path, action: scenario.action)
         let second = try ReportWriter(path: path, mode: .append(validLength: journal.validLength))
         // As the runner does: settled jobs are skipped; those awaiting a follow-up are followed up.
-        let pending = PendingBox()
+        let filter = ResumeFilter(journal, followingUp: scenario.wait)
         let resumed = Jobs(.workflowIDs(scenario.input, runID: nil), service: service, maximum: scenario.maximum)
-            .filter { job in
-                guard journal.isSettled(job, followingUp: scenario.wait) else { return true }
-                if scenario.wait, !job.isDuplicate, let run = journal.pendingFollowUp(for: job) { pending.add(run) }
-                return false
-            }
+            .compactMap { filter.admit($0) }
         try await execute(
             scenario, jobs: resumed, service: service, report: second, stopAfterCalls: nil,
-            resumed: scenario.wait ? pending : PendingBox())
+            resumed: filter)
         second.sync()
         let allRows = try rows(path)
         let secondRows = Array(allRows.dropFirst(firstRows.count))

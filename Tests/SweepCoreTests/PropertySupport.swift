@@ -1,13 +1,6 @@
 import SweepCore
 import Synchronization
 
-/// The pending follow-ups a resumed run meets in its job set.
-final class PendingBox: Sendable {
-    private let state = Mutex<[ReportJournal.PendingFollowUp]>([])
-    var all: [ReportJournal.PendingFollowUp] { state.withLock { $0 } }
-    func add(_ run: ReportJournal.PendingFollowUp) { state.withLock { $0.append(run) } }
-}
-
 /// Set once a run has ended on its own.
 final class EndFlag: Sendable {
     private let state = Mutex(false)

@@ -169,3 +169,70 @@ struct ReportJournalTests {
         #expect(throws: SweepError.self) { try ReportJournal(path: other, action: .terminate) }
     }
 }
+
+@Suite("Resume filter")
+struct ResumeFilterTests {
+    private func journal(_ rows: [[String]], action: Action = .cancel) throws -> ReportJournal {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString).csv")
+            .path
+        try (ReportFormat.header + rows.map(CSVWriter.row).joined()).write(
+            toFile: path, atomically: true, encoding: .utf8)
+        return try ReportJournal(path: path, action: action)
+    }
+
+    private func row(_ id: String, _ run: String, _ outcome: Outcome, final: String = "", code: String = "") -> [String]
+    {
+        [id, run, "cancel", outcome.rawValue, code, "", "1", "0", "2026-11-29T10:00:00.000Z", final]
+    }
+
+    @Test("two runs of one workflow awaiting follow-up are both followed up; a duplicate line adds nothing")
+    func pendingPerRun() throws {
+        let (a, b) = ("4b0b5a5c-0e4f-4d3c-9b7e-000000000001", "4b0b5a5c-0e4f-4d3c-9b7e-000000000002")
+        let filter = ResumeFilter(
+            try journal([row("wf", a, .cancelRequested), row("wf", b, .cancelRequested)]), followingUp: true)
+        var duplicate = Job(target: WorkflowTarget(workflowID: "wf", runID: b))
+        duplicate.isDuplicate = true
+        for job in [
+            Job(target: WorkflowTarget(workflowID: "wf", runID: b)),
+            Job(target: WorkflowTarget(workflowID: "wf", runID: a)),
+            duplicate,
+        ] {
+            #expect(filter.admit(job) == nil)
+        }
+        #expect(Set(filter.pendingFollowUps.compactMap(\.target.runID)) == [a, b])
+    }
+
+    @Test("a job the report pins to a run, meeting that run given explicitly later, is a duplicate")
+    func pinnedMeetsExplicit() throws {
+        let run = "4b0b5a5c-0e4f-4d3c-9b7e-000000000003"
+        let filter = ResumeFilter(
+            try journal(
+                [["wf", run, "terminate", "failed", "DEADLINE_EXCEEDED", "", "1", "0", "", ""]], action: .terminate),
+            followingUp: false)
+        let first = try #require(filter.admit(Job(target: WorkflowTarget(workflowID: "wf"))))
+        #expect(first.target.runID == run && !first.isDuplicate)
+        let second = try #require(filter.admit(Job(target: WorkflowTarget(workflowID: "wf", runID: run))))
+        #expect(second.isDuplicate)
+    }
+
+    @Test("without a follow-up, a failed escalation is retried on the run it cancelled, not the current one")
+    func failedEscalationPinned() throws {
+        let run = "4b0b5a5c-0e4f-4d3c-9b7e-000000000004"
+        let filter = ResumeFilter(
+            try journal([
+                row("wf", run, .cancelRequested), row("wf", run, .failed, final: "RUNNING", code: "PERMISSION_DENIED"),
+            ]),
+            followingUp: false)
+        #expect(filter.admit(Job(target: WorkflowTarget(workflowID: "wf")))?.target.runID == run)
+    }
+
+    @Test("a follow-up's row settles its own run, not another run of the same workflow")
+    func followUpRowOwnRun() throws {
+        let (x, y) = ("4b0b5a5c-0e4f-4d3c-9b7e-00000000000a", "4b0b5a5c-0e4f-4d3c-9b7e-00000000000b")
+        let report = try journal([
+            row("wf", y, .cancelRequested), row("wf", x, .cancelRequested), row("wf", y, .canceled, final: "CANCELED"),
+        ])
+        #expect(report.pendingFollowUp(for: Job(target: WorkflowTarget(workflowID: "wf", runID: x))) != nil)
+        #expect(report.pendingFollowUp(for: Job(target: WorkflowTarget(workflowID: "wf", runID: y))) == nil)
+    }
+}

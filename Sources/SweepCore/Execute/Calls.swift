@@ -22,7 +22,8 @@ struct Calls<C: Clock>: Sendable where C.Duration == Duration {
 
     /// Calls paced at `options.rate` and retried under `options.retry`.
     init(
-        service: any WorkflowService, options: ExecutorOptions, clock: C, logger: Logger = Logger(label: "sweep.calls")
+        service: any WorkflowService, options: ExecutorOptions, clock: C,
+        logger: Logger = Logger(label: "sweep.executor")
     ) {
         self.init(
             service: service, clock: clock, limiter: RateLimiter(rate: options.rate, clock: clock),

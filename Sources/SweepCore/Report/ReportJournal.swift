@@ -142,7 +142,9 @@ package struct ReportJournal: Sendable {
             entry.acted = outcome
             entry.actedAt = ReportFormat.date(fields[8])
             entry.actedRunID = runID
-        } else if let earlier = lastByWorkflow[workflowID] {
+        } else if let earlier = lastByRun[Self.key(workflowID, runID)] ?? lastByWorkflow[workflowID] {
+            // Its own run's action when the report has one; else (`--chain` looks at the chain's
+            // current run) the workflow's last action.
             entry.acted = earlier.acted
             entry.actedAt = earlier.actedAt
             entry.actedRunID = earlier.actedRunID
@@ -199,12 +201,23 @@ package struct ReportJournal: Sendable {
     /// way that may have landed (DEADLINE_EXCEEDED, UNAVAILABLE, or stopped: CANCELLED) and whose
     /// row names the run it was pinned to is retried on that run, never on whatever run is
     /// current now.
+    /// An escalation that failed (a follow-up's `failed` row) is retried on the run it cancelled.
     package func resumed(_ job: Job) -> Job {
-        guard job.target.runID == nil, let entry = entry(for: job), entry.outcome == .failed, entry.finalStatus == nil,
-            ["DEADLINE_EXCEEDED", "UNAVAILABLE", "CANCELLED"].contains(entry.code), !entry.runID.isEmpty
-        else { return job }
+        guard job.target.runID == nil, let entry = entry(for: job), entry.outcome == .failed else { return job }
+        let run: String
+        if entry.finalStatus == nil {
+            guard ["DEADLINE_EXCEEDED", "UNAVAILABLE", "CANCELLED"].contains(entry.code), !entry.runID.isEmpty else {
+                return job
+            }
+            run = entry.runID
+        } else {
+            guard entry.acted == .cancelRequested || entry.acted == .terminated, !entry.actedRunID.isEmpty else {
+                return job
+            }
+            run = entry.actedRunID
+        }
         var pinned = job
-        pinned.target.runID = entry.runID
+        pinned.target.runID = run
         return pinned
     }
 
@@ -215,8 +228,8 @@ package struct ReportJournal: Sendable {
     }
 
     /// Workflows whose last row is settled, for messages.
-    package var settledCount: Int {
-        lastByWorkflow.values.count { Self.settledOutcomes.contains($0.outcome) || $0.awaitsFollowUp }
+    package func settledCount(followingUp: Bool) -> Int {
+        lastByWorkflow.values.count { Self.settledOutcomes.contains($0.outcome) || (followingUp && $0.awaitsFollowUp) }
     }
 
     /// Workflows whose last row has `outcome`: what an earlier run left that this run will not

@@ -28,23 +28,19 @@ package enum Runner {
             let reporter = try openReport(options, journal: journal, at: preflight.startDate)
             if let journal {
                 console.say(
-                    "resuming \(reporter.path): \(journal.settledCount) workflows already settled are skipped"
+                    "resuming \(reporter.path): \(journal.settledCount(followingUp: followingUp)) workflows already settled are skipped"
                         + (journal.hadTornRow ? "; its torn last row was cut off and that workflow is retried" : ""))
             } else if reporter.path != "-" {
                 console.say("report: \(reporter.path)")
             }
 
             let progress = SourceProgress()
-            let resumed = ResumedFollowUps()
-            let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress).filter {
-                job in
-                guard let journal, journal.isSettled(job, followingUp: followingUp) else { return true }
-                // Acted on by an earlier run but not seen closed: followed up, never acted on again.
-                if followingUp, !job.isDuplicate, let pending = journal.pendingFollowUp(for: job) {
-                    resumed.add(pending)
+            let resume = journal.map { ResumeFilter($0, followingUp: followingUp) }
+            let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
+                .compactMap { job in
+                    guard let resume else { return job }
+                    return resume.admit(job)
                 }
-                return false
-            }.map { job in journal?.resumed(job) ?? job }
             // The engine and the follow-up stage send through the same calls: one rate limit, one
             // retry policy, one clock for the whole run.
             let (calls, stageOptions) = callsAndOptions(options, preflight)
@@ -64,7 +60,8 @@ package enum Runner {
             }
             var stillOpen = 0
             if stages.ranToTheEnd, followingUp {
-                let acted = collector.collected + resumed.actedRuns()
+                // Acted on by an earlier run but not seen closed: followed up, never acted on again.
+                let acted = collector.collected + (resume?.actedRuns() ?? [])
                 stillOpen =
                     await stages.run(console) { () async throws(SweepError) in
                         try await followUp(
@@ -199,27 +196,6 @@ private struct Stages {
         } catch {
             failure = error
             return nil
-        }
-    }
-}
-
-/// The runs an earlier run of a resumed report acted on, met in this run's job set, whose
-/// follow-up did not see them close.
-private final class ResumedFollowUps: Sendable {
-    private let pending = Mutex<[String: ReportJournal.PendingFollowUp]>([:])
-
-    /// Adds `run`, once per workflow however often the input names it.
-    func add(_ run: ReportJournal.PendingFollowUp) { pending.withLock { $0[run.target.workflowID] = run } }
-
-    /// As the follow-up stage takes them: acted on when their action's row was written; their
-    /// rows are in an earlier run, so a follow-up's row replaces nothing in this run's tally.
-    func actedRuns() -> [ActedRun<ContinuousClock.Instant>] {
-        let now = ContinuousClock().now
-        return pending.withLock { Array($0.values) }.map { pending in
-            let age = pending.actedAt.map { max(0, Date().timeIntervalSince($0)) } ?? 0
-            return ActedRun(
-                job: Job(target: WorkflowTarget(workflowID: pending.target.workflowID)), runID: pending.target.runID,
-                outcome: pending.outcome, actedAt: now.advanced(by: .zero - .seconds(age)), lastReported: .some(nil))
         }
     }
 }
