@@ -116,7 +116,7 @@ struct ReportJournalTests {
         #expect(journal.isSettled(pinned, followingUp: true))
     }
 
-    @Test("a job given without a run, whose last attempt failed ambiguously on a pinned run, resumes on that run")
+    @Test("a job given without a run whose unsettled last row names a run resumes on that run, again and again")
     func resumedOnThePinnedRun() throws {
         let run = UUID().uuidString.lowercased()
         let failed = { (id: String, code: String) in
@@ -128,8 +128,15 @@ struct ReportJournalTests {
         let journal = try ReportJournal(path: path, action: .terminate)
         #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "timeout"))).target.runID == run)
         #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "stopped"))).target.runID == run)
-        #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "refused"))).target.runID == nil)
+        // Any unsettled row that names a run pins the resumed job to it (a permanent failure too).
+        #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "refused"))).target.runID == run)
         #expect(journal.resumed(Job(target: WorkflowTarget(workflowID: "other"))).target.runID == nil)
+        // Stopped again before it was sent: the not_attempted row still names the run.
+        let again = try write(
+            ReportFormat.header + failed("timeout", "DEADLINE_EXCEEDED")
+                + CSVWriter.row(["timeout", run, "terminate", "not_attempted", "", "stopped", "0", "0", "", ""]))
+        let second = try ReportJournal(path: again, action: .terminate)
+        #expect(second.resumed(Job(target: WorkflowTarget(workflowID: "timeout"))).target.runID == run)
     }
 
     @Test(

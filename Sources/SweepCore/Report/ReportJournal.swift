@@ -180,8 +180,8 @@ package struct ReportJournal: Sendable {
     /// is never acted on again; a resumed run with a follow-up follows it up
     /// (``pendingFollowUp(for:)``) instead.
     /// - Parameter followingUp: the resumed run escalates or waits. Without a follow-up, an
-    ///   escalation that failed is retried from the start (its cancel is de-duplicated by the
-    ///   server), so that its `failed` row does not stay the last word.
+    ///   escalation that failed is acted on again, on the run it cancelled (see ``resumed(_:)``;
+    ///   the cancel is de-duplicated by the server), so that its `failed` row is not the last word.
     package func isSettled(_ job: Job, followingUp: Bool) -> Bool {
         guard let entry = entry(for: job) else { return false }
         return Self.settledOutcomes.contains(entry.outcome) || (followingUp && entry.awaitsFollowUp)
@@ -197,25 +197,17 @@ package struct ReportJournal: Sendable {
             outcome: acted, actedAt: entry.actedAt)
     }
 
-    /// `job` as a resumed run sends it: a job given without a run whose last attempt failed in a
-    /// way that may have landed (DEADLINE_EXCEEDED, UNAVAILABLE, or stopped: CANCELLED) and whose
-    /// row names the run it was pinned to is retried on that run, never on whatever run is
-    /// current now.
-    /// An escalation that failed (a follow-up's `failed` row) is retried on the run it cancelled.
+    /// `job` as a resumed run sends it: a job given without a run whose last row is unsettled
+    /// (`failed`, `not_attempted`) but names the run it was pinned to (a terminate pinned after an
+    /// ambiguous failure, a cancel's described run, an escalation that failed: the run it
+    /// cancelled) is retried on that run, never on whatever run is current by then. A run that
+    /// has closed meanwhile is then reported as such (`already_closed`, or `run_changed` when a
+    /// newer run is open), not replaced by a run this sweep was never asked about.
     package func resumed(_ job: Job) -> Job {
-        guard job.target.runID == nil, let entry = entry(for: job), entry.outcome == .failed else { return job }
-        let run: String
-        if entry.finalStatus == nil {
-            guard ["DEADLINE_EXCEEDED", "UNAVAILABLE", "CANCELLED"].contains(entry.code), !entry.runID.isEmpty else {
-                return job
-            }
-            run = entry.runID
-        } else {
-            guard entry.acted == .cancelRequested || entry.acted == .terminated, !entry.actedRunID.isEmpty else {
-                return job
-            }
-            run = entry.actedRunID
-        }
+        guard job.target.runID == nil, let entry = entry(for: job), !Self.settledOutcomes.contains(entry.outcome)
+        else { return job }
+        let run = entry.finalStatus == nil ? entry.runID : entry.actedRunID
+        guard !run.isEmpty else { return job }
         var pinned = job
         pinned.target.runID = run
         return pinned
