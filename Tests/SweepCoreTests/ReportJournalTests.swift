@@ -222,6 +222,28 @@ struct ResumeFilterTests {
         #expect(second.isDuplicate)
     }
 
+    @Test("through the engine: the run pinned by the report and the same run given explicitly are sent once")
+    func pinnedMeetsExplicitThroughTheEngine() async throws {
+        let run = "4b0b5a5c-0e4f-4d3c-9b7e-000000000005"
+        let filter = ResumeFilter(
+            try journal([["wf", run, "terminate", "failed", "UNAVAILABLE", "", "1", "0", "", ""]], action: .terminate),
+            followingUp: false)
+        let service = ScriptedWorkflowService(currentRuns: ["wf": run])
+        let sink = CollectingSink()
+        let jobs = AsyncStream<Job> { continuation in
+            continuation.yield(Job(target: WorkflowTarget(workflowID: "wf")))
+            continuation.yield(Job(target: WorkflowTarget(workflowID: "wf", runID: run)))
+            continuation.finish()
+        }
+        try await Executor(
+            service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 1),
+            clock: ManualClock()
+        ).run(jobs.compactMap { filter.admit($0) }, reportingTo: sink)
+        #expect(sink.rows.map(\.outcome) == [.terminated, .duplicate])
+        #expect(sink.rows.first?.runID == run)
+        #expect(service.calls.filter { $0.hasPrefix("terminate") }.count == 1)
+    }
+
     @Test("without a follow-up, a failed escalation is retried on the run it cancelled, not the current one")
     func failedEscalationPinned() throws {
         let run = "4b0b5a5c-0e4f-4d3c-9b7e-000000000004"

@@ -31,8 +31,12 @@ package final class ResumeFilter: Sendable {
             return nil
         }
         var admitted = journal.resumed(job)
-        let isNew = state.withLock { $0.seen.insert(admitted.deduplicationKey).inserted }
-        if !isNew { admitted.isDuplicate = true }
+        // Only jobs that name a run can come to collide once pinned (the planner already marks
+        // repeats of the same line), so only their keys are kept.
+        if admitted.target.runID != nil, !admitted.isDuplicate {
+            let isNew = state.withLock { $0.seen.insert(admitted.deduplicationKey).inserted }
+            if !isNew { admitted.isDuplicate = true }
+        }
         return admitted
     }
 
