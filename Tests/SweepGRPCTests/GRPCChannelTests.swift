@@ -19,7 +19,8 @@ struct GRPCChannelTests {
             return
         }
         #expect([RPCError.Code.unavailable, .deadlineExceeded].contains(error.code))
-        #expect(start.duration(to: clock.now) < .seconds(5))
+        // Its deadline is 2 s; the bound only shows it does not hang (it is loose for a loaded CI).
+        #expect(start.duration(to: clock.now) < .seconds(20))
         #expect(channel.callsStarted == 1)
     }
 

@@ -157,17 +157,23 @@ struct FollowUpIntegrationTests {
             2, type: "StubbornChainWorkflow", prefix: TestEnvironment.uniqueName("stubborn-chain"), on: worker)
         try await harness.waitUntil(started) { $0.status == .running }
         let report = TestEnvironment.temporaryPath("report.csv")
-        // The workflows continue as new every second (and at once on the cancel): within the grace
-        // period the run the cancel was sent to is replaced by its successor.
-        let result = try await sweep.run(
-            ["cancel", "--chain", "--escalate-after", "8s"] + started.flatMap { ["--workflow-id", $0.workflowID] } + [
+        // The workflows continue as new every second (and at once on the cancel). The grace
+        // period outlasts a slow worker: the test waits until every chain has moved past the run
+        // the cancel was sent to, so what escalation then meets is always a successor run.
+        let running = try sweep.start(
+            ["cancel", "--chain", "--escalate-after", "20s"] + started.flatMap { ["--workflow-id", $0.workflowID] } + [
                 "--report", report, "--address", address,
             ])
+        try await harness.waitForRows(report, atLeast: 2)
+        let cancelled = Set(
+            try Report(path: report).rows.filter { $0["outcome"] == "cancel_requested" }.compactMap { $0["run_id"] })
+        #expect(cancelled.count == 2)
+        try await harness.waitUntil(started, timeout: .seconds(18)) { !cancelled.contains($0.runID) }
+        let result = await running.wait()
         #expect(result.status == 0, "\(result.standardError)")
         let rows = try Report(path: report).rows
         #expect(Report.outcomes(rows).values.allSatisfy { $0 == "escalated_terminated" })
         // The chain's current run, not the one the cancel was sent to, is the one terminated.
-        let cancelled = Set(rows.filter { $0["outcome"] == "cancel_requested" }.compactMap { $0["run_id"] })
         let current = try await harness.withClient { client in
             try await client.describeAll(started.map { WorkflowTarget(workflowID: $0.workflowID) })
         }
