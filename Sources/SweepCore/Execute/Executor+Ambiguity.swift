@@ -36,14 +36,14 @@ extension Executor {
         case .success(let current):
             attempt.runID = current.runID
             if current.status.isClosed {
-                let ours = current.status == .terminated && (current.closeTime ?? .distantPast) >= sent - Self.skew
+                let ours = current.shows(.terminate, since: sent)
                 return .finished(
                     attempt.finish(
                         ours ? .terminated : .alreadyClosed,
                         message: ours ? "confirmed by Describe after a retry" : "run is \(current.status.rawValue)",
                         elapsed: elapsed(attempt)))
             }
-            guard let started = current.startTime, started < sent - Self.skew else {
+            guard current.startedBefore(sent) else {
                 return .finished(
                     attempt.finish(
                         .runChanged,
@@ -81,22 +81,13 @@ extension Executor {
         case finished(JobResult)
     }
 
-    /// Clock skew allowed between this machine and the server when comparing their times.
-    static var skew: TimeInterval { 2 }
-
     /// Whether an earlier attempt of this job took effect (its failure was ambiguous): the run is
     /// terminated, or has the cancel request (or closed CANCELED), since the first call.
     func actedByEarlierAttempt(_ target: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async -> Bool {
-        let since = attempt.firstCallDate - Self.skew
         let described = await call(counting: &attempt, paced: .none) { () async throws(RPCError) in
             try await service.describe(target)
         }
         guard case .success(let description) = described else { return false }
-        let closedSince = (description.closeTime ?? .distantPast) >= since
-        switch options.action {
-        case .terminate: return description.status == .terminated && closedSince
-        case .cancel: return description.cancelRequested || (description.status == .canceled && closedSince)
-        case nil: return false
-        }
+        return description.shows(options.action, since: attempt.firstCallDate)
     }
 }

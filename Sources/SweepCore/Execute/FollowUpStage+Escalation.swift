@@ -86,9 +86,7 @@ extension FollowUpStage {
             // dropped landed after all, and a retry found it done or failed for another reason.
             let found: ExecutionDescription? =
                 if case .success(let found) = await currentRun(of: item, &attempt, paced: .none) { found } else { nil }
-            if let found, found.status == .terminated, attempt.sawAmbiguousFailure,
-                (found.closeTime ?? .distantPast) >= attempt.firstCallDate - Self.skew
-            {
+            if let found, attempt.sawAmbiguousFailure, found.shows(.terminate, since: attempt.firstCallDate) {
                 var result = attempt.finish(
                     .escalatedTerminated,
                     message: "still open after the grace period; confirmed by Describe after a retry",

@@ -22,9 +22,6 @@ package struct FollowUpStage<C: Clock>: MakesCalls where C.Duration == Duration 
         self.init(calls: engine.calls, options: engine.options)
     }
 
-    /// Clock skew allowed between this machine and the server when comparing their times.
-    static var skew: TimeInterval { Executor<C>.skew }
-
     /// `--wait`: polls the runs acted on (Describe, paced by the rate limiter) until each has
     /// closed or `timeout` has passed; each gets a second report row with its `final_status`.
     /// - Returns: how many were still open at the end.
