@@ -55,7 +55,9 @@ struct FollowUpIntegrationTests {
         let input = try harness.writeCSV((stubborn + graceful).map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
         let result = try await sweep.run([
-            "cancel", "--input", input, "--escalate-after", "3s", "--reason", "INC-9", "--report", report, "--address",
+            // A grace period long enough for the cleanup workflows' activity on a loaded CI (the
+            // stubborn ones keep it running to its end).
+            "cancel", "--input", input, "--escalate-after", "10s", "--reason", "INC-9", "--report", report, "--address",
             address,
         ])
         #expect(result.status == 0, "\(result.standardError)")
