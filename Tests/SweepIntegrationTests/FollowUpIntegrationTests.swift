@@ -115,8 +115,9 @@ struct FollowUpIntegrationTests {
         let arguments = ["cancel", "--input", input, "--address", address]
 
         let running = try sweep.start(arguments + ["--escalate-after", "10m", "--report", report])
-        // Four cancel requests and the two cleanup workflows' closing rows: escalation is waiting.
-        try await harness.waitForRows(report, atLeast: 6)
+        // Four cancel requests, the duplicate line and the two cleanup workflows' closing rows:
+        // only the stubborn ones are left, and escalation is waiting for their grace period.
+        try await harness.waitForRows(report, atLeast: 7)
         running.send(SIGINT)
         let stopped = await running.wait()
         #expect(stopped.status == 130, "\(stopped.standardError)")
