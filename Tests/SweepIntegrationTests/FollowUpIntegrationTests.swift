@@ -55,9 +55,8 @@ struct FollowUpIntegrationTests {
         let input = try harness.writeCSV((stubborn + graceful).map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
         let result = try await sweep.run([
-            // A grace period long enough for the cleanup workflows on a loaded CI, where a workflow
-            // task was once seen to wait over 10 s (the
-            // stubborn ones keep it running to its end).
+            // A grace period long enough for the cleanup workflows on a loaded CI, where one was
+            // once seen to take over 10 s (the stubborn ones keep it running to its end).
             "cancel", "--input", input, "--escalate-after", "30s", "--reason", "INC-9", "--report", report, "--address",
             address,
         ])
