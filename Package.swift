@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -40,9 +42,12 @@ let package = Package(
             dependencies: [
                 "SweepGRPC",
                 "SweepCSV",
+                "SweepTLS",
                 "TemporalAPI",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
@@ -71,6 +76,9 @@ let package = Package(
         // SwiftPM prohibits (and then warns about for every target); the module map links
         // libgrpc and libgpr, whose headers are in /usr/include.
         .systemLibrary(name: "CGRPC", providers: [.apt(["libgrpc-dev"])]),
+
+        .target(name: "SweepTLS", dependencies: ["COpenSSL"]),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "SweepCSV", dependencies: ["CLibCSV"]),
         .systemLibrary(name: "CLibCSV", providers: [.apt(["libcsv-dev"])]),

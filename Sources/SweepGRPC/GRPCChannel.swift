@@ -13,27 +13,34 @@ package final class GRPCChannel: Sendable {
     /// The address this channel dials, as given.
     package let target: String
 
-    /// Opens a plaintext channel. No connection is made until the first call.
+    /// Opens a channel, over TLS when `tls` is given, else in plaintext. No connection is made
+    /// until the first call; a failed handshake fails that call with `.unavailable`.
     /// - Throws: ``RPCError`` with code `.unavailable` when the C core refuses to create the channel.
-    package init(target: String, userAgent: String) throws(RPCError) {
+    package init(target: String, userAgent: String, tls: TLSConfiguration? = nil) throws(RPCError) {
         var error = [CChar](repeating: 0, count: 256)
-        let pointer = sweep_grpc_channel_create_insecure(
-            target, userAgent,
-            { tag, code, details, detailsLength, response, responseLength in
-                guard let tag else { return }
-                let pending = Unmanaged<PendingCall>.fromOpaque(tag).takeRetainedValue()
-                if code == 0 {
-                    let bytes = response.map { Array(UnsafeBufferPointer(start: $0, count: responseLength)) } ?? []
-                    pending.continuation.resume(returning: .success(bytes))
-                } else {
-                    let message =
-                        details.map {
-                            String(decoding: UnsafeRawBufferPointer(start: $0, count: detailsLength), as: UTF8.self)
-                        } ?? ""
-                    pending.continuation.resume(
-                        returning: .failure(RPCError(code: .init(rawValue: code), message: message)))
-                }
-            }, &error, error.count)
+        let completion: sweep_grpc_completion = { tag, code, details, detailsLength, response, responseLength in
+            guard let tag else { return }
+            let pending = Unmanaged<PendingCall>.fromOpaque(tag).takeRetainedValue()
+            if code == 0 {
+                let bytes = response.map { Array(UnsafeBufferPointer(start: $0, count: responseLength)) } ?? []
+                pending.continuation.resume(returning: .success(bytes))
+            } else {
+                let message =
+                    details.map {
+                        String(decoding: UnsafeRawBufferPointer(start: $0, count: detailsLength), as: UTF8.self)
+                    } ?? ""
+                pending.continuation.resume(
+                    returning: .failure(RPCError(code: .init(rawValue: code), message: message)))
+            }
+        }
+        let pointer: OpaquePointer?
+        if let tls {
+            pointer = CTLSOptions.with(tls) { options in
+                sweep_grpc_channel_create(target, userAgent, options, completion, &error, error.count)
+            }
+        } else {
+            pointer = sweep_grpc_channel_create(target, userAgent, nil, completion, &error, error.count)
+        }
         guard let pointer else {
             let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw RPCError(code: .unavailable, message: message)

@@ -19,7 +19,7 @@ struct Sweep: AsyncParsableCommand {
             (finish with --resume REPORT).
             """,
         version: SweepVersion.current,
-        subcommands: [Cancel.self, Terminate.self, Plan.self, Apply.self]
+        subcommands: [Cancel.self, Terminate.self, Plan.self, Apply.self, Config.self]
     )
 
     /// Parses and runs, mapping flag errors to exit code 2 (argument-parser's default is 64) so
@@ -27,8 +27,10 @@ struct Sweep: AsyncParsableCommand {
     static func main() async {
         // A closed pipe (`--report - | head`) is a write error to report, not a silent death.
         signal(SIGPIPE, SIG_IGN)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        ProcessTitle.hideSecrets()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

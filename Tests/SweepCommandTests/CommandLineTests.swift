@@ -17,7 +17,7 @@ struct CommandLineTests {
             "--retry-for", "30", "--max", "500", "--chain", "--wait", "2m", "--escalate-after", "90s",
             "--address", "temporal:7233", "--namespace", "prod",
         ])
-        let options = command.sweepOptions
+        let options = try command.sweepOptions()
         #expect(options.action == .cancel)
         #expect(options.source == .query("WorkflowType='OrderSaga'"))
         #expect(options.reason == "INC-1")
@@ -36,7 +36,7 @@ struct CommandLineTests {
 
     @Test("terminate: the defaults come from the one source of defaults")
     func terminateDefaults() throws {
-        let options = try Terminate.parse(["--input", "ids.csv"]).sweepOptions
+        let options = try Terminate.parse(["--input", "ids.csv"]).sweepOptions()
         #expect(options.action == .terminate)
         #expect(options.source == .csvFile(path: "ids.csv"))
         #expect(options.rate == Defaults.rate)
@@ -51,14 +51,14 @@ struct CommandLineTests {
     func workflowIDs() throws {
         let run = "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b"
         let options = try Terminate.parse(["--workflow-id", "order-1", "--run-id", run, "--resume", "r.csv"])
-            .sweepOptions
+            .sweepOptions()
         #expect(options.source == .workflowIDs(["order-1"], runID: run))
         #expect(options.resumeFrom == "r.csv")
     }
 
     @Test("apply: a plan and an action")
     func apply() throws {
-        let options = try Apply.parse(["plan.csv", "--action", "cancel", "--escalate-after", "5m"]).sweepOptions
+        let options = try Apply.parse(["plan.csv", "--action", "cancel", "--escalate-after", "5m"]).sweepOptions()
         #expect(options.action == .cancel)
         #expect(options.source == .planFile(path: "plan.csv"))
         #expect(options.followUp.escalateAfter == .seconds(300))
@@ -67,7 +67,7 @@ struct CommandLineTests {
     @Test("plan: no action, a dry run, its own rate")
     func plan() throws {
         let command = try Plan.parse(["--query", "q", "--out", "plan.csv", "--max", "10", "--overwrite"])
-        let options = command.sweepOptions
+        let options = try command.sweepOptions()
         #expect(options.action == nil)
         #expect(options.verb == "plan")
         #expect(options.dryRun)

@@ -29,11 +29,28 @@ typedef struct {
     const char *value;
 } sweep_grpc_metadata_entry;
 
-/// Opens a plaintext channel to `target` ("host:port") and starts its completion-queue thread.
-/// The connection is made lazily by the first call. Returns NULL (and fills `error`) on failure.
-sweep_grpc_channel *sweep_grpc_channel_create_insecure(const char *target, const char *user_agent,
-                                                       sweep_grpc_completion completion,
-                                                       char *error, size_t error_capacity);
+/// TLS for a channel. Every string is NUL-terminated PEM (or a host name) and is copied by
+/// `sweep_grpc_channel_create` before it returns, so the caller may wipe it afterwards.
+typedef struct {
+    /// Trusted roots; NULL for gRPC's default roots (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, or the bundle).
+    const char *root_certificates;
+    /// The client's certificate chain and private key (mutual TLS); both NULL for none.
+    const char *certificate_chain;
+    const char *private_key;
+    /// The name the server's certificate must carry, instead of the target's host; NULL for the host.
+    const char *server_name;
+    /// Zero skips verifying the server's certificate altogether (chain and name), like Go's
+    /// InsecureSkipVerify, which the Temporal CLI's --tls-disable-host-verification sets.
+    int verify_server;
+} sweep_grpc_tls_options;
+
+/// Opens a channel to `target` ("host:port"), over TLS when `tls` is not NULL, else in plaintext,
+/// and starts its completion-queue thread. The connection is made lazily by the first call.
+/// Returns NULL (and fills `error`) on failure.
+sweep_grpc_channel *sweep_grpc_channel_create(const char *target, const char *user_agent,
+                                              const sweep_grpc_tls_options *tls,
+                                              sweep_grpc_completion completion, char *error,
+                                              size_t error_capacity);
 
 /// Starts one unary call. On success returns 0 and `completion` will be called with `tag`
 /// exactly once. On failure returns a non-zero gRPC status code and never calls `completion`.

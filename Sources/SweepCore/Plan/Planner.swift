@@ -96,6 +96,16 @@ package struct Planner: Sendable {
             SweepError(.input, "\(error.message) (check --namespace)", cause: error)
         case .unavailable, .deadlineExceeded:
             SweepError(.unreachable, "the Temporal server did not answer: \(error)", cause: error)
+        case .unauthenticated:
+            SweepError(
+                .unreachable,
+                "the server refused the credentials for \(what): check the API key (--api-key, TEMPORAL_API_KEY or the profile's api_key); nothing was sent (\(error))",
+                cause: error)
+        case .permissionDenied:
+            SweepError(
+                .unreachable,
+                "the credentials are not allowed \(what == "the query" ? "to list this namespace" : "on \(what)"): check the API key's or certificate's permissions and --namespace; nothing was sent (\(error))",
+                cause: error)
         default:
             SweepError(.server, "the server refused \(what): \(error)", cause: error)
         }

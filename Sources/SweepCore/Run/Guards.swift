@@ -9,11 +9,7 @@ enum Guards {
         do {
             _ = try await client.systemInfo()
         } catch {
-            throw SweepError(
-                .unreachable,
-                "cannot reach the Temporal server at \(client.options.address): \(error); check --address and that the server is up",
-                cause: error
-            )
+            throw ConnectionFailure.error(error, options: client.options)
         }
         do {
             _ = try await planner.retrying { () async throws(RPCError) in try await client.count(query: "") }

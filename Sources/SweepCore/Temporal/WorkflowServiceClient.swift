@@ -10,14 +10,13 @@ package struct WorkflowServiceClient: WorkflowService {
     package let channel: GRPCChannel
     package let options: ConnectionOptions
 
+    /// Made once: the same headers go with every call.
+    private let metadata: [(key: String, value: String)]
+
     package init(channel: GRPCChannel, options: ConnectionOptions) {
         self.channel = channel
         self.options = options
-    }
-
-    private var metadata: [(key: String, value: String)] {
-        // Temporal routes on this header in multi-namespace deployments (and Temporal Cloud).
-        [(key: "temporal-namespace", value: options.namespace)]
+        self.metadata = options.metadata
     }
 
     /// One unary call of `method` with the namespace header and the call timeout.
@@ -117,9 +116,14 @@ package func withWorkflowServiceClient<Result>(
     _ body: (WorkflowServiceClient) async throws -> Result
 ) async throws -> Result {
     let channel: GRPCChannel
+    // Read and check the TLS files before anything is dialled (exit 2 naming the file).
+    var tls = try options.tls.map { settings throws(SweepError) in try settings.load() }
     do {
-        channel = try GRPCChannel(target: options.address, userAgent: "temporal-sweep/\(SweepVersion.current)")
+        channel = try GRPCChannel(
+            target: options.address, userAgent: "temporal-sweep/\(SweepVersion.current)", tls: tls)
+        tls?.wipe()
     } catch {
+        tls?.wipe()
         throw SweepError(.unreachable, "cannot open a channel to \(options.address): \(error.message)", cause: error)
     }
     defer { channel.close() }

@@ -16,7 +16,13 @@ enum CMetadata {
         }
         var strings: [UnsafeMutablePointer<CChar>] = []
         strings.reserveCapacity(metadata.count * 2)
-        defer { strings.forEach { free($0) } }
+        // Values may carry a credential (authorization): wipe the copies made here before freeing them.
+        defer {
+            for string in strings {
+                explicit_bzero(string, strlen(string))
+                free(string)
+            }
+        }
         var entries: [sweep_grpc_metadata_entry] = []
         for (key, value) in metadata {
             guard let k = strdup(key), let v = strdup(value) else { continue }

@@ -36,9 +36,10 @@ struct Plan: AsyncParsableCommand {
     }
 
     /// The options this command line asks for.
-    var sweepOptions: SweepOptions {
+    /// - Throws: ``SweepError`` `.usage` when the connection settings do not resolve.
+    func sweepOptions() throws(SweepError) -> SweepOptions {
         SweepOptions(
-            action: nil, source: source.source, connection: connection.options(identity: nil),
+            action: nil, source: source.source, connection: try connection.options(identity: nil),
             dryRun: true, rate: rps, maxJobs: max, overwrite: overwrite
         )
     }
@@ -46,7 +47,7 @@ struct Plan: AsyncParsableCommand {
     func run() async throws {
         let console = StandardConsole()
         do {
-            let summary = try await Runner.plan(sweepOptions, to: out, console: console)
+            let summary = try await Runner.plan(try sweepOptions(), to: out, console: console)
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         } catch let error as SweepError {
             console.say("error: \(error.message)")

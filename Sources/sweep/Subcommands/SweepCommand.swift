@@ -12,11 +12,13 @@ protocol SweepCommand: AsyncParsableCommand {
 }
 
 extension SweepCommand {
-    var sweepOptions: SweepOptions {
+    /// The options this command line asks for, with the connection resolved.
+    /// - Throws: ``SweepError`` `.usage` when the connection settings do not resolve.
+    func sweepOptions() throws(SweepError) -> SweepOptions {
         SweepOptions(
             action: action,
             source: jobSource,
-            connection: connection.options(identity: run.identity),
+            connection: try connection.options(identity: run.identity),
             reason: run.reason,
             dryRun: run.dryRun,
             assumeYes: run.yes,
@@ -36,7 +38,7 @@ extension SweepCommand {
     func run() async throws {
         let console = StandardConsole()
         do {
-            let summary = try await Runner.run(sweepOptions, console: console)
+            let summary = try await Runner.run(try sweepOptions(), console: console)
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         } catch let error as SweepError {
             console.say("error: \(error.message)")
