@@ -55,8 +55,12 @@ package struct SweepProcess: Sendable {
     /// Starts `sweep arguments...` with `input` (or nothing, not a terminal) on standard input.
     /// - Parameter directory: the working directory (default: a fresh scratch directory, so a
     ///   default-named report lands there, not in the checkout).
-    package func start(_ arguments: [String], input: String? = nil, directory: String? = nil) throws -> Running {
-        try launch(executable: binary, arguments: arguments, input: input, directory: directory)
+    /// - Parameter environment: variables set (over this process's) for sweep.
+    package func start(
+        _ arguments: [String], input: String? = nil, directory: String? = nil, environment: [String: String] = [:]
+    ) throws -> Running {
+        try launch(
+            executable: binary, arguments: arguments, input: input, directory: directory, environment: environment)
     }
 
     /// Runs `script` with bash, where `$SWEEP` is the sweep binary: for pipes and process
@@ -103,7 +107,9 @@ package struct SweepProcess: Sendable {
     }
 
     /// Runs `sweep arguments...` to the end.
-    package func run(_ arguments: [String], input: String? = nil, directory: String? = nil) async throws -> Result {
-        try await start(arguments, input: input, directory: directory).wait()
+    package func run(
+        _ arguments: [String], input: String? = nil, directory: String? = nil, environment: [String: String] = [:]
+    ) async throws -> Result {
+        try await start(arguments, input: input, directory: directory, environment: environment).wait()
     }
 }

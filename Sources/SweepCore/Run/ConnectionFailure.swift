@@ -25,7 +25,8 @@ enum ConnectionFailure {
         default:
             break
         }
-        if text.contains("status: 400") || text.contains("certificate required") || text.contains("alert bad certificate")
+        if text.contains("status: 400") || text.contains("certificate required")
+            || text.contains("alert bad certificate")
             || text.contains("unknown ca") && options.tls?.clientCertificate != nil
         {
             let certificate =
@@ -51,12 +52,15 @@ enum ConnectionFailure {
             return
                 "TLS is on but the server at \(address) does not speak TLS: check --address, or turn TLS off (--no-tls); nothing was sent \(raw)"
         }
-        if options.tls == nil && (text.contains("http1.x") || text.contains("socket closed") || text.contains("connection reset")) {
+        if options.tls == nil
+            && (text.contains("http1.x") || text.contains("socket closed") || text.contains("connection reset"))
+        {
             return
                 "the server at \(address) does not answer plaintext gRPC; it may require TLS: add --tls (an API key or a profile's tls table turns it on); nothing was sent \(raw)"
         }
         if text.contains("handshake") || text.contains("ssl") || text.contains("tls") {
-            return "the TLS handshake with \(address) failed: \(clientCertificateNote ?? "check the TLS settings (sweep config show)"); nothing was sent \(raw)"
+            return
+                "the TLS handshake with \(address) failed: \(clientCertificateNote ?? "check the TLS settings (sweep config show)"); nothing was sent \(raw)"
         }
         return "cannot reach the Temporal server at \(address): check --address and that the server is up \(raw)"
     }
@@ -68,7 +72,8 @@ enum ConnectionFailure {
             return "the client certificate expired on \(ReportFormat.timestamp(dates.notAfter)); renew it"
         }
         if dates.notBefore > now {
-            return "the client certificate is not valid before \(ReportFormat.timestamp(dates.notBefore)); check the clock"
+            return
+                "the client certificate is not valid before \(ReportFormat.timestamp(dates.notBefore)); check the clock"
         }
         return nil
     }

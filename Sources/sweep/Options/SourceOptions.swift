@@ -4,7 +4,8 @@ import SweepCore
 
 /// Which workflows: exactly one of a query, a CSV, or workflow IDs.
 struct SourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("A visibility list query selecting the workflows.", valueName: "query"))
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("A visibility list query selecting the workflows.", valueName: "query"))
     var query: String?
 
     @Option(
@@ -14,10 +15,14 @@ struct SourceOptions: ParsableArguments {
             valueName: "file"))
     var input: String?
 
-    @Option(name: .customLong("workflow-id"), help: ArgumentHelp("A workflow ID (repeatable).", valueName: "id"))
+    @Option(
+        name: [.customShort("w"), .customLong("workflow-id")],
+        help: ArgumentHelp("A workflow ID (repeatable).", valueName: "id"))
     var workflowIDs: [String] = []
 
-    @Option(name: .customLong("run-id"), help: ArgumentHelp("Pin the one --workflow-id to this run.", valueName: "id"))
+    @Option(
+        name: [.customShort("r"), .customLong("run-id")],
+        help: ArgumentHelp("Pin the one --workflow-id to this run.", valueName: "id"))
     var runID: String?
 
     func validate() throws {

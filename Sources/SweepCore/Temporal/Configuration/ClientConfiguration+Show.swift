@@ -80,7 +80,8 @@ extension ClientConfiguration {
         return lines.map { line in
             let name = line.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
             let value = line.value.escapedForTerminal
-            let padded = value.count < valueWidth ? value.padding(toLength: valueWidth, withPad: " ", startingAt: 0) : value
+            let padded =
+                value.count < valueWidth ? value.padding(toLength: valueWidth, withPad: " ", startingAt: 0) : value
             return "\(name)  \(padded)  \(line.source)"
         }.joined(separator: "\n")
     }

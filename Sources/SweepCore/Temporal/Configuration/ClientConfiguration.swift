@@ -98,7 +98,8 @@ package struct ClientConfiguration: Sendable, Hashable {
         } else if nameGiven {
             throw SweepError(
                 .usage,
-                "profile '\(name.value.escapedForTerminal)' (from \(name.source)) needs \(file.value), which does not exist")
+                "profile '\(name.value.escapedForTerminal)' (from \(name.source)) needs \(file.value), which does not exist"
+            )
         }
         try profile.apply(environment: environment)
         try profile.apply(flags)

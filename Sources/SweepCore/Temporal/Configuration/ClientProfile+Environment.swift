@@ -16,7 +16,8 @@ extension ClientProfile {
             case "1", "true": return Setting(true, from: .environment(name))
             case "0", "false": return Setting(false, from: .environment(name))
             default:
-                throw SweepError(.usage, "$\(name) is '\(text.escapedForTerminal)'; set it to true or false (or 1 or 0)")
+                throw SweepError(
+                    .usage, "$\(name) is '\(text.escapedForTerminal)'; set it to true or false (or 1 or 0)")
             }
         }
         if let value = string("TEMPORAL_ADDRESS") { address = value }

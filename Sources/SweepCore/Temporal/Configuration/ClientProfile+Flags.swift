@@ -24,17 +24,19 @@ extension ClientProfile {
             tls = disabled
             return
         }
-        let settings: [(String, String?, WritableKeyPath<TLS, Setting<String>?>, WritableKeyPath<TLS, Setting<String>?>?)] = [
-            ("--tls-ca-path", flags.tlsCAPath, \.serverCACertPath, \.serverCACertData),
-            ("--tls-cert-path", flags.tlsCertPath, \.clientCertPath, \.clientCertData),
-            ("--tls-key-path", flags.tlsKeyPath, \.clientKeyPath, \.clientKeyData),
-            ("--tls-server-name", flags.tlsServerName, \.serverName, nil),
-        ]
+        let settings:
+            [(String, String?, WritableKeyPath<TLS, Setting<String>?>, WritableKeyPath<TLS, Setting<String>?>?)] = [
+                ("--tls-ca-path", flags.tlsCAPath, \.serverCACertPath, \.serverCACertData),
+                ("--tls-cert-path", flags.tlsCertPath, \.clientCertPath, \.clientCertData),
+                ("--tls-key-path", flags.tlsKeyPath, \.clientKeyPath, \.clientKeyData),
+                ("--tls-server-name", flags.tlsServerName, \.serverName, nil),
+            ]
         let given = settings.first { $0.1 != nil }?.0
         guard flags.tls == true || given != nil || flags.tlsDisableHostVerification else { return }
         var table = tls ?? TLS(origin: .flag(flags.tls == true ? "--tls" : given ?? "--tls-disable-host-verification"))
         if flags.tls == true || table.disabled?.value == true {
-            table.disabled = Setting(false, from: .flag(flags.tls == true ? "--tls" : given ?? "--tls-disable-host-verification"))
+            table.disabled = Setting(
+                false, from: .flag(flags.tls == true ? "--tls" : given ?? "--tls-disable-host-verification"))
         }
         for (flag, value, field, data) in settings {
             guard let value else { continue }

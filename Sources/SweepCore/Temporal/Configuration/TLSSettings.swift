@@ -55,7 +55,8 @@ package struct TLSSettings: Sendable, Hashable {
                 return Array(text.utf8)
             case .file(let path):
                 guard let handle = FileHandle(forReadingAtPath: path) else {
-                    let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "it does not exist"
+                    let reason =
+                        FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "it does not exist"
                     throw SweepError(.usage, "cannot read the \(what) \(label): \(reason)")
                 }
                 defer { try? handle.close() }
@@ -96,7 +97,8 @@ package struct TLSSettings: Sendable, Hashable {
             case .mismatch:
                 key.wipe()
                 throw SweepError(
-                    .usage, "the client key \(clientKey.label) does not belong to the certificate \(clientCertificate.label)")
+                    .usage,
+                    "the client key \(clientKey.label) does not belong to the certificate \(clientCertificate.label)")
             case .unreadableKey:
                 key.wipe()
                 throw SweepError(
