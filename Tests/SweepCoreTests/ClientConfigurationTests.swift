@@ -63,7 +63,8 @@ struct ClientConfigurationTests {
     @Test("the profile, then variables field by field, then flags; each value says where it came from")
     func precedence() throws {
         let fromFile = try resolve(ConnectionFlagValues(), ["TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod"])
-        #expect(fromFile.namespace == Setting("prod.abcde", from: .profile(file: file, profile: "prod", key: "namespace")))
+        #expect(
+            fromFile.namespace == Setting("prod.abcde", from: .profile(file: file, profile: "prod", key: "namespace")))
         #expect(fromFile.address.value == "prod.abcde.tmprl.cloud:7233")
 
         let environment = ["TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod", "TEMPORAL_NAMESPACE": "orders"]
@@ -72,19 +73,29 @@ struct ClientConfigurationTests {
         #expect(overlaid.address.value == "orders.tmprl.cloud:7233")
         #expect(overlaid.apiKey?.source == .profile(file: file, profile: "prod", key: "api_key"))
 
-        let flagged = try resolve(flags { $0.namespace = "payments"; $0.address = "10.0.0.1:7233" }, environment)
+        let flagged = try resolve(
+            flags {
+                $0.namespace = "payments"; $0.address = "10.0.0.1:7233"
+            }, environment)
         #expect(flagged.namespace == Setting("payments", from: .flag("--namespace")))
         #expect(flagged.address == Setting("10.0.0.1:7233", from: .flag("--address")))
 
-        let other = try resolve(flags { $0.configFile = file; $0.profile = "default" }, environment)
+        let other = try resolve(
+            flags {
+                $0.configFile = file; $0.profile = "default"
+            }, environment)
         #expect(other.address.value == "default.example:7233")
         #expect(other.profileName.source == .flag("--profile"))
     }
 
     @Test("TLS: on with a tls table or an API key; off with TEMPORAL_TLS=false or --no-tls")
     func tlsSwitch() throws {
-        #expect(try resolve(ConnectionFlagValues(), ["TEMPORAL_API_KEY": "k"]).tlsEnabled == Setting(true, from: .environment("TEMPORAL_API_KEY")))
-        #expect(try resolve(ConnectionFlagValues(), ["TEMPORAL_API_KEY": "k", "TEMPORAL_TLS": "false"]).tlsEnabled.value == false)
+        #expect(
+            try resolve(ConnectionFlagValues(), ["TEMPORAL_API_KEY": "k"]).tlsEnabled
+                == Setting(true, from: .environment("TEMPORAL_API_KEY")))
+        #expect(
+            try resolve(ConnectionFlagValues(), ["TEMPORAL_API_KEY": "k", "TEMPORAL_TLS": "false"]).tlsEnabled.value
+                == false)
         #expect(try resolve(ConnectionFlagValues(), ["TEMPORAL_TLS": "TRUE"]).tlsEnabled.value == true)
         #expect(try resolve(ConnectionFlagValues(), ["TEMPORAL_TLS_SERVER_NAME": "x"]).tlsEnabled.value == true)
         let prod = ["TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod"]
@@ -115,7 +126,9 @@ struct ClientConfigurationTests {
         #expect(flagged.connectionOptions(identity: nil).tls?.clientKey?.location == .file("/flag/client.key"))
     }
 
-    @Test("headers: grpc_meta normalized from files and variables, an empty variable removes one; the API key as a bearer token")
+    @Test(
+        "headers: grpc_meta normalized from files and variables, an empty variable removes one; the API key as a bearer token"
+    )
     func headers() throws {
         let prod = ["TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod"]
         let configuration = try resolve(
@@ -149,10 +162,16 @@ struct ClientConfigurationTests {
         #expect(configuration.lines.contains { $0.name == "grpc_meta.tenant-id" && $0.value == "blue" })
     }
 
-    @Test("refused with exit 2: a named profile or file that is missing, bad TOML, a bad boolean, a key twice, half a pair")
+    @Test(
+        "refused with exit 2: a named profile or file that is missing, bad TOML, a bad boolean, a key twice, half a pair"
+    )
     func refusals() throws {
         let cases: [(ConnectionFlagValues, [String: String], String)] = [
-            (flags { $0.configFile = file; $0.profile = "staging" }, [:], "no profile 'staging'"),
+            (
+                flags {
+                    $0.configFile = file; $0.profile = "staging"
+                }, [:], "no profile 'staging'"
+            ),
             (ConnectionFlagValues(), ["TEMPORAL_CONFIG_FILE": directory + "/absent.toml"], "does not exist"),
             (ConnectionFlagValues(), ["TEMPORAL_PROFILE": "prod"], "needs"),
             (ConnectionFlagValues(), ["TEMPORAL_TLS": "yes"], "TEMPORAL_TLS is 'yes'"),

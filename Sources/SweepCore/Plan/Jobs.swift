@@ -11,6 +11,7 @@ package struct Jobs: AsyncSequence, Sendable {
     private enum Base: Sendable {
         case query(QueryJobs)
         case csv(CSVJobs)
+        case json(JSONJobs)
         case list([Job])
     }
 
@@ -35,7 +36,11 @@ package struct Jobs: AsyncSequence, Sendable {
                 QueryJobs(
                     service: service, query: query, pageSize: pageSize, retry: retry, clock: clock, progress: progress))
         case .csvFile(let path):
-            base = .csv(CSVJobs(path: path))
+            switch JSONJobs.Format(path: path) {
+            case .jsonArray: base = .json(JSONJobs(path: path, isArray: true))
+            case .jsonLines: base = .json(JSONJobs(path: path, isArray: false))
+            case .other: base = .csv(CSVJobs(path: path))
+            }
         case .planFile(let path):
             base = .csv(CSVJobs(path: path, isPlan: true))
         case .workflowIDs(let ids, let runID):
@@ -48,6 +53,7 @@ package struct Jobs: AsyncSequence, Sendable {
             switch base {
             case .query(let jobs): .query(jobs.makeAsyncIterator())
             case .csv(let jobs): .csv(jobs.makeAsyncIterator())
+            case .json(let jobs): .json(jobs.makeAsyncIterator())
             case .list(let jobs): .list(jobs.makeIterator())
             }
         return Iterator(base: iteratorBase, maximum: maximum, progress: progress)
@@ -57,6 +63,7 @@ package struct Jobs: AsyncSequence, Sendable {
         fileprivate enum Base {
             case query(QueryJobs.Iterator)
             case csv(CSVJobs.Iterator)
+            case json(JSONJobs.Iterator)
             case list(IndexingIterator<[Job]>)
         }
 
@@ -104,6 +111,9 @@ package struct Jobs: AsyncSequence, Sendable {
                 return try await iterator.next()
             case .csv(var iterator):
                 defer { base = .csv(iterator) }
+                return try await iterator.next()
+            case .json(var iterator):
+                defer { base = .json(iterator) }
                 return try await iterator.next()
             case .list(var iterator):
                 defer { base = .list(iterator) }

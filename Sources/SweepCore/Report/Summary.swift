@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The end of a run: counts per outcome, time, rate, client CPU, and the exit code they imply.
 package struct Summary: Sendable, Hashable {
@@ -12,6 +12,14 @@ package struct Summary: Sendable, Hashable {
     package var reportPath: String
     /// The signal that stopped the run early (SIGINT 2, SIGTERM 15), if any.
     package var interruptedBy: Int32?
+    /// `--max-duration` ran out and stopped the run, as SIGTERM would have.
+    package var stoppedAtDeadline = false
+    /// Per-workflow latency, `nil` when no call was sent.
+    package var latency: LatencySummary?
+    /// Attempts retried (past each call's first).
+    package var retries = 0
+    /// When the run started (after the preflight's guards).
+    package var startedAt: Date?
     /// Runs still open when `--wait` gave up.
     package var stillOpen = 0
     /// A graceful stop ended the listing before its last page: workflows the query matches past
@@ -51,14 +59,18 @@ package struct Summary: Sendable, Hashable {
         elapsed > .zero ? Double(tally.callsSent) / elapsed.inSeconds : 0
     }
 
+    /// Stopped at the end of `--max-duration`: 124, as timeout(1) exits.
+    package static let deadlineExitCode: Int32 = 124
+
     /// The exit code (README, "Exit codes"), most serious first: 128 + the signal when stopped by
-    /// one (130 for SIGINT, 143 for SIGTERM); when the run ended early, 6 if the report could not
+    /// one (130 for SIGINT, 143 for SIGTERM); 124 when `--max-duration` stopped it; when the run ended early, 6 if the report could not
     /// be written, else 1 (the listing failed); 1 when some workflow `failed`; 4 when
     /// some run was still open after `--wait`; 5 when some workflow was left alone on purpose
     /// (`run_changed`: a new run replaced the one planned; or the job set grew past `--max`);
     /// else 0: every workflow reached its outcome.
     package var exitCode: Int32 {
         if let interruptedBy { return 128 + interruptedBy }
+        if stoppedAtDeadline { return Self.deadlineExitCode }
         if let failure { return failure.code == .output ? 6 : 1 }
         if tally[.failed] > 0 { return 1 }
         if stillOpen > 0 { return 4 }
@@ -73,6 +85,8 @@ package struct Summary: Sendable, Hashable {
         ]
         if let interruptedBy {
             lines.append("  stopped by signal \(interruptedBy): \(nextStep)")
+        } else if stoppedAtDeadline {
+            lines.append("  stopped: --max-duration is over: \(nextStep)")
         }
         if let failure {
             lines.append("  stopped early: \(failure.message)")
@@ -105,6 +119,12 @@ package struct Summary: Sendable, Hashable {
                 elapsed.inSeconds, tally.callsSent, callsPerSecond, clientCPU.inMilliseconds, perCall
             )
         )
+        if let latency {
+            lines.append(
+                String(
+                    format: "  latency per workflow: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
+                    latency.p50, latency.p90, latency.p99, latency.max) + (retries > 0 ? ", \(retries) retries" : ""))
+        }
         lines.append("  \(isPlan ? "plan" : "report"): \(reportPath)")
         return lines.joined(separator: "\n")
     }

@@ -6,15 +6,31 @@ package protocol Console: Sendable {
     var isInteractive: Bool { get }
     /// Whether standard output is a terminal (a dry run prints a table there, else plan CSV).
     var standardOutputIsTerminal: Bool { get }
-    /// Prints a line for the operator (standard error: standard output may carry the report).
+    /// Prints a line for the operator (standard error: standard output may carry the report):
+    /// errors, warnings and prompts, shown even with `--quiet`.
     func say(_ text: String)
+    /// Prints an informational line (progress of the stages, the summary): not with `--quiet`.
+    func note(_ text: String)
     /// Asks a question and reads one line of answer (`nil` at end of input).
     func ask(_ question: String) -> String?
 }
 
+extension Console {
+    package func note(_ text: String) { say(text) }
+}
+
 /// The process's real terminal.
 package struct StandardConsole: Console {
-    package init() {}
+    /// `--quiet`: informational lines are dropped.
+    package var quiet: Bool
+
+    package init(quiet: Bool = false) {
+        self.quiet = quiet
+    }
+
+    package func note(_ text: String) {
+        if !quiet { say(text) }
+    }
 
     package var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 }
 

@@ -1,15 +1,25 @@
-/// A stage of a run that a signal stops gracefully: the first SIGINT or SIGTERM cancels it (no new
-/// work, calls in flight finish), a second one ends the process (see ``StopSignals``).
+/// A stage of a run that a signal, or the end of `--max-duration`, stops gracefully: the first
+/// SIGINT or SIGTERM cancels it (no new work, calls in flight finish), a second one ends the
+/// process (see ``StopSignals``).
 enum GracefulStop {
-    /// Runs `work` while watching for SIGINT/SIGTERM; the first signal cancels it (a graceful
-    /// stop), a second one ends the process.
-    /// - Returns: the signal that stopped it, or `nil` if it ran to the end.
+    /// Why a stage was stopped before its end.
+    enum Reason: Sendable, Hashable {
+        /// SIGINT (2) or SIGTERM (15).
+        case signal(Int32)
+        /// `--max-duration` ran out.
+        case deadline
+    }
+
+    /// Runs `work` while watching for SIGINT/SIGTERM and for `deadline`; the first of them
+    /// cancels it (a graceful stop); a second signal ends the process.
+    /// - Returns: its value (`nil` when it was stopped), and why it was stopped, if it was.
     @discardableResult
     static func run<Value: Sendable>(
         console: some Console,
+        deadline: ContinuousClock.Instant? = nil,
         _ work: @escaping @Sendable () async throws(SweepError) -> Value
-    ) async throws(SweepError) -> (value: Value?, interruptedBy: Int32?) {
-        var interruptedBy: Int32?
+    ) async throws(SweepError) -> (value: Value?, stoppedBy: Reason?) {
+        var stoppedBy: Reason?
         var outcome: Result<Value, SweepError>?
         await withTaskGroup(of: StopEvent<Value>.self) { group in
             group.addTask {
@@ -20,13 +30,28 @@ enum GracefulStop {
                 }
             }
             group.addTask { .signal(await StopSignals.first()) }
+            if let deadline {
+                group.addTask {
+                    do {
+                        try await Task.sleep(until: deadline, clock: .continuous)
+                        return .deadline
+                    } catch {
+                        return .signal(nil)
+                    }
+                }
+            }
             while let event = await group.next() {
                 switch event {
-                case .signal(let number?):
-                    interruptedBy = number
-                    console.say("stopping: no new workflows; letting calls in flight finish (signal again to exit now)")
+                case .signal(let number?) where stoppedBy == nil:
+                    stoppedBy = .signal(number)
+                    console.note(
+                        "stopping: no new workflows; letting calls in flight finish (signal again to exit now)")
                     group.cancelAll()
-                case .signal(nil):
+                case .deadline where stoppedBy == nil:
+                    stoppedBy = .deadline
+                    console.note("stopping: --max-duration is over; no new workflows, letting calls in flight finish")
+                    group.cancelAll()
+                case .signal, .deadline:
                     break
                 case .finished(let result):
                     outcome = result
@@ -34,13 +59,13 @@ enum GracefulStop {
                 }
             }
         }
-        return (try outcome?.get(), interruptedBy)
+        return (try outcome?.get(), stoppedBy)
     }
-
 }
 
-/// What ends a stoppable piece of work: its own end, or a stop signal.
+/// What ends a stoppable piece of work: its own end, a stop signal, or the deadline.
 private enum StopEvent<Value: Sendable>: Sendable {
     case finished(Result<Value, SweepError>)
     case signal(Int32?)
+    case deadline
 }

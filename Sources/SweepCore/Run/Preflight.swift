@@ -56,10 +56,10 @@ struct Preflight: Sendable {
                 let surveyed = survey ?? Survey(count: 0, preview: [])
                 try Guards.guardSize(options, survey: surveyed, console: console)
                 if surveyed.count == 0 {
-                    console.say("\(options.source.label): nothing to \(options.verb)")
+                    console.note("\(options.source.label): nothing to \(options.verb)")
                 }
                 if surveyed.duplicates > 0 {
-                    console.say(
+                    console.note(
                         "\(options.source.label): \(surveyed.duplicates) duplicate IDs will be reported duplicate and sent once"
                     )
                 }
@@ -71,7 +71,8 @@ struct Preflight: Sendable {
                 var summary = try await body(preflight)
                 summary.elapsed = start.duration(to: clock.now)
                 summary.clientCPU = ProcessCPU.now() - cpuAtStart
-                console.say(summary.text)
+                summary.startedAt = startDate
+                console.note(summary.text)
                 return summary
             }
         } catch let error as SweepError {

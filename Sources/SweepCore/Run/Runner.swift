@@ -11,7 +11,9 @@ package enum Runner {
     ///   guards, unreachable server, a report that cannot be created). Per-workflow failures are
     ///   `failed` rows, and a failure mid-run ends the run with its summary; neither is thrown.
     package static func run(_ options: SweepOptions, console: some Console) async throws(SweepError) -> Summary {
-        try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
+        let display = ProgressDisplay(mode: options.progress)
+        let console = ProgressConsole(base: console, display: display)
+        return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options
             guard let action = options.action else {
                 throw SweepError(.usage, "say what to do: sweep cancel, terminate or apply --action")
@@ -23,15 +25,15 @@ package enum Runner {
             // A dry run's table of the runs it would touch goes to standard output, before the report
             // file is made: if it cannot be written, nothing is left behind.
             let table =
-                options.dryRun && options.reportPath != "-"
+                options.dryRun && options.dryRunTable && options.reportPath != "-"
                 ? try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv) : nil
             let reporter = try openReport(options, journal: journal, at: preflight.startDate)
             if let journal {
-                console.say(
+                console.note(
                     "resuming \(reporter.path): \(journal.settledCount(followingUp: followingUp)) workflows already settled are skipped"
                         + (journal.hadTornRow ? "; its torn last row was cut off and that workflow is retried" : ""))
             } else if reporter.path != "-" {
-                console.say("report: \(reporter.path)")
+                console.note("report: \(reporter.path)")
             }
 
             let progress = SourceProgress()
@@ -48,32 +50,47 @@ package enum Runner {
 
             // One sink for the engine: the report; for a dry run also the table of the runs it
             // would touch; for a follow-up, remembering the runs acted on (one entry per run).
+            // Statistics see every row the report takes (follow-up rows included), for the
+            // progress display and the summary.
             var sink: any ReportSink = reporter
             if let table { sink = TeeSink(reporter, table) }
+            let statistics = RunStatistics(sink)
+            sink = statistics
             let collector = FollowUpCollector(sink, now: { ContinuousClock().now })
             if followingUp { sink = collector }
 
-            var stages = Stages()
-            let engineSink = sink
-            await stages.run(console) { () async throws(SweepError) in
-                try await engine.run(jobs, reportingTo: engineSink)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let total = max(0, preflight.survey.count - (journal?.settledCount(followingUp: followingUp) ?? 0))
+            let snapshot: @Sendable () -> ProgressSnapshot = {
+                ProgressSnapshot(
+                    verb: options.verb, tally: statistics.tally, total: total, elapsed: started.duration(to: clock.now),
+                    retries: statistics.retries, rate: calls.limiter.rate, targetRate: options.rate)
             }
-            var stillOpen = 0
-            if stages.ranToTheEnd, followingUp {
+
+            var stages = Stages(deadline: options.deadline)
+            let engineSink = sink
+            let stillOpen = await display.showing(snapshot) { () async -> Int in
+                await stages.run(console) { () async throws(SweepError) in
+                    try await engine.run(jobs, reportingTo: engineSink)
+                }
+                guard stages.ranToTheEnd, followingUp else { return 0 }
                 // Acted on by an earlier run but not seen closed: followed up, never acted on again.
                 let acted = collector.collected + (resume?.actedRuns() ?? [])
-                stillOpen =
-                    await stages.run(console) { () async throws(SweepError) in
-                        try await followUp(
-                            FollowUpStage(calls: calls, options: stageOptions), acted, options.followUp, reporter,
-                            console)
-                    } ?? 0
+                return await stages.run(console) { () async throws(SweepError) in
+                    try await followUp(
+                        FollowUpStage(calls: calls, options: stageOptions), acted, options.followUp, statistics,
+                        console)
+                } ?? 0
             }
             reporter.sync()
 
             var summary = Summary(
                 action: options.action, dryRun: options.dryRun, tally: reporter.tally, elapsed: .zero,
                 clientCPU: .zero, reportPath: reporter.path, interruptedBy: stages.interruptedBy)
+            summary.stoppedAtDeadline = stages.stoppedAtDeadline
+            summary.latency = statistics.latency
+            summary.retries = statistics.retries
             summary.stillOpen = stillOpen
             summary.stoppedListing = progress.stoppedListing
             summary.overMax = progress.overMax ? options.maxJobs : nil
@@ -92,6 +109,8 @@ package enum Runner {
         var options = options
         options.dryRun = true
         try Guards.refuseOutputAsInput(path, options.source)
+        let display = ProgressDisplay(mode: options.progress)
+        let console = ProgressConsole(base: console, display: display)
         return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options
             let plan = try PlanWriter(
@@ -101,10 +120,23 @@ package enum Runner {
             let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
             let (calls, stageOptions) = callsAndOptions(options, preflight)
             let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)
-            var stages = Stages()
-            await stages.run(console) { () async throws(SweepError) in try await engine.run(jobs, reportingTo: plan) }
+            let statistics = RunStatistics(plan)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let snapshot: @Sendable () -> ProgressSnapshot = {
+                ProgressSnapshot(
+                    verb: "plan", tally: statistics.tally, total: preflight.survey.count,
+                    elapsed: started.duration(to: clock.now), retries: statistics.retries, rate: calls.limiter.rate,
+                    targetRate: options.rate)
+            }
+            var stages = Stages(deadline: options.deadline)
+            await display.showing(snapshot) {
+                await stages.run(console) { () async throws(SweepError) in
+                    try await engine.run(jobs, reportingTo: statistics)
+                }
+            }
             let tally = plan.tally
-            console.say(
+            console.note(
                 "plan: \(tally[.planned]) runs to act on\(path == "-" ? "" : ", written to \(path)")"
             )
             var summary = Summary(
@@ -113,6 +145,8 @@ package enum Runner {
             summary.stoppedListing = progress.stoppedListing
             summary.overMax = progress.overMax ? options.maxJobs : nil
             summary.failure = stages.failure
+            summary.stoppedAtDeadline = stages.stoppedAtDeadline
+            summary.latency = statistics.latency
             summary.isPlan = true
             return summary
         }
@@ -156,32 +190,40 @@ package enum Runner {
         _ stage: FollowUpStage<ContinuousClock>,
         _ acted: [ActedRun<ContinuousClock.Instant>],
         _ options: FollowUpOptions,
-        _ reporter: ReportWriter,
+        _ reporter: some ReportSink,
         _ console: some Console
     ) async throws(SweepError) -> Int {
         var pending = acted
         if let grace = options.escalateAfter {
             let cancelled = pending.filter { $0.outcome == .cancelRequested }
-            console.say(
+            console.note(
                 "escalation: terminating what is still open \(grace.inSeconds) s after its cancel request (\(cancelled.count) runs)"
             )
             pending = try await stage.escalate(
                 cancelled, after: grace, pollInterval: options.pollInterval, reportingTo: reporter)
         }
         guard let timeout = options.waitTimeout, !pending.isEmpty else { return 0 }
-        console.say("waiting up to \(timeout.inSeconds) s for \(pending.count) runs to close")
+        console.note("waiting up to \(timeout.inSeconds) s for \(pending.count) runs to close")
         return try await stage.waitForClose(
             pending, timeout: timeout, pollInterval: options.pollInterval, reportingTo: reporter)
     }
 }
 
-/// How a run's stages ended: the signal that stopped one, or the failure that ended one early.
+/// How a run's stages ended: the signal or deadline that stopped one, or the failure that ended
+/// one early.
 private struct Stages {
+    /// `--max-duration`'s end, for every stage.
+    let deadline: ContinuousClock.Instant?
     var interruptedBy: Int32?
+    var stoppedAtDeadline = false
     var failure: SweepError?
 
-    /// Neither a signal nor a failure has stopped a stage.
-    var ranToTheEnd: Bool { interruptedBy == nil && failure == nil }
+    init(deadline: ContinuousClock.Instant?) {
+        self.deadline = deadline
+    }
+
+    /// Neither a signal, the deadline nor a failure has stopped a stage.
+    var ranToTheEnd: Bool { interruptedBy == nil && !stoppedAtDeadline && failure == nil }
 
     /// Runs one stage, stoppable by a signal; records how it ended.
     /// - Returns: its value, or `nil` when it was stopped or failed.
@@ -190,8 +232,12 @@ private struct Stages {
         _ console: some Console, _ work: @escaping @Sendable () async throws(SweepError) -> Value
     ) async -> Value? {
         do {
-            let ended = try await GracefulStop.run(console: console, work)
-            if let signal = ended.interruptedBy { interruptedBy = signal }
+            let ended = try await GracefulStop.run(console: console, deadline: deadline, work)
+            switch ended.stoppedBy {
+            case .signal(let number): interruptedBy = number
+            case .deadline: stoppedAtDeadline = true
+            case nil: break
+            }
             return ended.value
         } catch {
             failure = error

@@ -27,6 +27,13 @@ package struct SweepOptions: Sendable {
     package var followUp: FollowUpOptions
     /// Replace an existing report (or plan) instead of refusing it.
     package var overwrite: Bool
+    /// How progress is shown while the run goes.
+    package var progress: ProgressDisplay.Mode = .off
+    /// `--max-duration`: when the run stops as on SIGTERM, from the start of the process.
+    package var deadline: ContinuousClock.Instant?
+    /// A dry run prints the runs it would touch on standard output (not with `--output json`,
+    /// whose document is all standard output carries).
+    package var dryRunTable = true
 
     package init(
         action: Action?,

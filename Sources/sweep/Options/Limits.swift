@@ -15,6 +15,10 @@ enum Limits {
     static let max = Range(1.0...1_000_000_000, unit: "")
     /// `--wait`, `--escalate-after`: up to 7 days.
     static let duration = Range(0.0...604_800, unit: "seconds")
+    /// `--max-duration`: a second to 7 days.
+    static let maxDuration = Range(1.0...604_800, unit: "seconds")
+    /// `--older-than`: up to about ten years.
+    static let olderThan = Range(0.0...315_360_000, unit: "seconds")
 
     struct Range {
         var bounds: ClosedRange<Double>

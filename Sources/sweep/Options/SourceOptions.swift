@@ -25,6 +25,13 @@ struct SourceOptions: ParsableArguments {
         help: ArgumentHelp("Pin the one --workflow-id to this run.", valueName: "id"))
     var runID: String?
 
+    @Option(
+        name: .customLong("older-than"),
+        help: ArgumentHelp(
+            "Only workflows started more than this long ago (e.g. 24h, 7d): adds StartTime < '<now - D>' to --query.",
+            valueName: "duration"))
+    var olderThan: DurationArgument?
+
     func validate() throws {
         let given = [query != nil, input != nil, !workflowIDs.isEmpty].filter { $0 }.count
         guard given == 1 else {
@@ -42,13 +49,23 @@ struct SourceOptions: ParsableArguments {
         if workflowIDs.contains(where: { $0.isEmpty }) {
             throw ValidationError("--workflow-id is empty.")
         }
+        if let olderThan {
+            guard query != nil else {
+                throw ValidationError(
+                    "--older-than narrows a --query; give one (e.g. --query \"WorkflowType='OrderSaga'\").")
+            }
+            try Limits.olderThan.check(olderThan.seconds, flag: "--older-than")
+        }
         if let runID, UUID(uuidString: runID) == nil {
             throw ValidationError("--run-id '\(runID.escapedForTerminal)' is not a run ID (a UUID).")
         }
     }
 
     var source: JobSource {
-        if let query { return .query(query) }
+        if let query {
+            guard let olderThan else { return .query(query) }
+            return .query(QueryFilter.startedBefore(olderThan.duration, in: query))
+        }
         if let input { return .csvFile(path: input) }
         return .workflowIDs(workflowIDs, runID: runID)
     }

@@ -25,12 +25,14 @@ struct Apply: SweepCommand {
     @OptionGroup(title: "Run") var run: RunOptions
     @OptionGroup(title: "Safety") var safety: SafetyOptions
     @OptionGroup(title: "Escalation") var escalation: EscalationOptions
+    @OptionGroup(title: "Output and scheduling") var unattended: UnattendedOptions
     @OptionGroup(title: "Connection") var connection: ConnectionFlags
 
     var jobSource: JobSource { .planFile(path: plan) }
     var escalateAfter: DurationArgument? { escalation.escalateAfter }
 
     func validate() throws {
+        try validateOutputs()
         if escalation.escalateAfter != nil, action != .cancel {
             throw ValidationError("--escalate-after goes with --action cancel (a terminate needs no escalation).")
         }

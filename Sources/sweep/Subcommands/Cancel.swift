@@ -20,6 +20,7 @@ struct Cancel: SweepCommand {
     @OptionGroup(title: "Run") var run: RunOptions
     @OptionGroup(title: "Safety") var safety: SafetyOptions
     @OptionGroup(title: "Escalation") var escalation: EscalationOptions
+    @OptionGroup(title: "Output and scheduling") var unattended: UnattendedOptions
     @OptionGroup(title: "Connection") var connection: ConnectionFlags
 
     var action: Action { .cancel }

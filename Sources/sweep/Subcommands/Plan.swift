@@ -28,30 +28,36 @@ struct Plan: AsyncParsableCommand {
     @Flag(help: "Replace an existing --out file (by default an existing file is refused).")
     var overwrite = false
 
+    @OptionGroup(title: "Output and scheduling") var unattended: UnattendedOptions
     @OptionGroup(title: "Connection") var connection: ConnectionFlags
 
     func validate() throws {
         try Limits.rps.check(rps, flag: "--rps")
         if let max { try Limits.max.check(max, flag: "--max") }
+        if unattended.output == .json, out == "-" {
+            throw ValidationError("--output json and --out - both write standard output; give --out a file.")
+        }
     }
 
     /// The options this command line asks for.
     /// - Throws: ``SweepError`` `.usage` when the connection settings do not resolve.
     func sweepOptions() throws(SweepError) -> SweepOptions {
-        SweepOptions(
+        var options = SweepOptions(
             action: nil, source: source.source, connection: try connection.options(identity: nil),
             dryRun: true, rate: rps, maxJobs: max, overwrite: overwrite
         )
+        options.progress = unattended.progress
+        options.deadline = unattended.deadline
+        return options
     }
 
     func run() async throws {
-        let console = StandardConsole()
-        do {
-            let summary = try await Runner.plan(try sweepOptions(), to: out, console: console)
-            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
-        } catch let error as SweepError {
-            console.say("error: \(error.message)")
-            throw ExitCode(error.code.exitCode)
+        unattended.bootstrapLogging()
+        let console = StandardConsole(quiet: unattended.quiet)
+        let session = unattended.session(command: "plan", dryRun: true)
+        let code = await session.run(console: console) { () async throws(SweepError) in
+            try await Runner.plan(try sweepOptions(), to: out, console: console)
         }
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -8,6 +8,7 @@ protocol SweepCommand: AsyncParsableCommand {
     var escalateAfter: DurationArgument? { get }
     var run: RunOptions { get }
     var safety: SafetyOptions { get }
+    var unattended: UnattendedOptions { get }
     var connection: ConnectionFlags { get }
 }
 
@@ -15,7 +16,7 @@ extension SweepCommand {
     /// The options this command line asks for, with the connection resolved.
     /// - Throws: ``SweepError`` `.usage` when the connection settings do not resolve.
     func sweepOptions() throws(SweepError) -> SweepOptions {
-        SweepOptions(
+        var options = SweepOptions(
             action: action,
             source: jobSource,
             connection: try connection.options(identity: run.identity),
@@ -33,16 +34,30 @@ extension SweepCommand {
             followUp: FollowUpOptions(escalateAfter: escalateAfter?.duration, waitTimeout: safety.wait?.duration),
             overwrite: run.overwrite
         )
+        options.progress = unattended.progress
+        options.deadline = unattended.deadline
+        options.dryRunTable = unattended.output == .text
+        return options
+    }
+
+    func validate() throws {
+        try validateOutputs()
+    }
+
+    /// `--output json` and `--report -` would both write standard output.
+    func validateOutputs() throws {
+        if unattended.output == .json, run.report == "-" {
+            throw ValidationError("--output json and --report - both write standard output; give --report a file.")
+        }
     }
 
     func run() async throws {
-        let console = StandardConsole()
-        do {
-            let summary = try await Runner.run(try sweepOptions(), console: console)
-            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
-        } catch let error as SweepError {
-            console.say("error: \(error.message)")
-            throw ExitCode(error.code.exitCode)
+        unattended.bootstrapLogging()
+        let console = StandardConsole(quiet: unattended.quiet)
+        let session = unattended.session(command: action.rawValue, dryRun: run.dryRun)
+        let code = await session.run(console: console) { () async throws(SweepError) in
+            try await Runner.run(try sweepOptions(), console: console)
         }
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -15,6 +15,7 @@ struct Terminate: SweepCommand {
     @OptionGroup(title: "Workflows") var source: SourceOptions
     @OptionGroup(title: "Run") var run: RunOptions
     @OptionGroup(title: "Safety") var safety: SafetyOptions
+    @OptionGroup(title: "Output and scheduling") var unattended: UnattendedOptions
     @OptionGroup(title: "Connection") var connection: ConnectionFlags
 
     var action: Action { .terminate }

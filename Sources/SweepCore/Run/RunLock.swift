@@ -1,0 +1,62 @@
+import Foundation
+
+/// `--lock PATH`: at most one sweep at a time per lock file (flock), for cron jobs that may
+/// overlap. The holder writes its PID into the file; the lock is the kernel's and goes with the
+/// process, so a crashed run leaves no stale lock (only a stale PID in the file, which says so).
+final class RunLock {
+    /// The exit code of a run that found the lock held: EX_TEMPFAIL, "try again later".
+    static let heldExitCode: Int32 = 75
+
+    private let descriptor: Int32
+    let path: String
+
+    /// Takes the lock or fails at once.
+    /// - Throws: ``SweepError`` `.usage` when the file cannot be opened; ``Held`` when another
+    ///   process holds it.
+    init(path: String) throws {
+        self.path = path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw SweepError(.usage, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno
+            let holder = Self.readHolder(descriptor)
+            close(descriptor)
+            if reason == EWOULDBLOCK {
+                throw Held(path: path, holder: holder)
+            }
+            throw SweepError(.usage, "cannot lock \(path): \(String(cString: strerror(reason)))")
+        }
+        self.descriptor = descriptor
+        // The holder's PID, for the run that finds the lock taken.
+        let text = "\(getpid())\n"
+        _ = ftruncate(descriptor, 0)
+        _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
+    deinit {
+        // Closing releases the lock; the PID stays in the file (harmless: the lock is the flock).
+        close(descriptor)
+    }
+
+    /// Another process holds the lock.
+    struct Held: Error {
+        var path: String
+        /// The PID the holder wrote, when readable.
+        var holder: Int32?
+
+        var message: String {
+            let who = holder.map { "another sweep (PID \($0))" } ?? "another process"
+            return "\(who) holds the lock \(path); not starting (exit \(RunLock.heldExitCode)): let it finish, or check it with ps -p \(holder.map(String.init) ?? "<pid>")"
+        }
+    }
+
+    private static func readHolder(_ descriptor: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 31, 0) }
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return Int32(text)
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Logging
+import SweepCore
+
+/// How a run reports and behaves when nobody watches: output format, progress and logging, the
+/// overlap lock, the time slot and the metrics file.
+struct UnattendedOptions: ParsableArguments {
+    @Option(
+        name: .shortAndLong,
+        help: "text: the summary for people on standard error; json: also one JSON document on standard output.")
+    var output: OutputFormat = .text
+
+    @Flag(help: "No progress and no informational lines on standard error; errors and warnings only.")
+    var quiet = false
+
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical. Off a terminal, progress is an info line every 10 s.",
+            valueName: "level"))
+    var logLevel: LogLevel?
+
+    @Option(
+        help: ArgumentHelp(
+            "Hold this lock file for the run (flock); if another run holds it, exit 75 and name its PID.",
+            valueName: "path"))
+    var lock: String?
+
+    @Option(
+        name: .customLong("max-duration"),
+        help: ArgumentHelp(
+            "Stop as on SIGTERM when this long has passed (e.g. 50m): no new workflows, calls in flight finish, exit 124.",
+            valueName: "duration"))
+    var maxDuration: DurationArgument?
+
+    @Option(
+        name: .customLong("metrics-file"),
+        help: ArgumentHelp(
+            "Write the run's result in Prometheus text format here (for node_exporter's textfile collector).",
+            valueName: "path"))
+    var metricsFile: String?
+
+    func validate() throws {
+        if let maxDuration { try Limits.maxDuration.check(maxDuration.seconds, flag: "--max-duration") }
+    }
+
+    /// Standard error through swift-log at `--log-level` (default info; warning with `--quiet`).
+    func bootstrapLogging() {
+        let level = logLevel?.level ?? (quiet ? .warning : .info)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    /// The session that wraps the run: lock, metrics, JSON document.
+    func session(command: String, dryRun: Bool) -> Session {
+        var session = Session(command: command)
+        session.dryRun = dryRun
+        session.lockPath = lock
+        session.metricsPath = metricsFile
+        session.json = output == .json
+        return session
+    }
+
+    /// Progress on a terminal, log lines off one, or nothing with `--quiet`.
+    var progress: ProgressDisplay.Mode { ProgressDisplay.mode(quiet: quiet) }
+
+    /// When `--max-duration` ends, counted from now.
+    var deadline: ContinuousClock.Instant? { maxDuration.map { ContinuousClock.now + $0.duration } }
+}
+
+/// `--log-level`: swift-log's levels.
+enum LogLevel: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+
+    var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+}
