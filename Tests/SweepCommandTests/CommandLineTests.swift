@@ -76,6 +76,30 @@ struct CommandLineTests {
         #expect(command.out == "plan.csv")
     }
 
+    @Test("the Temporal CLI's short flags, and the unattended flags")
+    func shortFlags() throws {
+        let command = try Terminate.parse([
+            "-q", "WorkflowType='OrderSaga'", "--older-than", "1d", "-n", "orders", "-y", "-o", "json", "--quiet",
+            "--lock", "/run/sweep.lock", "--max-duration", "50m", "--metrics-file", "m.prom", "--log-level", "debug",
+        ])
+        let options = try command.sweepOptions()
+        guard case .query(let query) = options.source else {
+            Issue.record("not a query: \(options.source)")
+            return
+        }
+        #expect(query.hasPrefix("(WorkflowType='OrderSaga') AND StartTime < '"))
+        #expect(options.connection.namespace == "orders")
+        #expect(options.assumeYes)
+        #expect(options.progress == .off)
+        #expect(options.dryRunTable == false)
+        #expect(options.deadline != nil)
+        let session = command.unattended.session(command: "terminate", dryRun: false)
+        #expect(session.json && session.lockPath == "/run/sweep.lock" && session.metricsPath == "m.prom")
+
+        let pinned = try Cancel.parse(["-w", "a", "-r", "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b"]).sweepOptions()
+        #expect(pinned.source == .workflowIDs(["a"], runID: "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b"))
+    }
+
     @Test(
         "contradictions and values out of range are refused before anything runs (exit 2)",
         arguments: [
@@ -99,6 +123,15 @@ struct CommandLineTests {
             ["cancel", "--workflow-id", "a", "--escalate-after", "9999999h"],
             ["apply", "plan.csv", "--action", "terminate", "--escalate-after", "5m"],
             ["plan", "--workflow-id", "a", "--rps", "0"],
+            ["terminate", "--workflow-id", "a", "--output", "json", "--report", "-"],
+            ["plan", "--workflow-id", "a", "-o", "json"],
+            ["terminate", "--workflow-id", "a", "--older-than", "1h"],
+            ["terminate", "-q", "q", "--older-than", "-1h"],
+            ["terminate", "--workflow-id", "a", "--max-duration", "0s"],
+            ["terminate", "--workflow-id", "a", "--max-duration", "8d"],
+            ["terminate", "--workflow-id", "a", "--log-level", "loud"],
+            ["terminate", "--workflow-id", "a", "--output", "yaml"],
+            ["terminate", "--workflow-id", "a", "--no-tls", "--tls-ca-path", "ca.pem"],
         ])
     func refused(arguments: [String]) {
         do {

@@ -205,3 +205,17 @@ struct ClientConfigurationTests {
         }
     }
 }
+
+@Suite("query filters")
+struct QueryFilterTests {
+    @Test("--older-than: the query in parentheses, AND a StartTime to the second in UTC")
+    func olderThan() {
+        let now = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-17T...Z
+        let query = QueryFilter.startedBefore(.seconds(86_400 + 1.5), in: "A='x' OR B='y'", now: now)
+        let expected = now.addingTimeInterval(-86_401.5)
+        let stamp = expected.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        #expect(query == "(A='x' OR B='y') AND StartTime < '\(stamp)'")
+        #expect(stamp.hasSuffix("Z") && stamp.count == 20)
+    }
+}

@@ -6,8 +6,16 @@ package struct Report: Sendable {
     package var rows: [[String: String]]
 
     package init(path: String) throws {
+        try self.init(bytes: Array(try TextFile.bytes(path)))
+    }
+
+    /// A report that went to standard output.
+    package init(csv: String) throws {
+        try self.init(bytes: Array(csv.utf8))
+    }
+
+    private init(bytes data: [UInt8]) throws {
         let reader = CSVReader()
-        let data = try TextFile.bytes(path)
         let records = try reader.parse(Array(data)) + (try reader.finish())
         guard let header = records.first?.fields else {
             rows = []

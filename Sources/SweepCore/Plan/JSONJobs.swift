@@ -92,7 +92,8 @@ package struct JSONJobs: AsyncSequence, Sendable {
             }
             if lines == nil {
                 guard let opened = FileLines(path: path) else {
-                    throw SweepError(.input, "\(path): cannot open the file for reading; check the path and permissions")
+                    throw SweepError(
+                        .input, "\(path): cannot open the file for reading; check the path and permissions")
                 }
                 lines = opened
             }
@@ -119,14 +120,17 @@ package struct JSONJobs: AsyncSequence, Sendable {
             guard workflowID.utf8.count <= CSVJobDecoder.maximumWorkflowIDLength else {
                 throw SweepError(
                     .input,
-                    "\(path): \(place): the workflow ID is over Temporal's limit of \(CSVJobDecoder.maximumWorkflowIDLength) bytes")
+                    "\(path): \(place): the workflow ID is over Temporal's limit of \(CSVJobDecoder.maximumWorkflowIDLength) bytes"
+                )
             }
             let runID = entry.execution?.runId.flatMap { $0.isEmpty ? nil : $0 }
             if let runID, UUID(uuidString: runID) == nil {
-                throw SweepError(.input, "\(path): \(place): execution.runId '\(runID.escapedForTerminal)' is not a run ID")
+                throw SweepError(
+                    .input, "\(path): \(place): execution.runId '\(runID.escapedForTerminal)' is not a run ID")
             }
             return Job(
-                target: WorkflowTarget(workflowID: workflowID, runID: runID), workflowType: entry.type?.name, line: line)
+                target: WorkflowTarget(workflowID: workflowID, runID: runID), workflowType: entry.type?.name, line: line
+            )
         }
 
         private static func describe(_ error: any Error) -> String {

@@ -61,6 +61,31 @@ package struct SummaryDocument: Codable, Sendable, Hashable {
         case finishedAt = "finished_at"
     }
 
+    /// Every field is written, `null` included, so that the shape does not depend on the run.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(command, forKey: .command)
+        try container.encode(dryRun, forKey: .dryRun)
+        try container.encode(exitCode, forKey: .exitCode)
+        try container.encode(interruptedBy, forKey: .interruptedBy)
+        try container.encode(error, forKey: .error)
+        try container.encode(workflows, forKey: .workflows)
+        try container.encode(reportRows, forKey: .reportRows)
+        try container.encode(outcomes, forKey: .outcomes)
+        try container.encode(stillOpen, forKey: .stillOpen)
+        try container.encode(callsSent, forKey: .callsSent)
+        try container.encode(retries, forKey: .retries)
+        try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
+        try container.encode(workflowsPerSecond, forKey: .workflowsPerSecond)
+        try container.encode(callsPerSecond, forKey: .callsPerSecond)
+        try container.encode(clientCPUSeconds, forKey: .clientCPUSeconds)
+        try container.encode(latencyMilliseconds, forKey: .latencyMilliseconds)
+        try container.encode(report, forKey: .report)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+    }
+
     /// The document of a run that ran (to its end or not).
     package init(_ summary: Summary, finishedAt: Date = Date()) {
         command = summary.isPlan ? "plan" : summary.action?.rawValue ?? "plan"

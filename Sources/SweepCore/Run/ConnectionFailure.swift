@@ -62,7 +62,8 @@ enum ConnectionFailure {
             return
                 "the TLS handshake with \(address) failed: \(clientCertificateNote ?? "check the TLS settings (sweep config show)"); nothing was sent \(raw)"
         }
-        return "cannot reach the Temporal server at \(address): check --address and that the server is up \(raw)"
+        return
+            "cannot reach the Temporal server at \(address): check --address and that the server is up; nothing was sent \(raw)"
     }
 
     /// "the client certificate expired on ..." when it has.

@@ -48,7 +48,8 @@ final class RunLock {
 
         var message: String {
             let who = holder.map { "another sweep (PID \($0))" } ?? "another process"
-            return "\(who) holds the lock \(path); not starting (exit \(RunLock.heldExitCode)): let it finish, or check it with ps -p \(holder.map(String.init) ?? "<pid>")"
+            return
+                "\(who) holds the lock \(path); not starting (exit \(RunLock.heldExitCode)): let it finish, or check it with ps -p \(holder.map(String.init) ?? "<pid>")"
         }
     }
 

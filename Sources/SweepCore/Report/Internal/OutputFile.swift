@@ -37,8 +37,13 @@ struct OutputFile: Sendable {
             handle = FileHandle.standardOutput
             return
         }
+        // An existing device or FIFO (/dev/null, a named pipe) is written as it is: nothing to
+        // protect from being replaced, and never truncated or chmod-ed.
+        var status = stat()
+        let isSpecial = stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
         let flags: Int32
         switch mode {
+        case _ where isSpecial: flags = O_WRONLY | O_CLOEXEC
         case .create: flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC
         case .overwrite: flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
         case .append: flags = O_WRONLY | O_CLOEXEC
@@ -60,8 +65,8 @@ struct OutputFile: Sendable {
             }
         }
         let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        if mode == .overwrite { fchmod(descriptor, 0o600) }
-        if case .append(let length) = mode {
+        if mode == .overwrite, !isSpecial { fchmod(descriptor, 0o600) }
+        if case .append(let length) = mode, !isSpecial {
             guard ftruncate(descriptor, off_t(length)) == 0, lseek(descriptor, 0, SEEK_END) >= 0 else {
                 throw SweepError(.io, "cannot append to the \(role) \(path): \(String(cString: strerror(errno)))")
             }

@@ -1,0 +1,257 @@
+import Foundation
+import SweepCore
+import SweepTestSupport
+import Testing
+
+/// What a cron job relies on, with the real binary and server: the JSON document as the README
+/// documents it, the metrics file, the lock, the time slot, --older-than, --quiet, progress, and
+/// `temporal workflow list` output as input.
+@Suite("unattended runs: JSON, metrics, lock, time slot, filters")
+struct UnattendedRunTests {
+    let harness: Harness
+
+    init() throws {
+        harness = try Harness()
+    }
+
+    /// The keys of the README's example document (section "JSON summary"), recursively.
+    private static func documentedKeys() throws -> Set<String> {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let section = try #require(text.range(of: "### JSON summary"))
+        let start = try #require(text.range(of: "```json\n", range: section.upperBound..<text.endIndex))
+        let end = try #require(text.range(of: "\n```", range: start.upperBound..<text.endIndex))
+        let object = try JSONSerialization.jsonObject(with: Data(text[start.upperBound..<end.lowerBound].utf8))
+        return keys(of: try #require(object as? [String: Any]))
+    }
+
+    private static func keys(of object: [String: Any], prefix: String = "") -> Set<String> {
+        var keys: Set<String> = []
+        for (key, value) in object {
+            keys.insert(prefix + key)
+            if let nested = value as? [String: Any] { keys.formUnion(Self.keys(of: nested, prefix: prefix + key + ".")) }
+        }
+        return keys
+    }
+
+    private static func document(_ output: String) throws -> [String: Any] {
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 1, "one line of JSON: \(output)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+    }
+
+    @Test("--output json: one document with the README's shape, counts and latency; a refusal too")
+    func jsonDocument() async throws {
+        let type = TestEnvironment.uniqueName("Json")
+        let seeded = try await harness.seed(3, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let result = try await harness.sweep.run(
+            ["terminate", "-o", "json", "--report", report, "--address", harness.address, "-w", "absent-\(type)"]
+                + seeded.flatMap { ["-w", $0.workflowID] })
+        #expect(result.status == 0, "\(result.standardError)")
+        let document = try Self.document(result.standardOutput)
+        #expect(Self.keys(of: document) == (try Self.documentedKeys()))
+        #expect(document["schema_version"] as? Int == 1)
+        #expect(document["command"] as? String == "terminate")
+        #expect(document["exit_code"] as? Int == 0)
+        #expect(document["workflows"] as? Int == 4)
+        let outcomes = try #require(document["outcomes"] as? [String: Int])
+        #expect(outcomes["terminated"] == 3 && outcomes["not_found"] == 1)
+        #expect(outcomes.count == Outcome.allCases.count)
+        #expect(document["report"] as? String == report)
+        let latency = try #require(document["latency_ms"] as? [String: Double])
+        let p50 = try #require(latency["p50"])
+        let p90 = try #require(latency["p90"])
+        let p99 = try #require(latency["p99"])
+        let max = try #require(latency["max"])
+        #expect(latency["count"] == 4)
+        #expect(0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= max)
+        #expect(document["interrupted_by"] is NSNull)
+        #expect(result.standardError.contains("terminate summary"))
+
+        let refused = try await harness.sweep.run([
+            "terminate", "-o", "json", "-w", "x", "--address", harness.address, "--namespace", "absent-\(type)",
+        ])
+        #expect(refused.status == 2, "\(refused.standardError)")
+        let refusal = try Self.document(refused.standardOutput)
+        #expect(Self.keys(of: refusal).isSubset(of: try Self.documentedKeys()))
+        #expect(refusal["exit_code"] as? Int == 2)
+        #expect((refusal["error"] as? String)?.contains("absent-\(type)") == true)
+        #expect(refusal["report"] is NSNull)
+    }
+
+    @Test("--metrics-file: Prometheus text replaced atomically; a failed run keeps the last success time")
+    func metricsFile() async throws {
+        let type = TestEnvironment.uniqueName("Metrics")
+        let seeded = try await harness.seed(3, type: type)
+        let directory = TestEnvironment.temporaryPath("textfile")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let metrics = directory + "/sweep.prom"
+        let ok = try await harness.sweep.run(
+            ["terminate", "--metrics-file", metrics, "--address", harness.address, "--report", directory + "/r.csv"]
+                + seeded.flatMap { ["-w", $0.workflowID] })
+        #expect(ok.status == 0, "\(ok.standardError)")
+        let first = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(first.contains("sweep_workflows{command=\"terminate\",outcome=\"terminated\"} 3\n"))
+        #expect(first.contains("sweep_calls{command=\"terminate\"} 3\n"))
+        #expect(first.contains("sweep_exit_code{command=\"terminate\"} 0\n"))
+        #expect(first.contains("# TYPE sweep_duration_seconds gauge"))
+        let success = try #require(Self.sample("sweep_last_success_timestamp_seconds", in: first))
+        #expect(Self.sample("sweep_last_run_timestamp_seconds", in: first) == success)
+        #expect(abs(success - Date().timeIntervalSince1970) < 120)
+        let attributes = try FileManager.default.attributesOfItem(atPath: metrics)
+        #expect((attributes[.posixPermissions] as? Int) == 0o644)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["r.csv", "sweep.prom"])
+
+        try await Task.sleep(for: .milliseconds(1100))
+        let refused = try await harness.sweep.run([
+            "terminate", "-w", "x", "--metrics-file", metrics, "--address", harness.address, "--namespace",
+            "absent-\(type)",
+        ])
+        #expect(refused.status == 2)
+        let second = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(second.contains("sweep_exit_code{command=\"terminate\"} 2\n"))
+        #expect(Self.sample("sweep_last_success_timestamp_seconds", in: second) == success)
+        #expect((Self.sample("sweep_last_run_timestamp_seconds", in: second) ?? 0) > success)
+    }
+
+    private static func sample(_ name: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(name + "{") }.flatMap { $0.split(separator: " ").last }
+            .flatMap { Double($0) }
+    }
+
+    @Test("--lock: a second run exits 75 naming the holder's PID; after the first ends the lock is free")
+    func lock() async throws {
+        let type = TestEnvironment.uniqueName("Lock")
+        let seeded = try await harness.seed(2, type: type)
+        let lock = TestEnvironment.temporaryPath("sweep.lock")
+        // The first run holds the lock while it waits for its input, a FIFO nobody writes yet.
+        let fifo = TestEnvironment.temporaryPath("ids.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let first = try harness.sweep.start([
+            "cancel", "--input", fifo, "--lock", lock, "--address", harness.address, "--report", "-",
+        ])
+        var holder: Int32?
+        for _ in 0..<100 where holder == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            holder = (try? String(contentsOfFile: lock, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        let pid = try #require(holder)
+        #expect(pid == first.processIdentifier)
+        let second = try await harness.sweep.run([
+            "terminate", "-w", seeded[1].workflowID, "--lock", lock, "--address", harness.address,
+        ])
+        #expect(second.status == 75, "\(second.standardError)")
+        #expect(second.standardError.contains("another sweep (PID \(pid)) holds the lock \(lock)"))
+        let writer = try #require(FileHandle(forWritingAtPath: fifo))
+        try writer.write(contentsOf: Data("\(seeded[0].workflowID)\n".utf8))
+        try writer.close()
+        let ended = await first.wait()
+        #expect(ended.status == 0, "\(ended.standardError)")
+        #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1])
+
+        let third = try await harness.sweep.run([
+            "terminate", "-w", seeded[1].workflowID, "--lock", lock, "--address", harness.address, "--report", "-",
+        ])
+        #expect(third.status == 0, "\(third.standardError)")
+        #expect(try await harness.statuses(of: [seeded[1]]) == [.terminated: 1])
+    }
+
+    @Test("--max-duration: stops as on SIGTERM (exit 124, every workflow reported); --resume finishes")
+    func maxDuration() async throws {
+        let type = TestEnvironment.uniqueName("Slot")
+        let seeded = try await harness.seed(60, type: type)
+        let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let arguments = ["terminate", "--input", input, "--rps", "10", "--address", harness.address]
+        let started = ContinuousClock.now
+        let stopped = try await harness.sweep.run(arguments + ["--max-duration", "2s", "--report", report])
+        #expect(stopped.status == 124, "\(stopped.standardError)")
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(stopped.standardError.contains("--max-duration is over"))
+        let done = try Report(path: report).outcomes.values.filter { $0 == "terminated" }.count
+        #expect(done > 0 && done < 60, "\(done)")
+
+        let resumed = try await harness.sweep.run(arguments + ["--resume", report, "--rps", "200"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(Set(try Report(path: report).outcomes.values) == ["terminated"])
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 60])
+    }
+
+    @Test("--older-than: only workflows started before now - D are touched")
+    func olderThan() async throws {
+        let type = TestEnvironment.uniqueName("Old")
+        let old = try await harness.seed(4, type: type)
+        try await Task.sleep(for: .seconds(3))
+        let young = try await harness.withClient { client in
+            try await Seeder(client: client).start(count: 3, type: type, idPrefix: type + "-young", concurrency: 4)
+        }
+        try await harness.withClient { client in
+            try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: 7)
+        }
+        let result = try await harness.sweep.run([
+            "terminate", "-q", "WorkflowType='\(type)' AND ExecutionStatus='Running'", "--older-than", "2s", "-y",
+            "--address", harness.address, "--report", "-",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(try await harness.statuses(of: old) == [.terminated: 4])
+        #expect(try await harness.statuses(of: young) == [.running: 3])
+    }
+
+    @Test("--input takes what temporal workflow list -o jsonl and -o json write; --quiet prints nothing but errors")
+    func temporalListOutput() async throws {
+        let type = TestEnvironment.uniqueName("Listed")
+        let seeded = try await harness.seed(6, type: type)
+        let list = "temporal workflow list --address \(harness.address) -q \"WorkflowType='\(type)'\""
+        let jsonl = try await harness.sweep.runShell(
+            "\(list) --limit 3 -o jsonl | \"$SWEEP\" terminate --input - --address \(harness.address) --report - --quiet")
+        #expect(jsonl.status == 0, "\(jsonl.standardError)")
+        #expect(jsonl.standardError.isEmpty, "\(jsonl.standardError)")
+        #expect(jsonl.standardOutput.components(separatedBy: ",terminated,").count == 4, "\(jsonl.standardOutput)")
+
+        let file = TestEnvironment.temporaryPath("list.json")
+        let array = try await harness.sweep.runShell(
+            "\(list) -o json > \(file) && \"$SWEEP\" terminate --input \(file) --address \(harness.address) --report -")
+        #expect(array.status == 0, "\(array.standardError)")
+        let outcomes = Report.outcomes(try Report(csv: array.standardOutput).rows)
+        #expect(outcomes.count == 6)
+        #expect(outcomes.values.filter { $0 == "terminated" }.count == 3)
+        #expect(outcomes.values.filter { $0 == "already_closed" }.count == 3)
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 6])
+
+        let broken = TestEnvironment.temporaryPath("broken.jsonl")
+        try "{\"execution\":{\"workflowId\":\"a\"}}\n{\"execution\": nope}\n".write(
+            toFile: broken, atomically: true, encoding: .utf8)
+        let refused = try await harness.sweep.run(["cancel", "--input", broken, "--address", harness.address])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("broken.jsonl:2: not a JSON execution"), "\(refused.standardError)")
+    }
+
+    @Test("progress: on a terminal a redrawn line, cleared before the summary; off one, a log line every 10 s")
+    func progress() async throws {
+        let type = TestEnvironment.uniqueName("Progress")
+        let seeded = try await harness.seed(110, type: type)
+        let input = try harness.writeCSV(["workflow_id"] + seeded.prefix(30).map(\.workflowID))
+        let transcript = TestEnvironment.temporaryPath("tty.log")
+        let terminal = try await harness.sweep.runShell(
+            "script -qec '\"$SWEEP\" terminate --input \(input) --rps 15 --address \(harness.address) --report /dev/null' \(transcript) > /dev/null"
+        )
+        #expect(terminal.status == 0, "\(terminal.standardError)")
+        let drawn = try String(contentsOfFile: transcript, encoding: .utf8)
+        #expect(drawn.contains("\r\u{1B}[2Kterminate "), "\(drawn.prefix(400))")
+        #expect(drawn.contains("/30 "))
+        #expect(drawn.contains("\r\u{1B}[2Kterminate summary"), "the line is cleared before the summary")
+
+        let rest = try harness.writeCSV(["workflow_id"] + seeded.dropFirst(30).map(\.workflowID))
+        let logged = try await harness.sweep.run([
+            "terminate", "--input", rest, "--rps", "7", "--address", harness.address, "--report", "/dev/null",
+        ])
+        #expect(logged.status == 0, "\(logged.standardError)")
+        #expect(logged.standardError.contains(" info sweep"), "\(logged.standardError)")
+        #expect(logged.standardError.contains("terminate ") && logged.standardError.contains("/80 "))
+        #expect(!logged.standardError.contains("\u{1B}["))
+    }
+}
