@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@testable import SweepCore
+
+/// The pieces of an unattended run that need no server: the metrics text, the lock, the progress
+/// line, the JSON document.
+@Suite("unattended pieces")
+struct UnattendedPiecesTests {
+    private func tally(_ outcomes: [Outcome]) -> Tally {
+        var tally = Tally()
+        for (index, outcome) in outcomes.enumerated() {
+            tally.add(
+                JobResult(
+                    job: Job(target: WorkflowTarget(workflowID: "w\(index)")), runID: nil, action: .terminate, outcome: outcome,
+                    attempts: 1, latency: .milliseconds(5), finishedAt: Date(), callsSent: 1))
+        }
+        return tally
+    }
+
+    @Test("metrics: a gauge per outcome and the run's numbers; success only for exit 0 and 5")
+    func metricsText() {
+        let run = MetricsFile.Run(
+            command: "cancel", tally: tally([.cancelRequested, .cancelRequested, .notFound]), elapsed: .seconds(2.5),
+            exitCode: 0, finishedAt: Date(timeIntervalSince1970: 1_800_000_000))
+        let text = MetricsFile.text(run, lastSuccess: 1_700_000_000)
+        #expect(text.contains("sweep_workflows{command=\"cancel\",outcome=\"cancel_requested\"} 2\n"))
+        #expect(text.contains("sweep_workflows{command=\"cancel\",outcome=\"not_found\"} 1\n"))
+        #expect(text.contains("sweep_duration_seconds{command=\"cancel\"} 2.500\n"))
+        #expect(MetricsFile.lastSuccess(in: text) == 1_800_000_000)
+
+        var failed = run
+        failed.exitCode = 1
+        let failedText = MetricsFile.text(failed, lastSuccess: 1_700_000_000)
+        #expect(MetricsFile.lastSuccess(in: failedText) == 1_700_000_000)
+        #expect(!MetricsFile.text(failed, lastSuccess: nil).contains("sweep_last_success"))
+        #expect(MetricsFile.isSuccess(5) && !MetricsFile.isSuccess(4) && !MetricsFile.isSuccess(124))
+        // Every sample line is `name{labels} value`, with HELP and TYPE before each metric.
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.split(separator: " ").count == 2, "\(line)")
+        }
+    }
+
+    @Test("lock: a second holder is refused with the first one's PID; released when the first goes")
+    func lock() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)").path
+        var first: RunLock? = try RunLock(path: path)
+        do {
+            _ = try RunLock(path: path)
+            Issue.record("the lock was taken twice")
+        } catch let held as RunLock.Held {
+            #expect(held.holder == getpid())
+            #expect(held.message.contains("PID \(getpid())"))
+        }
+        #expect(first != nil)
+        first = nil
+        #expect(throws: Never.self) { _ = try RunLock(path: path) }
+    }
+
+    @Test("the progress line: done/total, rate, ETA, counts, retries, throttling")
+    func progressLine() {
+        let snapshot = ProgressSnapshot(
+            verb: "terminate", tally: tally([.terminated, .terminated, .failed, .notFound]), total: 10,
+            elapsed: .seconds(2), retries: 3, rate: 12.5, targetRate: 50)
+        #expect(
+            snapshot.line
+                == "terminate 4/10 40% 2.0/s ETA 3s | terminated 2 not_found 1 failed 1 | retries 3 | throttled to 12.5/s")
+        #expect(ProgressSnapshot.format(seconds: 185) == "3m05s")
+        #expect(ProgressSnapshot.format(seconds: 7260) == "2h01m")
+        var unknown = snapshot
+        unknown.total = nil
+        unknown.rate = 50
+        unknown.retries = 0
+        #expect(unknown.line == "terminate 4 2.0/s | terminated 2 not_found 1 failed 1")
+    }
+
+    @Test("the JSON document: exit code, interruption, every outcome, nulls written")
+    func document() throws {
+        var summary = Summary(
+            action: .cancel, dryRun: false, tally: tally([.cancelRequested]), elapsed: .seconds(1),
+            clientCPU: .milliseconds(20), reportPath: "r.csv")
+        summary.stoppedAtDeadline = true
+        let document = SummaryDocument(summary)
+        #expect(document.exitCode == 124)
+        #expect(document.interruptedBy == "max_duration")
+        #expect(document.outcomes.count == Outcome.allCases.count)
+        let json = document.json
+        #expect(json.contains("\"error\":null"))
+        #expect(json.contains("\"latency_ms\":null"))
+        #expect(!json.contains("\n"))
+        let decoded = try JSONDecoder().decode(SummaryDocument.self, from: Data(json.utf8))
+        #expect(decoded == document)
+    }
+}
