@@ -8,15 +8,37 @@ struct Sweep: AsyncParsableCommand {
         commandName: "sweep",
         abstract: "Cancel or terminate Temporal workflow executions in bulk, with a per-workflow CSV report.",
         discussion: """
-            Pick the workflows with exactly one of --query, --input or --workflow-id. Every run writes one
-            report row per workflow as it goes (--report), and a summary on standard error.
+            Pick the workflows with exactly one of --query (-q), --input or --workflow-id (-w). \
+            Every run writes one report row per workflow as it goes (--report), and a summary on \
+            standard error. Connection settings come from flags, TEMPORAL_* variables and \
+            temporal.toml profiles, as for the Temporal CLI (sweep config show).
 
-            Exit codes: 0 every workflow reached its outcome; 1 some failed (or the listing failed);
-            2 usage or input error, or a guard refused (nothing sent); 3 the server cannot be reached;
-            4 some runs still open after --wait; 5 done, but some workflows were left alone on
-            purpose (run_changed, or the job set grew past --max); 6 the report could not be written
-            (disk full, closed pipe), so it is missing rows; 130/143 stopped by SIGINT/SIGTERM
-            (finish with --resume REPORT).
+            During an incident: preview, then act.
+              sweep terminate -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --dry-run
+              sweep terminate -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --reason "INC-1234" --max 5000 --yes
+
+            Review the exact runs first:
+              sweep plan -q "WorkflowType='OrderSaga'" --out plan.csv
+              sweep apply plan.csv --action cancel --escalate-after 5m
+
+            Nightly from cron:
+              sweep terminate -q "WorkflowType='OrderSaga'" --older-than 24h --yes \\
+                --max 10000 --lock /var/lock/sweep.lock --max-duration 50m \\
+                --metrics-file /var/lib/node_exporter/sweep.prom -o json --profile prod
+
+            Exit codes: 0 every workflow reached its outcome; 1 some failed (or the \
+            listing failed); 2 usage or input error, or a guard refused (nothing sent); \
+            3 the server cannot be reached, or TLS or the credentials were refused; 4 some \
+            runs still open after --wait; 5 done, but some workflows were left alone on \
+            purpose (run_changed, or the job set grew past --max); 6 the report could not \
+            be written, so it is missing rows; 75 another run holds --lock; 124 \
+            --max-duration ran out (finish with --resume REPORT); 130/143 stopped by \
+            SIGINT/SIGTERM (finish with --resume REPORT).
+
+            Shell completion: sweep --generate-completion-script bash|zsh|fish \
+            (README: "Shell completion").
             """,
         version: SweepVersion.current,
         subcommands: [Cancel.self, Terminate.self, Plan.self, Apply.self, Config.self]

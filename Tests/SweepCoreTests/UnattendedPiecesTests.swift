@@ -12,7 +12,8 @@ struct UnattendedPiecesTests {
         for (index, outcome) in outcomes.enumerated() {
             tally.add(
                 JobResult(
-                    job: Job(target: WorkflowTarget(workflowID: "w\(index)")), runID: nil, action: .terminate, outcome: outcome,
+                    job: Job(target: WorkflowTarget(workflowID: "w\(index)")), runID: nil, action: .terminate,
+                    outcome: outcome,
                     attempts: 1, latency: .milliseconds(5), finishedAt: Date(), callsSent: 1))
         }
         return tally
@@ -64,7 +65,8 @@ struct UnattendedPiecesTests {
             elapsed: .seconds(2), retries: 3, rate: 12.5, targetRate: 50)
         #expect(
             snapshot.line
-                == "terminate 4/10 40% 2.0/s ETA 3s | terminated 2 not_found 1 failed 1 | retries 3 | throttled to 12.5/s")
+                == "terminate 4/10 40% 2.0/s ETA 3s | terminated 2 not_found 1 failed 1 | retries 3 | throttled to 12.5/s"
+        )
         #expect(ProgressSnapshot.format(seconds: 185) == "3m05s")
         #expect(ProgressSnapshot.format(seconds: 7260) == "2h01m")
         var unknown = snapshot

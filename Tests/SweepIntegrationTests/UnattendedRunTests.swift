@@ -30,7 +30,9 @@ struct UnattendedRunTests {
         var keys: Set<String> = []
         for (key, value) in object {
             keys.insert(prefix + key)
-            if let nested = value as? [String: Any] { keys.formUnion(Self.keys(of: nested, prefix: prefix + key + ".")) }
+            if let nested = value as? [String: Any] {
+                keys.formUnion(Self.keys(of: nested, prefix: prefix + key + "."))
+            }
         }
         return keys
     }
@@ -207,7 +209,8 @@ struct UnattendedRunTests {
         let seeded = try await harness.seed(6, type: type)
         let list = "temporal workflow list --address \(harness.address) -q \"WorkflowType='\(type)'\""
         let jsonl = try await harness.sweep.runShell(
-            "\(list) --limit 3 -o jsonl | \"$SWEEP\" terminate --input - --address \(harness.address) --report - --quiet")
+            "\(list) --limit 3 -o jsonl | \"$SWEEP\" terminate --input - --address \(harness.address) --report - --quiet"
+        )
         #expect(jsonl.status == 0, "\(jsonl.standardError)")
         #expect(jsonl.standardError.isEmpty, "\(jsonl.standardError)")
         #expect(jsonl.standardOutput.components(separatedBy: ",terminated,").count == 4, "\(jsonl.standardOutput)")

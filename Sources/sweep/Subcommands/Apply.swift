@@ -5,12 +5,14 @@ struct Apply: SweepCommand {
     static let configuration = CommandConfiguration(
         abstract: "Act on exactly the runs of a plan (written by sweep plan, perhaps edited).",
         discussion: """
-            Every line pins a run. A run that closed after the plan was made is reported
-            already_closed; one that was replaced (continue-as-new, reset, a new run with the same ID)
-            is reported run_changed and the new run is not touched, unless --chain.
+            Every line pins a run. A run that closed after the plan was made is reported \
+            already_closed; one that was replaced (continue-as-new, reset, a new run with \
+            the same ID) is reported run_changed and the new run is not touched, unless \
+            --chain.
 
             Examples:
-              sweep plan --query "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" --out plan.csv
+              sweep plan -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --out plan.csv
               $EDITOR plan.csv
               sweep apply plan.csv --action terminate --reason "INC-1234"
             """

@@ -5,14 +5,19 @@ struct Cancel: SweepCommand {
     static let configuration = CommandConfiguration(
         abstract: "Request cancellation: graceful, the workflow's own code cleans up and decides how to finish.",
         discussion: """
-            Each target is described first: a closed run is reported already_closed and not touched;
-            an open run is pinned and sent RequestCancelWorkflowExecution. A workflow with no worker
-            stays Running after a cancel request; --escalate-after terminates what is still open.
+            Each target is described first: a closed run is reported already_closed and \
+            not touched; an open run is pinned and sent RequestCancelWorkflowExecution. A \
+            workflow with no worker stays Running after a cancel request; \
+            --escalate-after terminates what is still open.
 
             Examples:
-              sweep cancel --query "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" --dry-run
-              sweep cancel --input stuck.csv --reason "INC-1234: cleanup" --escalate-after 5m
-              sweep cancel --workflow-id order-42 --wait 2m
+              sweep cancel -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --dry-run
+              sweep cancel --input stuck.csv --reason "INC-1234: cleanup" \\
+                --escalate-after 5m
+              sweep cancel -w order-42 --wait 2m
+              temporal workflow list -q "WorkflowType='OrderSaga'" -o jsonl \\
+                | sweep cancel --input -
             """
     )
 

@@ -13,8 +13,9 @@ struct Config: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the effective connection settings and where each came from, secrets masked.",
             discussion: """
-                The order is the Temporal CLI's: a temporal.toml profile, then TEMPORAL_* environment
-                variables over it field by field, then flags. Nothing is sent to the server.
+                The order is the Temporal CLI's: a temporal.toml profile, then TEMPORAL_* \
+                environment variables over it field by field, then flags. Nothing is sent to \
+                the server. API keys, inline keys and credential headers are never shown.
 
                 Examples:
                   sweep config show

@@ -5,10 +5,15 @@ struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the exact runs a sweep would act on, for review; sends nothing but reads.",
         discussion: """
-            The plan CSV has workflow_id,run_id,workflow_type,status,start_time,first_run_id: run IDs
-            resolved now (a listing gives them; for IDs given without one, Describe gives the current
-            run). Closed, unknown and duplicate IDs are left out and counted on standard error.
-            Review it, diff it, edit it, then: sweep apply PLAN --action cancel|terminate.
+            The plan CSV has workflow_id, run_id, workflow_type, status, start_time and \
+            first_run_id: run IDs resolved now (a listing gives them; for IDs given without \
+            one, Describe gives the current run). Closed, unknown and duplicate IDs are \
+            left out and counted on standard error. Review it, diff it, edit it, then: \
+            sweep apply PLAN --action cancel|terminate.
+
+            Example:
+              sweep plan -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --out plan.csv
             """
     )
 
