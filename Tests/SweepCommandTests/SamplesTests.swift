@@ -73,7 +73,9 @@ struct SamplesTests {
             var value = String(trimmed.dropFirst(2))
             if let comment = value.range(of: "  #") { value = String(value[..<comment.lowerBound]) }
             value = value.trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+                value = String(value.dropFirst().dropLast())
+            }
             arguments.append(value)
         }
         try check(arguments, sample: "cronjob.yaml", needsLock: false)
