@@ -187,16 +187,20 @@ struct UnattendedRunTests {
     func olderThan() async throws {
         let type = TestEnvironment.uniqueName("Old")
         let old = try await harness.seed(4, type: type)
-        try await Task.sleep(for: .seconds(3))
+        try await Task.sleep(for: .seconds(8))
+        let youngStarted = ContinuousClock.now
         let young = try await harness.withClient { client in
             try await Seeder(client: client).start(count: 3, type: type, idPrefix: type + "-young", concurrency: 4)
         }
         try await harness.withClient { client in
             try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: 7)
         }
+        // D falls in the middle of the 8 s between the two batches, whatever the seeding cost on a
+        // loaded machine: the young ones are younger than D by 4 s, the old ones older by 4 s.
+        let age = (ContinuousClock.now - youngStarted).inSeconds + 4
         let result = try await harness.sweep.run([
-            "terminate", "-q", "WorkflowType='\(type)' AND ExecutionStatus='Running'", "--older-than", "2s", "-y",
-            "--address", harness.address, "--report", "-",
+            "terminate", "-q", "WorkflowType='\(type)' AND ExecutionStatus='Running'", "--older-than",
+            String(format: "%.3fs", age), "-y", "--address", harness.address, "--report", "-",
         ])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(try await harness.statuses(of: old) == [.terminated: 4])
