@@ -25,7 +25,7 @@ struct Sweep: AsyncParsableCommand {
 
             Nightly from cron:
               sweep terminate -q "WorkflowType='OrderSaga'" --older-than 24h --yes \\
-                --max 10000 --lock /var/lock/sweep.lock --max-duration 50m \\
+                --max 10000 --lock /var/lib/sweep/nightly.lock --max-duration 50m \\
                 --metrics-file /var/lib/node_exporter/sweep.prom -o json --profile prod
 
             Exit codes: 0 every workflow reached its outcome; 1 some failed (or the \

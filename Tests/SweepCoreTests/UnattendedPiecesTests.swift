@@ -94,3 +94,78 @@ struct UnattendedPiecesTests {
         #expect(decoded == document)
     }
 }
+
+@Suite("unattended pieces: refusals and edges")
+struct UnattendedEdgeTests {
+    private let directory: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("edges-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    @Test("--lock refuses a symbolic link, a directory and a file holding anything but a PID, untouched")
+    func lockRefusals() throws {
+        let input = directory + "/ids.csv"
+        try "workflow_id\norder-1\n".write(toFile: input, atomically: true, encoding: .utf8)
+        let link = directory + "/link.lock"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: directory + "/target.lock")
+        for (path, message) in [(input, "not a lock file"), (link, "symbolic link"), (directory, "directory")] {
+            do {
+                _ = try RunLock(path: path)
+                Issue.record("\(path) was taken as a lock")
+            } catch let error as SweepError {
+                #expect(error.code == .usage)
+                #expect(error.message.contains(message), "\(error.message)")
+            }
+        }
+        #expect(try String(contentsOfFile: input, encoding: .utf8) == "workflow_id\norder-1\n")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/target.lock"))
+        // A lock file a crashed run left (its PID inside) is taken over.
+        let stale = directory + "/stale.lock"
+        try "999999\n".write(toFile: stale, atomically: true, encoding: .utf8)
+        let lock = try RunLock(path: stale)
+        #expect(try String(contentsOfFile: stale, encoding: .utf8) == "\(getpid())\n")
+        _ = lock
+    }
+
+    @Test("JSON is told from CSV by its first two tokens: {\" and [{, not a CSV ID in braces")
+    func formatSniffing() throws {
+        let cases: [(String, String)] = [
+            ("{\"execution\":{\"workflowId\":\"a\"}}\n", "jsonLines"),
+            ("\u{FEFF}  {\n \"execution\": {}}\n", "jsonLines"),
+            ("[\n  {\n", "jsonArray"),
+            ("[]", "jsonArray"),
+            ("{3F2504E0-4F89-11D3-9A0C-0305E82C3301}\nb\n", "other"),
+            ("[batch] 7\nb\n", "other"),
+            ("workflow_id\na\n", "other"),
+        ]
+        for (index, (text, expected)) in cases.enumerated() {
+            let path = directory + "/input-\(index)"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect("\(JSONJobs.Format(path: path))" == expected, "\(text.debugDescription)")
+        }
+    }
+
+    @Test("latency counts the calls of each workflow, not the waits of follow-up rows")
+    func latencyExcludesFollowUps() throws {
+        struct Discard: ReportSink {
+            func record(_ result: JobResult) throws(SweepError) {}
+        }
+        let statistics = RunStatistics(Discard())
+        let job = Job(target: WorkflowTarget(workflowID: "a"))
+        try statistics.record(
+            JobResult(
+                job: job, runID: nil, action: .cancel, outcome: .cancelRequested, attempts: 2,
+                latency: .milliseconds(4), callsSent: 2))
+        var followUp = JobResult(
+            job: job, runID: nil, action: .cancel, outcome: .canceled, attempts: 1, latency: .seconds(30), callsSent: 1)
+        followUp.supersedes = .cancelRequested
+        try statistics.record(followUp)
+        let latency = try #require(statistics.latency)
+        #expect(latency.count == 1)
+        #expect(latency.max < 10)
+        #expect(statistics.tally.workflows == 1)
+        #expect(statistics.tally[.canceled] == 1)
+        #expect(statistics.retries == 1)
+    }
+}

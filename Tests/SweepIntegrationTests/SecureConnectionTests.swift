@@ -168,3 +168,32 @@ struct SecureConnectionTests {
         #expect(try await harness.statuses(of: seeded) == [.running: Self.refusals.count])
     }
 }
+
+@Suite("secrets in the process title")
+struct ProcessTitleTests {
+    @Test("ps shows neither --api-key nor a credential header; other headers stay readable")
+    func hidden() async throws {
+        let harness = try Harness()
+        let fifo = TestEnvironment.temporaryPath("ids.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // Blocked reading a FIFO nobody writes: alive long enough to be looked at.
+        let running = try harness.sweep.start([
+            "cancel", "--input", fifo, "--address", harness.address, "--no-tls", "--api-key", "sk-secret-one",
+            "--grpc-meta", "authorization=Bearer sk-secret-two", "--grpc-meta=x-api-token=sk-secret-three",
+            "--grpc-meta", "tenant=blue",
+        ])
+        var title = ""
+        for _ in 0..<100 where !title.contains("xxxx") {
+            try await Task.sleep(for: .milliseconds(50))
+            let bytes =
+                (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(running.processIdentifier)/cmdline"))) ?? Data()
+            title = String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        }
+        running.send(SIGKILL)
+        _ = await running.wait()
+        #expect(title.contains("--api-key xxxxxxxxxxxxx"), "\(title)")
+        #expect(!title.contains("sk-secret"), "\(title)")
+        #expect(title.contains("authorization=xxxx"))
+        #expect(title.contains("tenant=blue"))
+    }
+}

@@ -106,6 +106,12 @@ struct UnattendedRunTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o644)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["r.csv", "sweep.prom"])
 
+        let dryRun = try await harness.sweep.run(
+            ["terminate", "--dry-run", "--metrics-file", metrics, "--address", harness.address, "--report", "-"]
+                + seeded.flatMap { ["-w", $0.workflowID] })
+        #expect(dryRun.status == 0, "\(dryRun.standardError)")
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8) == first, "a dry run leaves the metrics alone")
+
         try await Task.sleep(for: .milliseconds(1100))
         let refused = try await harness.sweep.run([
             "terminate", "-w", "x", "--metrics-file", metrics, "--address", harness.address, "--namespace",
@@ -253,6 +259,16 @@ struct UnattendedRunTests {
         #expect(drawn.contains("\r\u{1B}[2Kterminate summary"), "the line is cleared before the summary")
 
         let rest = try harness.writeCSV(["workflow_id"] + seeded.dropFirst(30).map(\.workflowID))
+        // A dry run's table on the same terminal: no progress line to break its rows.
+        let table = TestEnvironment.temporaryPath("table.log")
+        let besideRows = try await harness.sweep.runShell(
+            "script -qec '\"$SWEEP\" terminate --input \(rest) --dry-run --rps 200 --address \(harness.address) --report /dev/null' \(table) > /dev/null"
+        )
+        #expect(besideRows.status == 0, "\(besideRows.standardError)")
+        let rows = try String(contentsOfFile: table, encoding: .utf8)
+        #expect(rows.contains(seeded[30].workflowID))
+        #expect(!rows.contains("\u{1B}[2K"), "\(rows.prefix(400))")
+
         let logged = try await harness.sweep.run([
             "terminate", "--input", rest, "--rps", "7", "--address", harness.address, "--report", "/dev/null",
         ])

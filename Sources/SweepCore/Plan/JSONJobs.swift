@@ -11,8 +11,9 @@ package struct JSONJobs: AsyncSequence, Sendable {
     package let path: String
     package let isArray: Bool
 
-    /// What a file starts with, to tell JSON from CSV: `[` or `{` after any whitespace (and a
-    /// UTF-8 byte order mark).
+    /// What a file starts with, to tell JSON from CSV: `{"` (JSON Lines) or `[{` / `[]` (an array),
+    /// whitespace allowed around the brackets, after an optional UTF-8 byte order mark. A CSV
+    /// whose first ID merely starts with `{` or `[` (`{3F25...}`, `[batch] 7`) stays a CSV.
     package enum Format: Sendable {
         case jsonArray
         case jsonLines
@@ -25,10 +26,18 @@ package struct JSONJobs: AsyncSequence, Sendable {
             }
             defer { try? handle.close() }
             let head = Array((try? handle.read(upToCount: 4096)) ?? Data())
-            let skipped = head.drop { [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }
-            switch skipped.first {
-            case UInt8(ascii: "["): self = .jsonArray
-            case UInt8(ascii: "{"): self = .jsonLines
+            let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+            var bytes = head[...]
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+            bytes = bytes.drop { whitespace.contains($0) }
+            guard let first = bytes.first else {
+                self = .other
+                return
+            }
+            let next = bytes.dropFirst().first { !whitespace.contains($0) }
+            switch (first, next) {
+            case (UInt8(ascii: "["), UInt8(ascii: "{")?), (UInt8(ascii: "["), UInt8(ascii: "]")?): self = .jsonArray
+            case (UInt8(ascii: "{"), UInt8(ascii: "\"")?): self = .jsonLines
             default: self = .other
             }
         }

@@ -12,13 +12,14 @@ enum GracefulStop {
 
     /// Runs `work` while watching for SIGINT/SIGTERM and for `deadline`; the first of them
     /// cancels it (a graceful stop); a second signal ends the process.
-    /// - Returns: its value (`nil` when it was stopped), and why it was stopped, if it was.
+    /// - Returns: how the work ended (`nil` if it never reported), and why it was stopped, if it
+    ///   was: both, when a stopped stage also failed (its stop decides the exit code).
     @discardableResult
     static func run<Value: Sendable>(
         console: some Console,
         deadline: ContinuousClock.Instant? = nil,
         _ work: @escaping @Sendable () async throws(SweepError) -> Value
-    ) async throws(SweepError) -> (value: Value?, stoppedBy: Reason?) {
+    ) async -> (outcome: Result<Value, SweepError>?, stoppedBy: Reason?) {
         var stoppedBy: Reason?
         var outcome: Result<Value, SweepError>?
         await withTaskGroup(of: StopEvent<Value>.self) { group in
@@ -59,7 +60,7 @@ enum GracefulStop {
                 }
             }
         }
-        return (try outcome?.get(), stoppedBy)
+        return (outcome, stoppedBy)
     }
 }
 

@@ -12,6 +12,12 @@ package final class ProgressDisplay: Sendable {
         /// A swift-log line at info level every `interval`.
         case log(interval: Duration)
         case off
+
+        /// This mode, or none when standard output is the same terminal and carries rows (a dry
+        /// run's table, a plan or a report on `-`), which a redrawn line would break.
+        func besideRows(standardOutputIsTerminal: Bool, writesStandardOutput: Bool) -> Mode {
+            self == .terminal && standardOutputIsTerminal && writesStandardOutput ? .off : self
+        }
     }
 
     let mode: Mode
@@ -77,9 +83,15 @@ package final class ProgressDisplay: Sendable {
 
     /// Removes the progress line, if one is drawn (before any other output).
     func clear() {
+        printing {}
+    }
+
+    /// Clears the line, then runs `body` (which prints), with no redraw in between.
+    func printing(_ body: () -> Void) {
         drawn.withLock { drawn in
             if drawn { Self.write("\r\u{1B}[2K") }
             drawn = false
+            body()
         }
     }
 
@@ -103,13 +115,11 @@ struct ProgressConsole<Base: Console>: Console {
     var standardOutputIsTerminal: Bool { base.standardOutputIsTerminal }
 
     func say(_ text: String) {
-        display.clear()
-        base.say(text)
+        display.printing { base.say(text) }
     }
 
     func note(_ text: String) {
-        display.clear()
-        base.note(text)
+        display.printing { base.note(text) }
     }
 
     func ask(_ question: String) -> String? {

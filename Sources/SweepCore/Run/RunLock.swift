@@ -11,13 +11,26 @@ final class RunLock {
     let path: String
 
     /// Takes the lock or fails at once.
-    /// - Throws: ``SweepError`` `.usage` when the file cannot be opened; ``Held`` when another
-    ///   process holds it.
+    /// - Throws: ``SweepError`` `.usage` when the file cannot be opened, is a symbolic link, is not
+    ///   a regular file, or holds something other than a PID (it is some other file: a lock must
+    ///   never overwrite an input, a report or a config); ``Held`` when another process holds it.
     init(path: String) throws {
         self.path = path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else {
-            throw SweepError(.usage, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+            let reason = errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno))
+            throw SweepError(.usage, "cannot use \(path) as the lock file: \(reason)")
+        }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw SweepError(.usage, "cannot use \(path) as the lock file: it is not a regular file")
+        }
+        guard status.st_size == 0 || (status.st_size <= 32 && Self.readHolder(descriptor) != nil) else {
+            close(descriptor)
+            throw SweepError(
+                .usage,
+                "\(path) is not a lock file (it holds something other than a PID); give --lock a path of its own")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno

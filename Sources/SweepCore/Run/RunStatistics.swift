@@ -26,7 +26,8 @@ final class RunStatistics: ReportSink {
         state.withLock { state in
             state.tally.add(result)
             state.retries += max(0, result.attempts - 1)
-            if result.callsSent > 0 {
+            // A follow-up row (--wait, escalation) times the wait, not a call: not a latency.
+            if result.callsSent > 0, result.supersedes == nil {
                 let microseconds = max(0, result.latency.inMilliseconds * 1000)
                 _ = state.latency.record(UInt64(microseconds.rounded()))
             }

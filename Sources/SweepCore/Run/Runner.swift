@@ -11,7 +11,10 @@ package enum Runner {
     ///   guards, unreachable server, a report that cannot be created). Per-workflow failures are
     ///   `failed` rows, and a failure mid-run ends the run with its summary; neither is thrown.
     package static func run(_ options: SweepOptions, console: some Console) async throws(SweepError) -> Summary {
-        let display = ProgressDisplay(mode: options.progress)
+        let display = ProgressDisplay(
+            mode: options.progress.besideRows(
+                standardOutputIsTerminal: console.standardOutputIsTerminal,
+                writesStandardOutput: options.reportPath == "-" || (options.dryRun && options.dryRunTable)))
         let console = ProgressConsole(base: console, display: display)
         return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options
@@ -109,7 +112,9 @@ package enum Runner {
         var options = options
         options.dryRun = true
         try Guards.refuseOutputAsInput(path, options.source)
-        let display = ProgressDisplay(mode: options.progress)
+        let display = ProgressDisplay(
+            mode: options.progress.besideRows(
+                standardOutputIsTerminal: console.standardOutputIsTerminal, writesStandardOutput: path == "-"))
         let console = ProgressConsole(base: console, display: display)
         return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options
@@ -231,16 +236,19 @@ private struct Stages {
     mutating func run<Value: Sendable>(
         _ console: some Console, _ work: @escaping @Sendable () async throws(SweepError) -> Value
     ) async -> Value? {
-        do {
-            let ended = try await GracefulStop.run(console: console, deadline: deadline, work)
-            switch ended.stoppedBy {
-            case .signal(let number): interruptedBy = number
-            case .deadline: stoppedAtDeadline = true
-            case nil: break
-            }
-            return ended.value
-        } catch {
+        let ended = await GracefulStop.run(console: console, deadline: deadline, work)
+        switch ended.stoppedBy {
+        case .signal(let number): interruptedBy = number
+        case .deadline: stoppedAtDeadline = true
+        case nil: break
+        }
+        switch ended.outcome {
+        case .success(let value)?:
+            return value
+        case .failure(let error)?:
             failure = error
+            return nil
+        case nil:
             return nil
         }
     }

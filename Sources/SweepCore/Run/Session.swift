@@ -69,6 +69,12 @@ package struct Session: Sendable {
 
     private func writeMetrics(_ run: MetricsFile.Run, console: some Console) {
         guard let metricsPath else { return }
+        // A dry run (say, the cron line tried by hand) is not a sweep: it must not look like one
+        // to monitoring (its would_* counts, a fresh last-success time silencing the alert).
+        guard !dryRun else {
+            console.note("--metrics-file \(metricsPath) is not written for a dry run")
+            return
+        }
         do {
             try MetricsFile.write(run, to: metricsPath)
         } catch {

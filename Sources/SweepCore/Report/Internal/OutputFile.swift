@@ -37,10 +37,15 @@ struct OutputFile: Sendable {
             handle = FileHandle.standardOutput
             return
         }
-        // An existing device or FIFO (/dev/null, a named pipe) is written as it is: nothing to
-        // protect from being replaced, and never truncated or chmod-ed.
+        // An existing character device or FIFO (/dev/null, /dev/stderr, a named pipe) is written as
+        // it is: nothing to protect from being replaced, and never truncated or chmod-ed. Anything
+        // else that exists (a file, a block device, a directory) is refused as existing.
         var status = stat()
-        let isSpecial = stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG
+        let kind = stat(path, &status) == 0 ? status.st_mode & S_IFMT : 0
+        let isSpecial = kind == S_IFCHR || kind == S_IFIFO
+        if mode != .create, kind != 0, kind != S_IFREG, !isSpecial {
+            throw SweepError(.io, "the \(role) path \(path) is not a file; give a file path")
+        }
         let flags: Int32
         switch mode {
         case _ where isSpecial: flags = O_WRONLY | O_CLOEXEC

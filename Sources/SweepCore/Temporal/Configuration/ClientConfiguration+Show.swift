@@ -67,9 +67,12 @@ extension ClientConfiguration {
         "(set, \(secret.count) characters, hidden)"
     }
 
-    static func isCredentialHeader(_ name: String) -> Bool {
+    /// Whether a header's name suggests its value is a credential (masked in `config show`, hidden
+    /// from the process title).
+    package static func isCredentialHeader(_ name: String) -> Bool {
         let name = name.lowercased()
-        return ["authorization", "token", "key", "secret", "password", "cookie"].contains { name.contains($0) }
+        return ["auth", "token", "key", "secret", "password", "passwd", "cookie", "jwt", "credential", "session"]
+            .contains { name.contains($0) }
     }
 
     /// The lines as an aligned table for a terminal.

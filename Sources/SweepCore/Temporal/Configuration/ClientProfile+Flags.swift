@@ -11,8 +11,9 @@ extension ClientProfile {
         if let value = flags.apiKey, !value.isEmpty { apiKey = Setting(value, from: .flag("--api-key")) }
         for pair in flags.grpcMeta {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                // Not echoed: it may be a credential typed with the wrong separator.
                 throw SweepError(
-                    .usage, "--grpc-meta '\(pair.escapedForTerminal)' is not KEY=VALUE (e.g. --grpc-meta tenant=blue)")
+                    .usage, "a --grpc-meta value is not KEY=VALUE (e.g. --grpc-meta tenant=blue)")
             }
             let key = String(pair[..<equals]).lowercased()
             grpcMeta[key] = Setting(String(pair[pair.index(after: equals)...]), from: .flag("--grpc-meta"))
