@@ -132,6 +132,11 @@ struct CommandLineTests {
             ["terminate", "--workflow-id", "a", "--log-level", "loud"],
             ["terminate", "--workflow-id", "a", "--output", "yaml"],
             ["terminate", "--workflow-id", "a", "--no-tls", "--tls-ca-path", "ca.pem"],
+            ["terminate", "--input", "ids.csv", "--lock", "./ids.csv"],
+            ["cancel", "-w", "a", "--report", "r.csv", "--metrics-file", "r.csv"],
+            ["apply", "plan.csv", "--action", "cancel", "--lock", "plan.csv"],
+            ["plan", "-q", "q", "--out", "p.csv", "--lock", "p.csv"],
+            ["terminate", "-w", "a", "--lock", "m.prom", "--metrics-file", "m.prom"],
         ])
     func refused(arguments: [String]) {
         do {

@@ -160,12 +160,65 @@ struct UnattendedEdgeTests {
         var followUp = JobResult(
             job: job, runID: nil, action: .cancel, outcome: .canceled, attempts: 1, latency: .seconds(30), callsSent: 1)
         followUp.supersedes = .cancelRequested
+        followUp.isFollowUp = true
         try statistics.record(followUp)
+        // A resumed run's follow-up supersedes nothing it wrote itself, and is still no latency.
+        var resumed = followUp
+        resumed.supersedes = nil
+        try statistics.record(resumed)
         let latency = try #require(statistics.latency)
         #expect(latency.count == 1)
         #expect(latency.max < 10)
-        #expect(statistics.tally.workflows == 1)
-        #expect(statistics.tally[.canceled] == 1)
+        #expect(statistics.tally[.canceled] == 2)
         #expect(statistics.retries == 1)
+    }
+}
+
+@Suite("unattended pieces: second review")
+struct UnattendedSecondReviewTests {
+    @Test("--lock refuses kernel files under /proc and /sys, and writes nothing there")
+    func kernelFiles() throws {
+        let before = try String(contentsOfFile: "/proc/self/comm", encoding: .utf8)
+        do {
+            _ = try RunLock(path: "/proc/self/comm")
+            Issue.record("/proc/self/comm was taken as a lock")
+        } catch let error as SweepError {
+            #expect(error.message.contains("kernel setting") || error.message.contains("not a regular file"))
+        }
+        #expect(try String(contentsOfFile: "/proc/self/comm", encoding: .utf8) == before)
+    }
+
+    @Test("a PEM pasted where a path belongs is never printed, in errors or config show")
+    func pemAsPath() throws {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEsecretsecret\n-----END PRIVATE KEY-----\n"
+        let settings = TLSSettings(serverCA: .init(.file(pem), from: .environment("TEMPORAL_TLS_CA")))
+        do {
+            _ = try settings.load()
+            Issue.record("PEM text was read as a path")
+        } catch {
+            #expect(!error.message.contains("secret"), "\(error.message)")
+            #expect(error.message.contains("$TEMPORAL_TLS_CA"))
+        }
+        let configuration = try ClientConfiguration.resolve(
+            ConnectionFlagValues(), environment: ["HOME": "/nonexistent", "TEMPORAL_TLS_CA": pem])
+        #expect(!configuration.table.contains("secret"))
+    }
+
+    @Test("a stopped run that also failed says how to finish once, and exits with its stop")
+    func stoppedAndFailed() {
+        var summary = Summary(
+            action: .terminate, dryRun: false, tally: Tally(), elapsed: .seconds(1), clientCPU: .zero,
+            reportPath: "r.csv", interruptedBy: SIGTERM)
+        summary.failure = SweepError(.output, "cannot write the report r.csv: No space left on device")
+        #expect(summary.exitCode == 143)
+        #expect(summary.text.components(separatedBy: "--resume r.csv").count == 2, "\(summary.text)")
+        #expect(summary.text.contains("No space left"))
+    }
+
+    @Test("only a character device that is the terminal counts as the terminal")
+    func terminalPaths() {
+        #expect(!OutputFile.isTerminal("/dev/null"))
+        #expect(!OutputFile.isTerminal("/etc/hostname"))
+        #expect(!OutputFile.isTerminal("/nonexistent/path"))
     }
 }

@@ -116,6 +116,15 @@ struct SecureConnectionTests {
                 ]
             }, environment: { _ in ["TEMPORAL_API_KEY": "not-the-key"] }, status: 3, message: "refused the credentials"),
         Refusal(
+            name: "a namespace the key may not use",
+            arguments: { proxy in
+                [
+                    "--address", proxy.mutualAddress, "--tls-ca-path", proxy.caPath, "--tls-cert-path",
+                    proxy.clientCertificatePath, "--tls-key-path", proxy.clientKeyPath, "--api-key", proxy.apiKey,
+                    "-n", proxy.forbiddenNamespace,
+                ]
+            }, status: 3, message: "not allowed to use namespace forbidden-namespace"),
+        Refusal(
             name: "missing client certificate",
             arguments: { ["--address", $0.mutualAddress, "--tls-ca-path", $0.caPath, "--api-key", $0.apiKey] },
             status: 3, message: "asks for a client certificate"),

@@ -112,6 +112,17 @@ struct UnattendedRunTests {
         #expect(dryRun.status == 0, "\(dryRun.standardError)")
         #expect(try String(contentsOfFile: metrics, encoding: .utf8) == first, "a dry run leaves the metrics alone")
 
+        // A pipe (or a device) is never renamed over.
+        let fifo = directory + "/metrics.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let onFIFO = try await harness.sweep.run([
+            "terminate", "-w", "absent-\(type)", "--metrics-file", fifo, "--address", harness.address, "--report", "-",
+        ])
+        #expect(onFIFO.status == 0, "\(onFIFO.standardError)")
+        #expect(onFIFO.standardError.contains("is not a regular file; not written"))
+        var status = stat()
+        #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+
         try await Task.sleep(for: .milliseconds(1100))
         let refused = try await harness.sweep.run([
             "terminate", "-w", "x", "--metrics-file", metrics, "--address", harness.address, "--namespace",
@@ -187,6 +198,19 @@ struct UnattendedRunTests {
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(Set(try Report(path: report).outcomes.values) == ["terminated"])
         #expect(try await harness.statuses(of: seeded) == [.terminated: 60])
+    }
+
+    @Test("--resume refuses a report that is not a file (a pipe would block the run), nothing sent")
+    func resumeFromPipe() async throws {
+        let type = TestEnvironment.uniqueName("PipeResume")
+        let seeded = try await harness.seed(1, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        try ReportFormat.header.write(toFile: report, atomically: true, encoding: .utf8)
+        let result = try await harness.sweep.runShell(
+            "\"$SWEEP\" terminate -w \(seeded[0].workflowID) --address \(harness.address) --resume <(cat \(report))")
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.contains("--resume needs the report as a file"), "\(result.standardError)")
+        #expect(try await harness.statuses(of: seeded) == [.running: 1])
     }
 
     @Test("--older-than: only workflows started before now - D are touched")

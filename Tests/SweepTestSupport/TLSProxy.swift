@@ -4,7 +4,8 @@ package import Foundation
 /// same handshakes a secured cluster does. Three listeners:
 /// - ``tlsAddress``: server TLS only;
 /// - ``mutualAddress``: a client certificate signed by ``caPath`` is required, and the API key
-///   ``apiKey`` (`authorization: Bearer ...`; anything else is HTTP 401, UNAUTHENTICATED);
+///   ``apiKey`` (`authorization: Bearer ...`; anything else is HTTP 401, UNAUTHENTICATED), which
+///   may not use ``forbiddenNamespace`` (HTTP 403, PERMISSION_DENIED);
 /// - ``expiredAddress``: server TLS with a certificate that expired yesterday.
 package final class TLSProxy {
     package let directory: String
@@ -12,6 +13,8 @@ package final class TLSProxy {
     package let mutualAddress: String
     package let expiredAddress: String
     package let apiKey = "sweep-test-key-0123456789"
+    /// A namespace the API key may not use: HTTP 403, which gRPC reads as PERMISSION_DENIED.
+    package let forbiddenNamespace = "forbidden-namespace"
     private let process: Process
 
     /// The test CA's certificate, the client's certificate and key, one that expired, a key that
@@ -47,6 +50,7 @@ package final class TLSProxy {
                 ssl_certificate \(directory)/server.pem; ssl_certificate_key \(directory)/server.key;
                 ssl_client_certificate \(directory)/ca.pem; ssl_verify_client on;
                 location / { if ($http_authorization != "Bearer \(apiKey)") { return 401; }
+                             if ($http_temporal_namespace = "\(forbiddenNamespace)") { return 403; }
                              grpc_pass grpc://\(upstream); } }
               server { listen \(expiredAddress) ssl http2;
                 ssl_certificate \(directory)/expired-server.pem; ssl_certificate_key \(directory)/expired-server.key;

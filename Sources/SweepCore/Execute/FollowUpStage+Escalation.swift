@@ -40,6 +40,7 @@ extension FollowUpStage {
                 .cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
             result.finalStatus = .running
             result.supersedes = item.lastReported
+            result.isFollowUp = true
             try reporter.record(result)
         }
         return stillOpen
@@ -60,6 +61,7 @@ extension FollowUpStage {
                 elapsed: elapsed(attempt))
             result.finalStatus = .running
             result.supersedes = item.lastReported
+            result.isFollowUp = true
             return result
         }
         if current.status.isClosed {
@@ -80,6 +82,7 @@ extension FollowUpStage {
                 .escalatedTerminated, message: "still open after the grace period", elapsed: elapsed(attempt))
             result.finalStatus = .terminated
             result.supersedes = item.lastReported
+            result.isFollowUp = true
             return result
         case .failure(let failure) where failure.outcome == .alreadyClosed || attempt.sawAmbiguousFailure:
             // It closed between the Describe and the terminate; or an attempt whose connection
@@ -93,12 +96,14 @@ extension FollowUpStage {
                     elapsed: elapsed(attempt))
                 result.finalStatus = .terminated
                 result.supersedes = item.lastReported
+                result.isFollowUp = true
                 return result
             }
             guard failure.outcome == .alreadyClosed else {
                 var result = attempt.finish(failure, elapsed: elapsed(attempt))
                 result.finalStatus = .running
                 result.supersedes = item.lastReported
+                result.isFollowUp = true
                 return result
             }
             return closingRow(
@@ -107,6 +112,7 @@ extension FollowUpStage {
             var result = attempt.finish(failure, elapsed: elapsed(attempt))
             result.finalStatus = .running
             result.supersedes = item.lastReported
+            result.isFollowUp = true
             return result
         }
     }
@@ -118,6 +124,7 @@ extension FollowUpStage {
             status == .canceled ? .canceled : .closed, message: message, elapsed: elapsed(attempt))
         result.finalStatus = status
         result.supersedes = item.lastReported
+        result.isFollowUp = true
         return result
     }
 }

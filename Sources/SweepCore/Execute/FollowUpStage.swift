@@ -50,6 +50,7 @@ package struct FollowUpStage<C: Clock>: MakesCalls where C.Duration == Duration 
                 elapsed: item.actedAt.duration(to: clock.now))
             result.finalStatus = .running
             result.supersedes = item.lastReported
+            result.isFollowUp = true
             try reporter.record(result)
         }
         return open.count
@@ -66,6 +67,7 @@ package struct FollowUpStage<C: Clock>: MakesCalls where C.Duration == Duration 
             elapsed: item.actedAt.duration(to: clock.now))
         result.finalStatus = description.status
         result.supersedes = item.lastReported
+        result.isFollowUp = true
         return result
     }
 

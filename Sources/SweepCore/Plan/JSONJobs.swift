@@ -36,7 +36,9 @@ package struct JSONJobs: AsyncSequence, Sendable {
             }
             let next = bytes.dropFirst().first { !whitespace.contains($0) }
             switch (first, next) {
-            case (UInt8(ascii: "["), UInt8(ascii: "{")?), (UInt8(ascii: "["), UInt8(ascii: "]")?): self = .jsonArray
+            case (UInt8(ascii: "["), UInt8(ascii: "{")?), (UInt8(ascii: "["), UInt8(ascii: "]")?),
+                (UInt8(ascii: "["), UInt8(ascii: "\"")?):
+                self = .jsonArray
             case (UInt8(ascii: "{"), UInt8(ascii: "\"")?): self = .jsonLines
             default: self = .other
             }

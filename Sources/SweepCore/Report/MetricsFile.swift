@@ -49,6 +49,11 @@ enum MetricsFile {
     /// Writes the metrics for `run` to `path`, keeping the last success time of the file it replaces.
     /// - Throws: ``SweepError`` `.output` when the directory is not writable.
     static func write(_ run: Run, to path: String) throws(SweepError) {
+        var status = stat()
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            // Renamed over, a device or a pipe would be replaced by a file (as root: /dev/null).
+            throw SweepError(.output, "the metrics file \(path) is not a regular file; not written")
+        }
         let previous = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(lastSuccess(in:))
         let text = text(run, lastSuccess: previous)
         // Not ending in .prom: the collector ignores the temporary file.

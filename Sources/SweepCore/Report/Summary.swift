@@ -90,7 +90,8 @@ package struct Summary: Sendable, Hashable {
         }
         if let failure {
             lines.append("  stopped early: \(failure.message)")
-            if !isPlan { lines.append("  \(nextStep)") }
+            // The stop's line above already said how to finish.
+            if !isPlan, interruptedBy == nil, !stoppedAtDeadline { lines.append("  \(nextStep)") }
         }
         if stoppedListing {
             lines.append(

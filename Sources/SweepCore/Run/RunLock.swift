@@ -12,8 +12,9 @@ final class RunLock {
 
     /// Takes the lock or fails at once.
     /// - Throws: ``SweepError`` `.usage` when the file cannot be opened, is a symbolic link, is not
-    ///   a regular file, or holds something other than a PID (it is some other file: a lock must
-    ///   never overwrite an input, a report or a config); ``Held`` when another process holds it.
+    ///   a regular file, lives on a kernel pseudo-filesystem (procfs, sysfs, cgroups), or holds
+    ///   something other than a PID (it is some other file: a lock must never overwrite an input, a
+    ///   report or a setting); ``Held`` when another process holds it.
     init(path: String) throws {
         self.path = path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
@@ -26,11 +27,9 @@ final class RunLock {
             close(descriptor)
             throw SweepError(.usage, "cannot use \(path) as the lock file: it is not a regular file")
         }
-        guard status.st_size == 0 || (status.st_size <= 32 && Self.readHolder(descriptor) != nil) else {
+        if Self.isKernelFile(path) {
             close(descriptor)
-            throw SweepError(
-                .usage,
-                "\(path) is not a lock file (it holds something other than a PID); give --lock a path of its own")
+            throw SweepError(.usage, "cannot use \(path) as the lock file: it is a kernel setting, not a file")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
@@ -41,11 +40,28 @@ final class RunLock {
             }
             throw SweepError(.usage, "cannot lock \(path): \(String(cString: strerror(reason)))")
         }
+        // Checked under the lock, so that a holder rewriting its PID cannot make it look foreign:
+        // empty (new, or its creator has not written yet) or a PID (a holder that has gone).
+        guard fstat(descriptor, &status) == 0, status.st_size == 0 || Self.readHolder(descriptor) != nil else {
+            close(descriptor)
+            throw SweepError(
+                .usage,
+                "\(path) is not a lock file (it holds something other than a PID); give --lock a path of its own")
+        }
         self.descriptor = descriptor
         // The holder's PID, for the run that finds the lock taken.
         let text = "\(getpid())\n"
         _ = ftruncate(descriptor, 0)
         _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
+    /// Under /proc or /sys (procfs, sysfs, cgroups, debugfs...): files that read empty and whose
+    /// writes change the kernel.
+    private static func isKernelFile(_ path: String) -> Bool {
+        guard let resolved = realpath(path, nil) else { return false }
+        defer { free(resolved) }
+        let real = String(cString: resolved)
+        return ["/proc", "/sys"].contains { real == $0 || real.hasPrefix($0 + "/") }
     }
 
     deinit {
@@ -67,6 +83,8 @@ final class RunLock {
     }
 
     private static func readHolder(_ descriptor: Int32) -> Int32? {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_size <= 32 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 31, 0) }
         guard count > 0 else { return nil }

@@ -27,7 +27,7 @@ final class RunStatistics: ReportSink {
             state.tally.add(result)
             state.retries += max(0, result.attempts - 1)
             // A follow-up row (--wait, escalation) times the wait, not a call: not a latency.
-            if result.callsSent > 0, result.supersedes == nil {
+            if result.callsSent > 0, !result.isFollowUp {
                 let microseconds = max(0, result.latency.inMilliseconds * 1000)
                 _ = state.latency.record(UInt64(microseconds.rounded()))
             }

@@ -14,7 +14,8 @@ package enum Runner {
         let display = ProgressDisplay(
             mode: options.progress.besideRows(
                 standardOutputIsTerminal: console.standardOutputIsTerminal,
-                writesStandardOutput: options.reportPath == "-" || (options.dryRun && options.dryRunTable)))
+                writesStandardOutput: options.reportPath == "-" || options.reportPath.map(OutputFile.isTerminal) == true
+                    || (options.dryRun && options.dryRunTable)))
         let console = ProgressConsole(base: console, display: display)
         return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options
@@ -114,7 +115,8 @@ package enum Runner {
         try Guards.refuseOutputAsInput(path, options.source)
         let display = ProgressDisplay(
             mode: options.progress.besideRows(
-                standardOutputIsTerminal: console.standardOutputIsTerminal, writesStandardOutput: path == "-"))
+                standardOutputIsTerminal: console.standardOutputIsTerminal,
+                writesStandardOutput: path == "-" || OutputFile.isTerminal(path)))
         let console = ProgressConsole(base: console, display: display)
         return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options

@@ -29,6 +29,8 @@ package struct JobResult: Sendable, Hashable {
     /// For a follow-up's row: the outcome of the first-pass row it follows (so the summary counts
     /// the workflow once, with its latest outcome).
     package var supersedes: Outcome?
+    /// A follow-up row (`--wait`, escalation): its latency is the wait since the action, not a call's.
+    package var isFollowUp = false
     /// `--chain`: the first run of the chain that was acted on.
     package var chain: String?
 

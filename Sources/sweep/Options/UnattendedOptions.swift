@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import SweepCore
 
@@ -42,6 +43,24 @@ struct UnattendedOptions: ParsableArguments {
 
     func validate() throws {
         if let maxDuration { try Limits.maxDuration.check(maxDuration.seconds, flag: "--max-duration") }
+    }
+
+    /// `--lock` and `--metrics-file` are files of their own: taking the lock writes a PID into its
+    /// file, and the metrics file is replaced; neither may be an input, the report or a setting.
+    func refuseSharedPaths(_ others: [(flag: String, path: String?)]) throws {
+        func canonical(_ path: String) -> String {
+            URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        for (flag, own) in [("--lock", lock), ("--metrics-file", metricsFile)] {
+            guard let own else { continue }
+            for (other, path) in others + [("--lock", lock), ("--metrics-file", metricsFile)]
+            where other != flag {
+                if let path, path != "-", canonical(path) == canonical(own) {
+                    throw ValidationError(
+                        "\(flag) and \(other) name the same file (\(own)); give \(flag) a path of its own.")
+                }
+            }
+        }
     }
 
     /// Standard error through swift-log at `--log-level` (default info; warning with `--quiet`).

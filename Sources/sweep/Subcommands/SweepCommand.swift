@@ -44,8 +44,18 @@ extension SweepCommand {
         try validateOutputs()
     }
 
-    /// `--output json` and `--report -` would both write standard output.
+    /// `--output json` and `--report -` would both write standard output; `--lock` and
+    /// `--metrics-file` may not be another file of the run.
     func validateOutputs() throws {
+        let input: String? =
+            switch jobSource {
+            case .csvFile(let path), .planFile(let path): path
+            default: nil
+            }
+        try unattended.refuseSharedPaths([
+            ("--input", input), ("--report", run.report), ("--resume", run.resume),
+            ("--config-file", connection.configFile),
+        ])
         if unattended.output == .json, run.report == "-" {
             throw ValidationError("--output json and --report - both write standard output; give --report a file.")
         }

@@ -43,6 +43,11 @@ struct OutputFile: Sendable {
         var status = stat()
         let kind = stat(path, &status) == 0 ? status.st_mode & S_IFMT : 0
         let isSpecial = kind == S_IFCHR || kind == S_IFIFO
+        if case .append = mode, kind != S_IFREG {
+            // A resumed report is read back, then appended to: a pipe would be read empty or
+            // block the run once its buffer fills.
+            throw SweepError(.io, "--resume needs the \(role) as a file; \(path) is not a regular file")
+        }
         if mode != .create, kind != 0, kind != S_IFREG, !isSpecial {
             throw SweepError(.io, "the \(role) path \(path) is not a file; give a file path")
         }
@@ -77,6 +82,20 @@ struct OutputFile: Sendable {
             }
         }
         handle = file
+    }
+
+    /// Whether `path` is the terminal standard output or standard error is on (`/dev/stdout`,
+    /// `/dev/tty`, `/dev/pts/3`...): rows written there share the screen with the progress line.
+    static func isTerminal(_ path: String) -> Bool {
+        var target = stat()
+        guard stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFCHR else { return false }
+        var tty = stat()
+        if stat("/dev/tty", &tty) == 0, tty.st_rdev == target.st_rdev { return true }
+        for descriptor in [STDOUT_FILENO, STDERR_FILENO] where isatty(descriptor) == 1 {
+            var status = stat()
+            if fstat(descriptor, &status) == 0, status.st_rdev == target.st_rdev { return true }
+        }
+        return false
     }
 
     /// Creates a new file named `stem` + `suffix`, or `stem-2` + `suffix`, `stem-3`... when that

@@ -42,7 +42,9 @@ extension ClientConfiguration {
                 guard let setting, !setting.value.isEmpty else { continue }
                 let value =
                     name.hasSuffix("_data")
-                    ? "(inline PEM, \(setting.value.utf8.count) bytes\(secret ? ", hidden" : ""))" : setting.value
+                    ? "(inline PEM, \(setting.value.utf8.count) bytes\(secret ? ", hidden" : ""))"
+                    : TLSSettings.looksLikeData(setting.value)
+                        ? "(PEM data given as a path, \(setting.value.utf8.count) bytes, hidden)" : setting.value
                 lines.append(line(name, value, setting.source))
             }
             if table.serverCACertPath == nil, table.serverCACertData == nil {
@@ -71,8 +73,10 @@ extension ClientConfiguration {
     /// from the process title).
     package static func isCredentialHeader(_ name: String) -> Bool {
         let name = name.lowercased()
-        return ["auth", "token", "key", "secret", "password", "passwd", "cookie", "jwt", "credential", "session"]
-            .contains { name.contains($0) }
+        return [
+            "auth", "token", "key", "secret", "pass", "cookie", "jwt", "credential", "session", "signature",
+        ]
+        .contains { name.contains($0) }
     }
 
     /// The lines as an aligned table for a terminal.

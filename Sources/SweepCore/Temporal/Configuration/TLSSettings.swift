@@ -41,9 +41,12 @@ package struct TLSSettings: Sendable, Hashable {
             self.source = source
         }
 
-        /// `ca.pem (--tls-ca-path)`, or `inline data ($TEMPORAL_TLS_CA_DATA)`.
+        /// `ca.pem (--tls-ca-path)`, or `inline data ($TEMPORAL_TLS_CA_DATA)`; never a PEM pasted
+        /// where a path belongs (it may be a private key).
         var label: String {
             switch location {
+            case .file(let path) where TLSSettings.looksLikeData(path):
+                "the value of \(source), which is PEM data, not a path"
             case .file(let path): "\(path) (\(source))"
             case .inline: "the inline PEM of \(source)"
             }
@@ -53,6 +56,9 @@ package struct TLSSettings: Sendable, Hashable {
             switch location {
             case .inline(let text):
                 return Array(text.utf8)
+            case .file(let path) where TLSSettings.looksLikeData(path):
+                throw SweepError(
+                    .usage, "the \(what) is \(label): give the file's path, or the PEM through the *_DATA variable")
             case .file(let path):
                 guard let handle = FileHandle(forReadingAtPath: path) else {
                     let reason =
@@ -67,6 +73,11 @@ package struct TLSSettings: Sendable, Hashable {
                 }
             }
         }
+    }
+
+    /// Whether a "path" is in fact PEM text (or anything multi-line): never printed.
+    package static func looksLikeData(_ path: String) -> Bool {
+        path.contains("-----BEGIN") || path.contains("\n") || path.utf8.count > 4096
     }
 
     /// Reads the PEMs and checks them before anything is dialled: each parses, and the key
