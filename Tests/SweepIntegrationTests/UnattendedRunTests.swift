@@ -182,22 +182,22 @@ struct UnattendedRunTests {
     @Test("--max-duration: stops as on SIGTERM (exit 124, every workflow reported); --resume finishes")
     func maxDuration() async throws {
         let type = TestEnvironment.uniqueName("Slot")
-        let seeded = try await harness.seed(60, type: type)
+        let seeded = try await harness.seed(30, type: type)
         let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let arguments = ["terminate", "--input", input, "--rps", "10", "--address", harness.address]
+        let arguments = ["terminate", "--input", input, "--rps", "5", "--address", harness.address]
         let started = ContinuousClock.now
         let stopped = try await harness.sweep.run(arguments + ["--max-duration", "2s", "--report", report])
         #expect(stopped.status == 124, "\(stopped.standardError)")
         #expect(ContinuousClock.now - started < .seconds(20))
         #expect(stopped.standardError.contains("--max-duration is over"))
         let done = try Report(path: report).outcomes.values.filter { $0 == "terminated" }.count
-        #expect(done > 0 && done < 60, "\(done)")
+        #expect(done > 0 && done < 30, "\(done)")
 
         let resumed = try await harness.sweep.run(arguments + ["--resume", report, "--rps", "200"])
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(Set(try Report(path: report).outcomes.values) == ["terminated"])
-        #expect(try await harness.statuses(of: seeded) == [.terminated: 60])
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 30])
     }
 
     @Test("--resume refuses a report that is not a file (a pipe would block the run), nothing sent")
@@ -270,8 +270,8 @@ struct UnattendedRunTests {
     @Test("progress: on a terminal a redrawn line, cleared before the summary; off one, a log line every 10 s")
     func progress() async throws {
         let type = TestEnvironment.uniqueName("Progress")
-        let seeded = try await harness.seed(110, type: type)
-        let input = try harness.writeCSV(["workflow_id"] + seeded.prefix(30).map(\.workflowID))
+        let seeded = try await harness.seed(44, type: type)
+        let input = try harness.writeCSV(["workflow_id"] + seeded.prefix(20).map(\.workflowID))
         let transcript = TestEnvironment.temporaryPath("tty.log")
         let terminal = try await harness.sweep.runShell(
             "script -qec '\"$SWEEP\" terminate --input \(input) --rps 15 --address \(harness.address) --report /dev/null' \(transcript) > /dev/null"
@@ -279,10 +279,10 @@ struct UnattendedRunTests {
         #expect(terminal.status == 0, "\(terminal.standardError)")
         let drawn = try String(contentsOfFile: transcript, encoding: .utf8)
         #expect(drawn.contains("\r\u{1B}[2Kterminate "), "\(drawn.prefix(400))")
-        #expect(drawn.contains("/30 "))
+        #expect(drawn.contains("/20 "))
         #expect(drawn.contains("\r\u{1B}[2Kterminate summary"), "the line is cleared before the summary")
 
-        let rest = try harness.writeCSV(["workflow_id"] + seeded.dropFirst(30).map(\.workflowID))
+        let rest = try harness.writeCSV(["workflow_id"] + seeded.dropFirst(20).map(\.workflowID))
         // A dry run's table on the same terminal: no progress line to break its rows.
         let table = TestEnvironment.temporaryPath("table.log")
         let besideRows = try await harness.sweep.runShell(
@@ -290,15 +290,15 @@ struct UnattendedRunTests {
         )
         #expect(besideRows.status == 0, "\(besideRows.standardError)")
         let rows = try String(contentsOfFile: table, encoding: .utf8)
-        #expect(rows.contains(seeded[30].workflowID))
+        #expect(rows.contains(seeded[20].workflowID))
         #expect(!rows.contains("\u{1B}[2K"), "\(rows.prefix(400))")
 
         let logged = try await harness.sweep.run([
-            "terminate", "--input", rest, "--rps", "7", "--address", harness.address, "--report", "/dev/null",
+            "terminate", "--input", rest, "--rps", "2", "--address", harness.address, "--report", "/dev/null",
         ])
         #expect(logged.status == 0, "\(logged.standardError)")
         #expect(logged.standardError.contains(" info sweep"), "\(logged.standardError)")
-        #expect(logged.standardError.contains("terminate ") && logged.standardError.contains("/80 "))
+        #expect(logged.standardError.contains("terminate ") && logged.standardError.contains("/24 "))
         #expect(!logged.standardError.contains("\u{1B}["))
     }
 }
