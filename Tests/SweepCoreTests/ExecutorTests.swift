@@ -230,3 +230,45 @@ struct ExecutorTests {
         #expect(terminatedCalls == Set(rows.filter { $0[3] == "terminated" }.map { $0[0] }))
     }
 }
+
+@Suite("Executor: one call per listed workflow")
+struct ListedCancelTests {
+    private func run(_ jobs: [Job], service: ScriptedWorkflowService) async throws -> [[String]] {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("listed-\(UUID().uuidString).csv")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reporter = try ReportWriter(path: path)
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6), clock: ManualClock())
+        let stream = AsyncStream<Job> { continuation in
+            for job in jobs { continuation.yield(job) }
+            continuation.finish()
+        }
+        try await executor.run(stream, reportingTo: reporter)
+        let reader = CSVReader()
+        let records = try reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + (try reader.finish())
+        return records.dropFirst().map(\.fields)
+    }
+
+    @Test("a cancel of a run a listing just described as open is one call, pinned; a listed closed run is none")
+    func oneCall() async throws {
+        let service = ScriptedWorkflowService()
+        let open = Job(
+            target: WorkflowTarget(workflowID: "w1", runID: "11111111-1111-4111-8111-111111111111"),
+            listedStatus: .running)
+        let closed = Job(
+            target: WorkflowTarget(workflowID: "w2", runID: "22222222-2222-4222-8222-222222222222"),
+            listedStatus: .completed)
+        let unlisted = Job(target: WorkflowTarget(workflowID: "w3"))
+        let rows = try await run([open, closed, unlisted], service: service)
+        let outcomes = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[3]) })
+        #expect(outcomes == ["w1": "cancel_requested", "w2": "already_closed", "w3": "cancel_requested"])
+        let calls = service.calls
+        #expect(calls.filter { $0.contains("w1") } == ["cancel w1"], "\(calls)")
+        #expect(rows.first { $0[0] == "w1" }?[1] == "11111111-1111-4111-8111-111111111111", "pinned to the listed run")
+        #expect(calls.filter { $0.contains("w2") }.isEmpty, "\(calls)")
+        // What no listing described is described first, then cancelled on the run Describe named.
+        #expect(calls.filter { $0.contains("w3") }.first == "describe w3", "\(calls)")
+        #expect(calls.filter { $0.contains("w3") }.count == 2, "\(calls)")
+    }
+}

@@ -74,9 +74,11 @@ struct Calls<C: Clock>: Sendable where C.Duration == Duration {
         var firstFailure: C.Instant?
         while true {
             let paced = pacing == .every || (pacing == .retries && tries > 0)
+            // When its slot was reserved: a throttled answer speaks for the rate of that moment.
+            var reservedAt = clock.now
             if paced || attempt.callsSent == 0 {
                 do {
-                    if paced { try await limiter.acquire() } else { try Task.checkCancellation() }
+                    if paced { reservedAt = try await limiter.acquire() } else { try Task.checkCancellation() }
                 } catch {
                     return .failure(
                         attempt.callsSent == 0
@@ -99,7 +101,7 @@ struct Calls<C: Clock>: Sendable where C.Duration == Duration {
                 if pacing != .none { limiter.succeeded() }
                 return .success(value)
             } catch {
-                if error.code == .resourceExhausted { limiter.throttled() }
+                if error.code == .resourceExhausted { limiter.throttled(reservedAt: reservedAt) }
                 if CallFailure.ambiguousCodes.contains(error.code), countsAsAttempt {
                     attempt.sawAmbiguousFailure = true
                 }

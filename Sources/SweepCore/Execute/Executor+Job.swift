@@ -16,11 +16,20 @@ extension Executor {
             return await performOnChain(job, &attempt)
         }
         var target = job.target
+        var described = false
 
-        if options.action == .cancel {
+        if options.action == .cancel, let status = job.listedStatus, target.runID != nil {
+            // A listing just said which run this is and whether it is open: one call, the cancel,
+            // pinned to that run (a run that closed since answers OK too; --wait tells how each
+            // really ended). Describe is for what no listing has just described.
+            if status.isClosed {
+                return attempt.finish(.alreadyClosed, message: "run is \(status.rawValue)", elapsed: .zero)
+            }
+        } else if options.action == .cancel {
             // A cancel on a closed run answers OK and does nothing, so Describe first: it tells a
             // closed run from an open one, and pins the run we are about to cancel. The job takes
             // its rate-limiter slot here, so Describe and cancel go out back to back.
+            described = true
             switch await describe(target, &attempt, pacing: .every) {
             case .success(let description):
                 target.runID = description.runID
@@ -34,7 +43,7 @@ extension Executor {
         }
 
         var pinned = target
-        var pacing: Calls<C>.Pacing = options.action == .cancel ? .retries : .every
+        var pacing: Calls<C>.Pacing = described ? .retries : .every
         while true {
             let current = pinned
             // An unpinned terminate is not retried blindly after an ambiguous failure: the first

@@ -18,6 +18,14 @@ package struct Summary: Sendable, Hashable {
     package var latency: LatencySummary?
     /// Attempts retried (past each call's first).
     package var retries = 0
+    /// When the server throttled the run: the rate the run settled at, and the one asked for.
+    package var throttled: Throttling?
+
+    /// The server throttled the run: the rate it settled at, and the one asked for.
+    package struct Throttling: Sendable, Hashable {
+        package var settledAt: Double
+        package var asked: Double
+    }
     /// When the run started (after the preflight's guards).
     package var startedAt: Date?
     /// Runs still open when `--wait` gave up.
@@ -120,6 +128,12 @@ package struct Summary: Sendable, Hashable {
                 elapsed.inSeconds, tally.callsSent, callsPerSecond, clientCPU.inMilliseconds, perCall
             )
         )
+        if let throttled {
+            lines.append(
+                String(
+                    format: "  throttled by the server (RESOURCE_EXHAUSTED): settled at %.1f/s of the %.1f/s asked",
+                    throttled.settledAt, throttled.asked))
+        }
         if let latency {
             lines.append(
                 String(

@@ -95,6 +95,9 @@ package enum Runner {
             summary.stoppedAtDeadline = stages.stoppedAtDeadline
             summary.latency = statistics.latency
             summary.retries = statistics.retries
+            if calls.limiter.wasThrottled {
+                summary.throttled = Summary.Throttling(settledAt: calls.limiter.rate, asked: options.rate)
+            }
             summary.stillOpen = stillOpen
             summary.stoppedListing = progress.stoppedListing
             summary.overMax = progress.overMax ? options.maxJobs : nil

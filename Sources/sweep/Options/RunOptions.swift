@@ -19,7 +19,7 @@ struct RunOptions: ParsableArguments {
 
     @Option(
         help:
-            "Workflows acted on per second (a terminate, or a cancel with its Describe), across all workers; halved while the server throttles."
+            "Workflows acted on per second, across all workers; lowered to what the server accepts while it throttles."
     )
     var rps: Double = Defaults.rate
 
