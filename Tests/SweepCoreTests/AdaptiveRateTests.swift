@@ -30,11 +30,13 @@ struct AdaptiveRateTests {
     func steppingDown() {
         var rate = AdaptiveRate<Instant>(target: 100, floor: 10)
         var expected = 100.0
-        for step in 0..<8 {
+        for step in 0..<7 {
             expected = max(10, expected * 0.7)
             #expect(close(rate.throttled(sentAt: at(step * 10), at: at(step * 10)), expected))
         }
         #expect(rate.current == 10)
+        // At the floor a throttle changes nothing, and starts no new generation.
+        #expect(rate.throttled(sentAt: at(100), at: at(100)) == nil)
     }
 
     @Test("the climb is over time, never per success: to the threshold each half second, then +10 % per 2 s")

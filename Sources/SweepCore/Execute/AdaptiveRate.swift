@@ -35,15 +35,18 @@ package struct AdaptiveRate<Instant: InstantProtocol>: Sendable where Instant.Du
     /// - Returns: the new rate, or `nil` when unchanged (the call went out before the last decrease).
     package mutating func throttled(sentAt: Instant, at now: Instant) -> Double? {
         if let lastDecrease, sentAt < lastDecrease { return nil }
-        lastDecrease = now
-        lastChange = now
         wasThrottled = true
         let halved = current / 2
         let level = accepted.perSecond(at: now).map { $0 * 0.9 }
-        threshold = max(floor, max(halved, level ?? 0))
         // Knowing nothing yet (a start, a drained namespace), step down by 30 % per generation:
         // generations come one call apart then, and halving would overshoot far below the limit.
-        current = max(floor, level.map { min(halved, $0) } ?? current * 0.7)
+        let lowered = max(floor, level.map { min(halved, $0) } ?? current * 0.7)
+        // At the floor already: nothing changes, and nothing is a new generation.
+        guard lowered < current else { return nil }
+        lastDecrease = now
+        lastChange = now
+        threshold = max(floor, max(halved, level ?? 0))
+        current = lowered
         return current
     }
 
@@ -78,6 +81,8 @@ struct AcceptedCalls<Instant: InstantProtocol>: Sendable where Instant.Duration 
     private func index(of now: Instant) -> Int {
         guard let origin else { return 0 }
         let elapsed = origin.duration(to: now)
+        // A caller that read the clock before the first success was recorded may be a little early.
+        guard elapsed > .zero else { return 0 }
         let (seconds, attoseconds) = elapsed.components
         return Int(seconds) * 10 + Int(attoseconds / 100_000_000_000_000_000)
     }

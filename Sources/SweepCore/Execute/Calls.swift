@@ -98,7 +98,9 @@ struct Calls<C: Clock>: Sendable where C.Duration == Duration {
             attempt.callsSent += 1
             do {
                 let value = try await body()
-                if pacing != .none { limiter.succeeded() }
+                // Only calls that took a slot count as accepted: the rate is in slots (a cancel's
+                // Describe and cancel share one).
+                if paced { limiter.succeeded() }
                 return .success(value)
             } catch {
                 if error.code == .resourceExhausted { limiter.throttled(reservedAt: reservedAt) }

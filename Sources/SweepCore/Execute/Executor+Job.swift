@@ -18,12 +18,16 @@ extension Executor {
         var target = job.target
         var described = false
 
-        if options.action == .cancel, let status = job.listedStatus, target.runID != nil {
-            // A listing just said which run this is and whether it is open: one call, the cancel,
-            // pinned to that run (a run that closed since answers OK too; --wait tells how each
-            // really ended). Describe is for what no listing has just described.
+        if options.action == .cancel, let status = job.listedStatus, let runID = target.runID,
+            let listedAt = job.listedAt, listedAt.duration(to: .now) < Self.listingFreshness
+        {
+            // A listing said a moment ago which run this is and whether it is open: one call, the
+            // cancel, pinned to that run (a run that closed in that moment answers OK too; --wait
+            // tells how each really ended). Describe is for what no fresh listing described.
             if status.isClosed {
-                return attempt.finish(.alreadyClosed, message: "run is \(status.rawValue)", elapsed: .zero)
+                let listed = ExecutionDescription(
+                    workflowID: target.workflowID, runID: runID, workflowType: job.workflowType ?? "", status: status)
+                return await closed(job, listed, &attempt)
             }
         } else if options.action == .cancel {
             // A cancel on a closed run answers OK and does nothing, so Describe first: it tells a
@@ -85,6 +89,9 @@ extension Executor {
         }
     }
 
+    /// How long a listing's word on a run stands in for a Describe before a cancel.
+    static var listingFreshness: Duration { .seconds(2) }
+
     /// Sends the action for one target.
     func act(on target: WorkflowTarget, chain: String?) async throws(RPCError) {
         switch options.action {
@@ -124,7 +131,7 @@ extension Executor {
     func closed(_ job: Job, _ description: ExecutionDescription, _ attempt: inout JobAttempt<C.Instant>) async
         -> JobResult
     {
-        if job.target.runID != nil, let replacement = await replacement(of: job.target, &attempt) {
+        if job.target.runID != nil, !job.runFromLookup, let replacement = await replacement(of: job.target, &attempt) {
             return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
         }
         return attempt.finish(

@@ -35,6 +35,8 @@ package struct QueryJobs: AsyncSequence, Sendable {
     package struct Iterator: AsyncIteratorProtocol {
         private let jobs: QueryJobs
         private var page: [ExecutionDescription] = []
+        /// When the page in hand arrived.
+        private var pageAt = ContinuousClock.now
         private var index = 0
         private var token: [UInt8] = []
         private var exhausted = false
@@ -69,6 +71,7 @@ package struct QueryJobs: AsyncSequence, Sendable {
                         cause: error)
                 }
                 page = next.executions
+                pageAt = ContinuousClock.now
                 index = 0
                 token = next.nextPageToken
                 exhausted = token.isEmpty
@@ -76,7 +79,9 @@ package struct QueryJobs: AsyncSequence, Sendable {
             defer { index += 1 }
             listed += 1
             let execution = page[index]
-            return Job(listed: execution)
+            var job = Job(listed: execution)
+            job.listedAt = pageAt
+            return job
         }
     }
 }

@@ -131,7 +131,7 @@ package struct Summary: Sendable, Hashable {
         if let throttled {
             lines.append(
                 String(
-                    format: "  throttled by the server (RESOURCE_EXHAUSTED): settled at %.1f/s of the %.1f/s asked",
+                    format: "  throttled by the server (RESOURCE_EXHAUSTED): settled at %.3g/s of the %.3g/s asked",
                     throttled.settledAt, throttled.asked))
         }
         if let latency {

@@ -43,7 +43,12 @@ struct Preflight: Sendable {
 
         do {
             return try await withWorkflowServiceClient(options.connection) { client in
-                let planner = Planner(service: client, retry: options.retry)
+                // A cancel trusts a listing's word on a run for a moment only: pages of about two
+                // seconds' work keep it fresh (at --rps 50, 100 a page).
+                let pageSize =
+                    options.action == .cancel && !options.dryRun
+                    ? Int(max(100, min(1000, options.rate * 2))) : 1000
+                let planner = Planner(service: client, pageSize: pageSize, retry: options.retry)
                 var survey: Survey?
                 if case .query = options.source {
                 } else {

@@ -42,11 +42,13 @@ package enum Runner {
 
             let progress = SourceProgress()
             let resume = journal.map { ResumeFilter($0, followingUp: followingUp) }
-            let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
-                .compactMap { job in
-                    guard let resume else { return job }
-                    return resume.admit(job)
-                }
+            let jobs = ResolvedJobs(
+                preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
+                    .compactMap { job in
+                        guard let resume else { return job }
+                        return resume.admit(job)
+                    },
+                resolver: resolver(options, preflight))
             // The engine and the follow-up stage send through the same calls: one rate limit, one
             // retry policy, one clock for the whole run.
             let (calls, stageOptions) = callsAndOptions(options, preflight)
@@ -127,7 +129,9 @@ package enum Runner {
                 path: path, style: path == "-" && console.standardOutputIsTerminal ? .table : .csv,
                 overwrite: options.overwrite)
             let progress = SourceProgress()
-            let jobs = preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
+            let jobs = ResolvedJobs(
+                preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress),
+                resolver: resolver(options, preflight))
             let (calls, stageOptions) = callsAndOptions(options, preflight)
             let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)
             let statistics = RunStatistics(plan)
@@ -175,6 +179,14 @@ package enum Runner {
             return try ReportWriter(path: path, mode: options.overwrite && path != "-" ? .overwrite : .create)
         }
         return try ReportWriter(path: "", mode: .createUnique(stem: options.defaultReportStem(at: date)))
+    }
+
+    /// The bulk resolver, when this run resolves its IDs through visibility.
+    private static func resolver(_ options: SweepOptions, _ preflight: Preflight) -> VisibilityResolver? {
+        // About two seconds of work per lookup, so that what it says is still fresh when acted on.
+        options.resolvesThroughVisibility
+            ? VisibilityResolver(
+                service: preflight.client, retry: options.retry, chunkSize: Int(options.rate * 2)) : nil
     }
 
     /// The calls a run's stages share, and the options they act with.

@@ -27,6 +27,24 @@ package struct SweepOptions: Sendable {
     package var followUp: FollowUpOptions
     /// Replace an existing report (or plan) instead of refusing it.
     package var overwrite: Bool
+    /// How the runs of IDs from a CSV or the command line are found for a cancel, a dry run or a
+    /// plan: in bulk through visibility (default), or one Describe each.
+    package var resolution: Resolution = .visibility
+    /// How the runs of given IDs are found.
+    package enum Resolution: String, Sendable, CaseIterable {
+        case visibility
+        case describe
+    }
+
+    /// Whether this run resolves its IDs through visibility: IDs (not a query, whose listing says
+    /// it all), for a cancel, a dry run or a plan (a terminate is one unpinned call anyway), and
+    /// not on a chain (which follows first_execution_run_id).
+    var resolvesThroughVisibility: Bool {
+        guard resolution == .visibility, !chain, action == .cancel || dryRun else { return false }
+        if case .query = source { return false }
+        return true
+    }
+
     /// How progress is shown while the run goes.
     package var progress: ProgressDisplay.Mode = .off
     /// `--max-duration`: when the run stops as on SIGTERM, from the start of the process.

@@ -10,6 +10,12 @@ package struct Job: Sendable, Hashable {
     /// The run's status as a listing just reported it (nil when it has to be described).
     package var listedStatus: WorkflowStatus?
     package var startTime: Date?
+    /// When a listing (or a bulk lookup through visibility) described it: its status is trusted
+    /// for a cancel only while fresh.
+    package var listedAt: ContinuousClock.Instant?
+    /// The run was picked by a bulk lookup for an ID given without one (it is the newest), not
+    /// named by the input or a listing: a closed one has no replacement to look for.
+    package var runFromLookup = false
     /// The first run of the workflow's continue-as-new chain, when known.
     package var firstRunID: String?
     /// The same workflow (and run) appeared earlier in the input: reported `duplicate`, not sent.

@@ -23,6 +23,12 @@ struct RunOptions: ParsableArguments {
     )
     var rps: Double = Defaults.rate
 
+    @Option(
+        help: ArgumentHelp(
+            "How the runs of IDs from --input or --workflow-id are found for a cancel, a dry run or a plan: visibility (in bulk, WorkflowId IN (...), then Describe what it does not know) or describe (one Describe each).",
+            valueName: "visibility|describe"))
+    var resolve: ResolutionArgument = .visibility
+
     @Option(help: "Workflows in flight at once.")
     var concurrency = Defaults.concurrency
 
@@ -73,4 +79,12 @@ struct RunOptions: ParsableArguments {
             if resume == "-" { throw ValidationError("--resume needs the report's path, not standard output.") }
         }
     }
+}
+
+/// `--resolve`.
+enum ResolutionArgument: String, ExpressibleByArgument, CaseIterable {
+    case visibility
+    case describe
+
+    var resolution: SweepOptions.Resolution { self == .visibility ? .visibility : .describe }
 }

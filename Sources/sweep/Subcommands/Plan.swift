@@ -30,6 +30,12 @@ struct Plan: AsyncParsableCommand {
     @Option(help: "Describe calls per second.")
     var rps: Double = Defaults.planRate
 
+    @Option(
+        help: ArgumentHelp(
+            "How the runs of given IDs are found: visibility (in bulk) or describe (one Describe each).",
+            valueName: "visibility|describe"))
+    var resolve: ResolutionArgument = .visibility
+
     @Flag(help: "Replace an existing --out file (by default an existing file is refused).")
     var overwrite = false
 
@@ -54,6 +60,7 @@ struct Plan: AsyncParsableCommand {
             action: nil, source: source.source, connection: try connection.options(identity: nil),
             dryRun: true, rate: rps, maxJobs: max, overwrite: overwrite
         )
+        options.resolution = resolve.resolution
         options.progress = unattended.progress
         options.deadline = unattended.deadline
         return options

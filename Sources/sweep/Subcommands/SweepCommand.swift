@@ -34,6 +34,7 @@ extension SweepCommand {
             followUp: FollowUpOptions(escalateAfter: escalateAfter?.duration, waitTimeout: safety.wait?.duration),
             overwrite: run.overwrite
         )
+        options.resolution = run.resolve.resolution
         options.progress = unattended.progress
         options.deadline = unattended.deadline
         options.dryRunTable = unattended.output == .text

@@ -1,0 +1,73 @@
+import Foundation
+import SweepCore
+import SweepTestSupport
+import Testing
+
+/// IDs from a CSV resolved in bulk through visibility, on the real server: the same outcomes as
+/// one Describe each, with a fraction of the calls.
+@Suite("bulk resolution through visibility")
+struct BulkResolutionTests {
+    let harness: Harness
+
+    init() throws {
+        harness = try Harness()
+    }
+
+    private static func calls(_ summary: String) -> Int? {
+        guard let range = summary.range(of: #"(\d+) calls,"#, options: .regularExpression) else { return nil }
+        return Int(summary[range].split(separator: " ")[0])
+    }
+
+    @Test("a dry run and a cancel of a CSV: outcomes as with Describe each, one call per open workflow")
+    func csv() async throws {
+        let type = TestEnvironment.uniqueName("Bulk")
+        let seeded = try await harness.seed(8, type: type)
+        // Two closed before the sweep; two IDs the server has never seen.
+        _ = try await harness.sweep.run([
+            "terminate", "-w", seeded[0].workflowID, "-w", seeded[1].workflowID, "--address", harness.address,
+            "--report", "/dev/null",
+        ])
+        try await harness.withClient { client in
+            try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: 6)
+        }
+        let unknown = ["\(type)-absent-1", "\(type)-absent-2"]
+        let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID) + unknown)
+        var outcomes: [String: [String: String]] = [:]
+        var calls: [String: Int] = [:]
+        for mode in ["visibility", "describe"] {
+            let report = TestEnvironment.temporaryPath("dry-\(mode).csv")
+            let result = try await harness.sweep.run([
+                "cancel", "--input", input, "--dry-run", "--resolve", mode, "--address", harness.address,
+                "--report", report,
+            ])
+            #expect(result.status == 0, "\(result.standardError)")
+            outcomes[mode] = try Report(path: report).outcomes
+            calls[mode] = Self.calls(result.standardError)
+        }
+        #expect(outcomes["visibility"] == outcomes["describe"])
+        #expect(outcomes["visibility"]?.values.filter { $0 == "would_cancel" }.count == 6)
+        #expect(outcomes["visibility"]?.values.filter { $0 == "already_closed" }.count == 2)
+        #expect(outcomes["visibility"]?.values.filter { $0 == "not_found" }.count == 2)
+        // Describe each: 10 calls; through visibility only the two it does not know are described.
+        #expect(calls["describe"] == 10)
+        #expect(calls["visibility"] == 2, "\(String(describing: calls))")
+
+        let report = TestEnvironment.temporaryPath("cancel.csv")
+        let cancelled = try await harness.sweep.run([
+            "cancel", "--input", input, "--address", harness.address, "--report", report,
+        ])
+        #expect(cancelled.status == 0, "\(cancelled.standardError)")
+        let final = try Report(path: report).outcomes
+        #expect(final.values.filter { $0 == "cancel_requested" }.count == 6)
+        #expect(final.values.filter { $0 == "already_closed" }.count == 2)
+        #expect(final.values.filter { $0 == "not_found" }.count == 2)
+        // One cancel per open workflow, two Describes for the unknown: 8, not 2 per workflow.
+        #expect(Self.calls(cancelled.standardError) == 8, "\(cancelled.standardError)")
+        try await harness.withClient { client in
+            for target in seeded.dropFirst(2) {
+                let description = try await client.describe(target)
+                #expect(description.cancelRequested, "\(target)")
+            }
+        }
+    }
+}
