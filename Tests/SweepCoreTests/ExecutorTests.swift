@@ -238,8 +238,10 @@ struct ListedCancelTests {
             .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reporter = try ReportWriter(path: path)
-        let executor = Executor(
-            service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6), clock: ManualClock())
+        var options = ExecutorOptions(action: .cancel, reason: "r", rate: 1e6)
+        // Fresh for as long as a loaded test machine may take; the stale job is an hour old.
+        options.listingFreshness = .seconds(600)
+        let executor = Executor(service: service, options: options, clock: ManualClock())
         let stream = AsyncStream<Job> { continuation in
             for job in jobs { continuation.yield(job) }
             continuation.finish()
@@ -265,7 +267,7 @@ struct ListedCancelTests {
         var stale = Job(
             target: WorkflowTarget(workflowID: "w4", runID: "44444444-4444-4444-8444-444444444444"),
             listedStatus: .running)
-        stale.listedAt = .now - .seconds(30)
+        stale.listedAt = .now - .seconds(3600)
         let unlisted = Job(target: WorkflowTarget(workflowID: "w3"))
         let rows = try await run([open, closed, unlisted, stale], service: service)
         let outcomes = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[3]) })

@@ -19,7 +19,7 @@ extension Executor {
         var described = false
 
         if options.action == .cancel, let status = job.listedStatus, let runID = target.runID,
-            let listedAt = job.listedAt, listedAt.duration(to: .now) < Self.listingFreshness
+            let listedAt = job.listedAt, listedAt.duration(to: .now) < options.listingFreshness
         {
             // A listing said a moment ago which run this is and whether it is open: one call, the
             // cancel, pinned to that run (a run that closed in that moment answers OK too; --wait
@@ -88,9 +88,6 @@ extension Executor {
             }
         }
     }
-
-    /// How long a listing's word on a run stands in for a Describe before a cancel.
-    static var listingFreshness: Duration { .seconds(2) }
 
     /// Sends the action for one target.
     func act(on target: WorkflowTarget, chain: String?) async throws(RPCError) {

@@ -25,6 +25,9 @@ package struct ExecutorOptions: Sendable, Hashable {
     /// Act on the current run of each workflow's continue-as-new chain (`first_execution_run_id`)
     /// instead of the run that was listed or given.
     package var chain: Bool
+    /// How long a listing's (or a bulk lookup's) word on a run stands in for a Describe before a
+    /// cancel.
+    package var listingFreshness: Duration = .seconds(2)
 
     package init(
         action: Action?,

@@ -21,6 +21,9 @@ package struct VisibilityResolver: Sendable {
     package var chunkSize = 500
     /// The most query text per call (IDs may be up to 1,000 bytes each).
     package var maximumQueryBytes = 256 * 1024
+    /// A plan records each run's first run (for `apply --chain`), which visibility may not know
+    /// (the dev server's does not): then the run is left for Describe.
+    package var requiresFirstRunID = false
 
     /// - Parameters:
     ///   - rate: List calls per second.
@@ -72,7 +75,9 @@ package struct VisibilityResolver: Sendable {
         }
         return chunk.map { job in
             guard Self.needsResolving(job), let candidates = runs[job.target.workflowID] else { return job }
-            return Self.resolved(job, among: candidates)
+            let resolved = Self.resolved(job, among: candidates)
+            if requiresFirstRunID, resolved.firstRunID == nil { return job }
+            return resolved
         }
     }
 

@@ -184,9 +184,11 @@ package enum Runner {
     /// The bulk resolver, when this run resolves its IDs through visibility.
     private static func resolver(_ options: SweepOptions, _ preflight: Preflight) -> VisibilityResolver? {
         // About two seconds of work per lookup, so that what it says is still fresh when acted on.
-        options.resolvesThroughVisibility
-            ? VisibilityResolver(
-                service: preflight.client, retry: options.retry, chunkSize: Int(options.rate * 2)) : nil
+        guard options.resolvesThroughVisibility else { return nil }
+        var resolver = VisibilityResolver(
+            service: preflight.client, retry: options.retry, chunkSize: Int(options.rate * 2))
+        resolver.requiresFirstRunID = options.action == nil
+        return resolver
     }
 
     /// The calls a run's stages share, and the options they act with.
