@@ -269,7 +269,15 @@ struct ListedCancelTests {
             listedStatus: .running)
         stale.listedAt = .now - .seconds(3600)
         let unlisted = Job(target: WorkflowTarget(workflowID: "w3"))
-        let rows = try await run([open, closed, unlisted, stale], service: service)
+        // Looked up for an ID given without a run: open → one call; closed → Describe finds the
+        // current run (visibility may not show a newer one yet).
+        var lookedUpOpen = Job(target: WorkflowTarget(workflowID: "w5"), listedStatus: .running)
+        lookedUpOpen.lookedUpRunID = "55555555-5555-4555-8555-555555555555"
+        lookedUpOpen.listedAt = .now
+        var lookedUpClosed = Job(target: WorkflowTarget(workflowID: "w6"), listedStatus: .completed)
+        lookedUpClosed.lookedUpRunID = "66666666-6666-4666-8666-666666666666"
+        lookedUpClosed.listedAt = .now
+        let rows = try await run([open, closed, unlisted, stale, lookedUpOpen, lookedUpClosed], service: service)
         let outcomes = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[3]) })
         #expect(outcomes["w1"] == "cancel_requested" && outcomes["w3"] == "cancel_requested")
         let calls = service.calls
@@ -278,6 +286,10 @@ struct ListedCancelTests {
         #expect(!calls.contains("cancel w2"), "\(calls)")
         #expect(outcomes["w2"] != "cancel_requested")
         #expect(calls.filter { $0.contains("w4") }.first?.hasPrefix("describe w4") == true, "\(calls)")
+        #expect(calls.filter { $0.contains("w5") } == ["cancel w5"], "\(calls)")
+        #expect(rows.first { $0[0] == "w5" }?[1] == "55555555-5555-4555-8555-555555555555")
+        #expect(calls.filter { $0.contains("w6") }.first == "describe w6", "\(calls)")
+        #expect(outcomes["w6"] == "cancel_requested", "the fake's current run is open: cancelled")
         // What no listing described is described first, then cancelled on the run Describe named.
         #expect(calls.filter { $0.contains("w3") }.first == "describe w3", "\(calls)")
         #expect(calls.filter { $0.contains("w3") }.count == 2, "\(calls)")

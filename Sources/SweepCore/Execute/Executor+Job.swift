@@ -17,24 +17,32 @@ extension Executor {
         }
         var target = job.target
         var described = false
+        var slotTaken = false
+        var trustsListing = false
 
-        if options.action == .cancel, let status = job.listedStatus, let runID = target.runID,
-            let listedAt = job.listedAt, listedAt.duration(to: .now) < options.listingFreshness
-        {
-            // A listing said a moment ago which run this is and whether it is open: one call, the
-            // cancel, pinned to that run (a run that closed in that moment answers OK too; --wait
-            // tells how each really ended). Describe is for what no fresh listing described.
-            if status.isClosed {
-                let listed = ExecutionDescription(
-                    workflowID: target.workflowID, runID: runID, workflowType: job.workflowType ?? "", status: status)
-                return await closed(job, listed, &attempt)
+        if options.action == .cancel, let listed = Self.listedRun(job) {
+            // A listing (or a bulk lookup) said which run this is and whether it is open. Take the
+            // slot first, then judge at send time whether that word is still fresh.
+            if let stopped = await takeSlot(&attempt) { return stopped }
+            slotTaken = true
+            if let listedAt = job.listedAt, listedAt.duration(to: .now) < options.listingFreshness {
+                // Fresh: one call, the cancel, pinned to that run (a run that closed in that
+                // moment answers OK too; --wait tells how each really ended).
+                if listed.status.isClosed {
+                    return await closed(job, Self.description(of: listed, job), &attempt)
+                }
+                target.runID = listed.runID
+                attempt.runID = listed.runID
+                trustsListing = true
             }
-        } else if options.action == .cancel {
+        }
+        if options.action == .cancel, !trustsListing {
             // A cancel on a closed run answers OK and does nothing, so Describe first: it tells a
             // closed run from an open one, and pins the run we are about to cancel. The job takes
-            // its rate-limiter slot here, so Describe and cancel go out back to back.
+            // its rate-limiter slot here (unless it has one), so Describe and cancel go out back to
+            // back.
             described = true
-            switch await describe(target, &attempt, pacing: .every) {
+            switch await describe(target, &attempt, pacing: slotTaken ? .none : .every) {
             case .success(let description):
                 target.runID = description.runID
                 attempt.runID = description.runID
@@ -47,7 +55,7 @@ extension Executor {
         }
 
         var pinned = target
-        var pacing: Calls<C>.Pacing = described ? .retries : .every
+        var pacing: Calls<C>.Pacing = described || slotTaken ? .retries : .every
         while true {
             let current = pinned
             // An unpinned terminate is not retried blindly after an ambiguous failure: the first
@@ -89,6 +97,34 @@ extension Executor {
         }
     }
 
+    /// The run a listing or a bulk lookup named for this job, and its status; `nil` when none did,
+    /// or when a lookup found only a closed run for an ID given without one (the Describe path
+    /// then finds the current run: visibility may not show a newer one yet).
+    static func listedRun(_ job: Job) -> (runID: String, status: WorkflowStatus)? {
+        guard let status = job.listedStatus else { return nil }
+        if let runID = job.target.runID { return (runID, status) }
+        guard let runID = job.lookedUpRunID, !status.isClosed else { return nil }
+        return (runID, status)
+    }
+
+    static func description(of listed: (runID: String, status: WorkflowStatus), _ job: Job) -> ExecutionDescription {
+        ExecutionDescription(
+            workflowID: job.target.workflowID, runID: listed.runID, workflowType: job.workflowType ?? "",
+            status: listed.status)
+    }
+
+    /// Takes this job's rate-limiter slot ahead of its first call.
+    /// - Returns: the `not_attempted` result when the run is stopped first, else `nil`.
+    func takeSlot(_ attempt: inout JobAttempt<C.Instant>) async -> JobResult? {
+        do {
+            try await limiter.acquire()
+            return nil
+        } catch {
+            return attempt.finish(
+                CallFailure(outcome: .notAttempted, error: nil, message: "stopped before it was sent"), elapsed: .zero)
+        }
+    }
+
     /// Sends the action for one target.
     func act(on target: WorkflowTarget, chain: String?) async throws(RPCError) {
         switch options.action {
@@ -105,10 +141,14 @@ extension Executor {
 
     /// `--dry-run`: what would happen, from the listing when it is fresh, else from Describe.
     func predict(_ job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> JobResult {
-        if let status = job.listedStatus, !options.chain {
-            return status.isClosed
-                ? attempt.finish(.alreadyClosed, message: "run is \(status.rawValue)", elapsed: .zero)
-                : attempt.finish(.dryRun(options.action), elapsed: .zero)
+        if !options.chain, let listed = Self.listedRun(job) {
+            if listed.status.isClosed {
+                // Whether a newer run replaced it is asked, as the real run would.
+                if let stopped = await takeSlot(&attempt) { return stopped }
+                return await closed(job, Self.description(of: listed, job), &attempt)
+            }
+            attempt.runID = listed.runID
+            return attempt.finish(.dryRun(options.action), elapsed: .zero)
         }
         let target = options.chain ? WorkflowTarget(workflowID: job.target.workflowID) : job.target
         switch await describe(target, &attempt, pacing: .every) {
@@ -128,7 +168,7 @@ extension Executor {
     func closed(_ job: Job, _ description: ExecutionDescription, _ attempt: inout JobAttempt<C.Instant>) async
         -> JobResult
     {
-        if job.target.runID != nil, !job.runFromLookup, let replacement = await replacement(of: job.target, &attempt) {
+        if job.target.runID != nil, let replacement = await replacement(of: job.target, &attempt) {
             return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
         }
         return attempt.finish(

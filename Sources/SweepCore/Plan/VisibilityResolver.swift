@@ -85,7 +85,8 @@ package struct VisibilityResolver: Sendable {
         !job.isDuplicate && job.listedStatus == nil && isPlain(job.target.workflowID)
     }
 
-    /// `job` with the run Describe would pick (or the one it pins) and that run's status.
+    /// `job` with the run Describe would pick (as ``Job/lookedUpRunID``; or the one it pins) and
+    /// that run's status.
     static func resolved(_ job: Job, among candidates: [ExecutionDescription]) -> Job {
         var job = job
         let run: ExecutionDescription?
@@ -96,8 +97,7 @@ package struct VisibilityResolver: Sendable {
             run = newestFirst.first { !$0.status.isClosed } ?? newestFirst.first
         }
         guard let run else { return job }
-        if job.target.runID == nil { job.runFromLookup = true }
-        job.target.runID = run.runID
+        if job.target.runID == nil { job.lookedUpRunID = run.runID }
         job.listedStatus = run.status
         job.listedAt = ContinuousClock.now
         if job.workflowType == nil { job.workflowType = run.workflowType }

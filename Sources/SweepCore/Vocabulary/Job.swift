@@ -13,9 +13,10 @@ package struct Job: Sendable, Hashable {
     /// When a listing (or a bulk lookup through visibility) described it: its status is trusted
     /// for a cancel only while fresh.
     package var listedAt: ContinuousClock.Instant?
-    /// The run was picked by a bulk lookup for an ID given without one (it is the newest), not
-    /// named by the input or a listing: a closed one has no replacement to look for.
-    package var runFromLookup = false
+    /// For an ID given without a run: the run a bulk lookup through visibility picked (the open
+    /// one, else the newest), with ``listedStatus``. The target stays unpinned, so that the report,
+    /// duplicates and `--resume` treat the ID as given; only an open run is acted on from it.
+    package var lookedUpRunID: String?
     /// The first run of the workflow's continue-as-new chain, when known.
     package var firstRunID: String?
     /// The same workflow (and run) appeared earlier in the input: reported `duplicate`, not sent.
