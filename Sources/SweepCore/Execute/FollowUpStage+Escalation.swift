@@ -35,12 +35,10 @@ extension FollowUpStage {
         }
         for item in open {
             // Stopped: not escalated. Not settled for a resume that escalates (see ReportJournal).
-            var attempt = followUpAttempt(item)
+            let attempt = followUpAttempt(item)
             var result = attempt.finish(
                 .cancelRequested, message: "stopped before the grace period ended; not escalated", elapsed: .zero)
             result.finalStatus = .running
-            result.supersedes = item.lastReported
-            result.isFollowUp = true
             try reporter.record(result)
         }
         return stillOpen
@@ -60,8 +58,6 @@ extension FollowUpStage {
                 .failed, message: "could not describe the run after the grace period: \(failure.message)",
                 elapsed: elapsed(attempt))
             result.finalStatus = .running
-            result.supersedes = item.lastReported
-            result.isFollowUp = true
             return result
         }
         if current.status.isClosed {
@@ -81,8 +77,6 @@ extension FollowUpStage {
             var result = attempt.finish(
                 .escalatedTerminated, message: "still open after the grace period", elapsed: elapsed(attempt))
             result.finalStatus = .terminated
-            result.supersedes = item.lastReported
-            result.isFollowUp = true
             return result
         case .failure(let failure) where failure.outcome == .alreadyClosed || attempt.sawAmbiguousFailure:
             // It closed between the Describe and the terminate; or an attempt whose connection
@@ -95,15 +89,11 @@ extension FollowUpStage {
                     message: "still open after the grace period; confirmed by Describe after a retry",
                     elapsed: elapsed(attempt))
                 result.finalStatus = .terminated
-                result.supersedes = item.lastReported
-                result.isFollowUp = true
                 return result
             }
             guard failure.outcome == .alreadyClosed else {
                 var result = attempt.finish(failure, elapsed: elapsed(attempt))
                 result.finalStatus = .running
-                result.supersedes = item.lastReported
-                result.isFollowUp = true
                 return result
             }
             return closingRow(
@@ -111,8 +101,6 @@ extension FollowUpStage {
         case .failure(let failure):
             var result = attempt.finish(failure, elapsed: elapsed(attempt))
             result.finalStatus = .running
-            result.supersedes = item.lastReported
-            result.isFollowUp = true
             return result
         }
     }
@@ -123,8 +111,6 @@ extension FollowUpStage {
         var result = attempt.finish(
             status == .canceled ? .canceled : .closed, message: message, elapsed: elapsed(attempt))
         result.finalStatus = status
-        result.supersedes = item.lastReported
-        result.isFollowUp = true
         return result
     }
 }

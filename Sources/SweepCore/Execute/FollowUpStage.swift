@@ -42,15 +42,13 @@ package struct FollowUpStage<C: Clock>: MakesCalls where C.Duration == Duration 
         }
         let stopped = Task.isCancelled
         for item in open {
-            var attempt = followUpAttempt(item)
+            let attempt = followUpAttempt(item)
             var result = attempt.finish(
                 item.outcome,
                 message: stopped
                     ? "stopped while waiting for it to close" : "still open after --wait \(timeout.inSeconds) s",
                 elapsed: item.actedAt.duration(to: clock.now))
             result.finalStatus = .running
-            result.supersedes = item.lastReported
-            result.isFollowUp = true
             try reporter.record(result)
         }
         return open.count
@@ -66,8 +64,6 @@ package struct FollowUpStage<C: Clock>: MakesCalls where C.Duration == Duration 
             item.outcome, message: "closed as \(description.status.rawValue)",
             elapsed: item.actedAt.duration(to: clock.now))
         result.finalStatus = description.status
-        result.supersedes = item.lastReported
-        result.isFollowUp = true
         return result
     }
 
@@ -131,6 +127,8 @@ package struct FollowUpStage<C: Clock>: MakesCalls where C.Duration == Duration 
     func followUpAttempt(_ item: Pending) -> JobAttempt<C.Instant> {
         var attempt = JobAttempt<C.Instant>(job: item.job, action: options.action)
         attempt.runID = item.runID
+        attempt.isFollowUp = true
+        attempt.supersedes = item.lastReported
         return attempt
     }
 }

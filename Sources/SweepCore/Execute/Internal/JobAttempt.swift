@@ -34,6 +34,10 @@ struct JobAttempt<Instant: InstantProtocol> {
     var described: ExecutionDescription?
     /// An action call failed in a way that may have taken effect (DEADLINE_EXCEEDED, UNAVAILABLE).
     var sawAmbiguousFailure = false
+    /// A follow-up's record (`--wait`, escalation): its rows are marked so, and replace the
+    /// outcome of the row they follow up.
+    var isFollowUp = false
+    var supersedes: Outcome?
 
     init(job: Job, action: Action?) {
         self.job = job
@@ -58,8 +62,10 @@ struct JobAttempt<Instant: InstantProtocol> {
     }
 
     private func learned(_ result: JobResult) -> JobResult {
-        guard let described else { return result }
         var result = result
+        result.isFollowUp = isFollowUp
+        result.supersedes = supersedes
+        guard let described else { return result }
         result.workflowType = described.workflowType
         result.status = described.status
         result.startTime = described.startTime
