@@ -23,10 +23,7 @@ struct RunOptions: ParsableArguments {
     )
     var rps: Double = Defaults.rate
 
-    @Option(
-        help: ArgumentHelp(
-            "How the runs of IDs from --input or --workflow-id are found for a cancel, a dry run or a plan: visibility (in bulk, WorkflowId IN (...), then Describe what it does not know) or describe (one Describe each).",
-            valueName: "visibility|describe"))
+    @Option(help: ResolutionArgument.help)
     var resolve: ResolutionArgument = .visibility
 
     @Option(help: "Workflows in flight at once.")
@@ -87,4 +84,8 @@ enum ResolutionArgument: String, ExpressibleByArgument, CaseIterable {
     case describe
 
     var resolution: SweepOptions.Resolution { self == .visibility ? .visibility : .describe }
+
+    static let help = ArgumentHelp(
+        "How the runs of IDs from --input or --workflow-id are found for a cancel, a dry run or a plan: visibility (in bulk, WorkflowId IN (...), then Describe what it does not know) or describe (one Describe each).",
+        valueName: "visibility|describe")
 }

@@ -83,11 +83,27 @@ struct UnattendedOptions: ParsableArguments {
         return session
     }
 
-    /// Progress on a terminal, log lines off one, or nothing with `--quiet`.
-    var progress: ProgressDisplay.Mode { ProgressDisplay.mode(quiet: quiet) }
+    /// Sets what these flags decide in a run's options: progress on a terminal, log lines off one
+    /// or nothing with `--quiet`; `--max-duration`'s end, counted from now; no dry-run table on
+    /// standard output with `--output json`.
+    func apply(to options: inout SweepOptions) {
+        options.progress = ProgressDisplay.mode(quiet: quiet)
+        options.deadline = maxDuration.map { ContinuousClock.now + $0.duration }
+        options.dryRunTable = output == .text
+    }
 
-    /// When `--max-duration` ends, counted from now.
-    var deadline: ContinuousClock.Instant? { maxDuration.map { ContinuousClock.now + $0.duration } }
+    /// Runs `body` as a command does: logging set up, under the session (lock, metrics, JSON), and
+    /// exiting with the code it ends with.
+    func run(
+        command: String, dryRun: Bool, _ body: (StandardConsole) async throws(SweepError) -> Summary
+    ) async throws {
+        bootstrapLogging()
+        let console = StandardConsole(quiet: quiet)
+        let code = await session(command: command, dryRun: dryRun).run(console: console) {
+            () async throws(SweepError) in try await body(console)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
 }
 
 /// `--log-level`: swift-log's levels.

@@ -30,10 +30,7 @@ struct Plan: AsyncParsableCommand {
     @Option(help: "Describe calls per second.")
     var rps: Double = Defaults.planRate
 
-    @Option(
-        help: ArgumentHelp(
-            "How the runs of given IDs are found: visibility (in bulk) or describe (one Describe each).",
-            valueName: "visibility|describe"))
+    @Option(help: ResolutionArgument.help)
     var resolve: ResolutionArgument = .visibility
 
     @Flag(help: "Replace an existing --out file (by default an existing file is refused).")
@@ -61,18 +58,13 @@ struct Plan: AsyncParsableCommand {
             dryRun: true, rate: rps, maxJobs: max, overwrite: overwrite
         )
         options.resolution = resolve.resolution
-        options.progress = unattended.progress
-        options.deadline = unattended.deadline
+        unattended.apply(to: &options)
         return options
     }
 
     func run() async throws {
-        unattended.bootstrapLogging()
-        let console = StandardConsole(quiet: unattended.quiet)
-        let session = unattended.session(command: "plan", dryRun: true)
-        let code = await session.run(console: console) { () async throws(SweepError) in
+        try await unattended.run(command: "plan", dryRun: true) { console throws(SweepError) in
             try await Runner.plan(try sweepOptions(), to: out, console: console)
         }
-        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -35,9 +35,7 @@ extension SweepCommand {
             overwrite: run.overwrite
         )
         options.resolution = run.resolve.resolution
-        options.progress = unattended.progress
-        options.deadline = unattended.deadline
-        options.dryRunTable = unattended.output == .text
+        unattended.apply(to: &options)
         return options
     }
 
@@ -63,12 +61,8 @@ extension SweepCommand {
     }
 
     func run() async throws {
-        unattended.bootstrapLogging()
-        let console = StandardConsole(quiet: unattended.quiet)
-        let session = unattended.session(command: action.rawValue, dryRun: run.dryRun)
-        let code = await session.run(console: console) { () async throws(SweepError) in
+        try await unattended.run(command: action.rawValue, dryRun: run.dryRun) { console throws(SweepError) in
             try await Runner.run(try sweepOptions(), console: console)
         }
-        if code != 0 { throw ExitCode(code) }
     }
 }
