@@ -65,14 +65,8 @@ package enum Runner {
             let collector = FollowUpCollector(sink, now: { ContinuousClock().now })
             if followingUp { sink = collector }
 
-            let clock = ContinuousClock()
-            let started = clock.now
             let total = max(0, preflight.survey.count - (journal?.settledCount(followingUp: followingUp) ?? 0))
-            let snapshot: @Sendable () -> ProgressSnapshot = {
-                ProgressSnapshot(
-                    verb: options.verb, tally: statistics.tally, total: total, elapsed: started.duration(to: clock.now),
-                    retries: statistics.retries, rate: calls.limiter.rate, targetRate: options.rate)
-            }
+            let snapshot = progressSnapshot(options.verb, statistics, total: total, calls, options)
 
             var stages = Stages(deadline: options.deadline)
             let engineSink = sink
@@ -135,14 +129,7 @@ package enum Runner {
             let (calls, stageOptions) = callsAndOptions(options, preflight)
             let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)
             let statistics = RunStatistics(plan)
-            let clock = ContinuousClock()
-            let started = clock.now
-            let snapshot: @Sendable () -> ProgressSnapshot = {
-                ProgressSnapshot(
-                    verb: "plan", tally: statistics.tally, total: preflight.survey.count,
-                    elapsed: started.duration(to: clock.now), retries: statistics.retries, rate: calls.limiter.rate,
-                    targetRate: options.rate)
-            }
+            let snapshot = progressSnapshot("plan", statistics, total: preflight.survey.count, calls, options)
             var stages = Stages(deadline: options.deadline)
             await display.showing(snapshot) {
                 await stages.run(console) { () async throws(SweepError) in
@@ -179,6 +166,21 @@ package enum Runner {
             return try ReportWriter(path: path, mode: options.overwrite && path != "-" ? .overwrite : .create)
         }
         return try ReportWriter(path: "", mode: .createUnique(stem: options.defaultReportStem(at: date)))
+    }
+
+    /// What the progress display shows, read from the run's statistics and limiter, timed from now.
+    private static func progressSnapshot(
+        _ verb: String, _ statistics: RunStatistics, total: Int, _ calls: Calls<ContinuousClock>,
+        _ options: SweepOptions
+    ) -> @Sendable () -> ProgressSnapshot {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let target = options.rate
+        return {
+            ProgressSnapshot(
+                verb: verb, tally: statistics.tally, total: total, elapsed: started.duration(to: clock.now),
+                retries: statistics.retries, rate: calls.limiter.rate, targetRate: target)
+        }
     }
 
     /// The bulk resolver, when this run resolves its IDs through visibility.
