@@ -74,9 +74,9 @@ struct Calls<C: Clock>: Sendable where C.Duration == Duration {
         var firstFailure: C.Instant?
         while true {
             let paced = pacing == .every || (pacing == .retries && tries > 0)
-            // When its slot was reserved: a throttled answer speaks for the rate of that moment
-            // (unpaced: the moment it is throttled).
-            var reservedAt: C.Instant?
+            // When its slot was reserved (unpaced: when it is sent): a throttled answer speaks for
+            // the rate of that moment, and one sent before the last slow-down is not counted again.
+            var reservedAt = clock.now
             if paced || attempt.callsSent == 0 {
                 do {
                     if paced { reservedAt = try await limiter.acquire() } else { try Task.checkCancellation() }
