@@ -133,6 +133,26 @@ struct AdaptiveRateTests {
         #expect(rate.current == asked && !rate.wasThrottled)
     }
 
+    @Test("the limiter lowers the rate once for calls sent before a slow-down, however late they are answered")
+    func limiterGenerations() {
+        let clock = ManualClock()
+        let limiter = RateLimiter(rate: 100, clock: clock)
+        let sent = clock.now
+        clock.advance(by: .milliseconds(50))
+        limiter.throttled(reservedAt: sent)
+        let lowered = limiter.rate
+        #expect(lowered < 100)
+        // Two more answers for calls sent at the same moment, arriving later: the same generation.
+        clock.advance(by: .milliseconds(50))
+        limiter.throttled(reservedAt: sent)
+        clock.advance(by: .milliseconds(50))
+        limiter.throttled(reservedAt: sent)
+        #expect(limiter.rate == lowered)
+        // A call sent after the slow-down that is refused too: the next generation.
+        limiter.throttled(reservedAt: clock.now)
+        #expect(limiter.rate < lowered)
+    }
+
     @Test("the limiter paces at the lowered rate after throttling")
     func limiterSlowsDown() async throws {
         let clock = ManualClock()
