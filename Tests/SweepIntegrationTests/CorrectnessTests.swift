@@ -64,6 +64,47 @@ struct CorrectnessTests {
         #expect(try await harness.statuses(of: seeded) == [.terminated: 2])
     }
 
+    @Test(
+        "IDs equal as Swift Strings but not byte for byte (é precomposed; e and a combining accent) are two workflows: each acted on, and --resume tells them apart"
+    )
+    func canonicallyEquivalentIDs() async throws {
+        let type = TestEnvironment.uniqueName("Accent")
+        let composed = "caf\u{E9}-\(type)"
+        let decomposed = "cafe\u{301}-\(type)"
+        #expect(composed == decomposed && Array(composed.utf8) != Array(decomposed.utf8), "the premise")
+        let started = try await harness.startWorkflows([composed, decomposed], type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+
+        // A first run settles the precomposed one only.
+        let first = try await sweep.run([
+            "terminate", "--input", try harness.writeCSV(["workflow_id", composed]), "--report", report,
+            "--address", address,
+        ])
+        #expect(first.status == 0, "\(first.standardError)")
+        // Resumed with both: the other is not taken for the settled one.
+        let both = try harness.writeCSV(["workflow_id", composed, decomposed])
+        let resumed = try await sweep.run(["terminate", "--input", both, "--resume", report, "--address", address])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let rows = try Report(path: report).rows.map { (Array(($0["workflow_id"] ?? "").utf8), $0["outcome"] ?? "") }
+        #expect(rows.count == 2)
+        #expect(rows.contains { $0.0 == Array(composed.utf8) && $0.1 == "terminated" })
+        #expect(rows.contains { $0.0 == Array(decomposed.utf8) && $0.1 == "terminated" })
+        // (Not harness.statuses: it keys by String, which would count these two as one.)
+        for target in started {
+            let status = try await harness.withClient { try await $0.describe(target).status }
+            #expect(status == .terminated, "\(Array(target.workflowID.utf8))")
+        }
+        #expect(started.count == 2)
+
+        // Both in one input: neither is reported a duplicate of the other.
+        let again = try await sweep.run([
+            "terminate", "--input", both, "--dry-run", "--report", TestEnvironment.temporaryPath("dry.csv"),
+            "--address", address,
+        ])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(!again.standardError.contains("duplicate"), "\(again.standardError)")
+    }
+
     @Test("--input from a pipe that is not '-' (process substitution) is read once, validated and sent")
     func processSubstitution() async throws {
         let type = TestEnvironment.uniqueName("Pipe")

@@ -36,7 +36,7 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
         var iterator = jobs.makeAsyncIterator()
         // A duplicate's row follows the row of the occurrence it refers to: while that one is in
         // flight, its duplicates wait here (at most one entry per job in flight).
-        var waitingDuplicates: [String: [JobResult]] = [:]
+        var waitingDuplicates: [ExactKey: [JobResult]] = [:]
         func nextJob() async throws(SweepError) -> Job? {
             while var job = try await Self.next(&iterator) {
                 // The same run while it is in flight (a resumed job pinned to the run a listed one

@@ -49,8 +49,8 @@ package struct ReportJournal: Sendable {
     package private(set) var validLength = 0
     /// Whether a torn last row was found (and will be cut off).
     package private(set) var hadTornRow = false
-    private var lastByWorkflow: [String: Entry] = [:]
-    private var lastByRun: [String: Entry] = [:]
+    private var lastByWorkflow: [ExactKey: Entry] = [:]
+    private var lastByRun: [ExactKey: Entry] = [:]
 
     /// Outcomes a resumed run does not repeat. `failed` and `not_attempted` (and dry-run rows) are
     /// retried; `duplicate` rows are passed over.
@@ -142,7 +142,7 @@ package struct ReportJournal: Sendable {
             entry.acted = outcome
             entry.actedAt = ReportFormat.date(fields[8])
             entry.actedRunID = runID
-        } else if let earlier = lastByRun[Self.key(workflowID, runID)] ?? lastByWorkflow[workflowID] {
+        } else if let earlier = lastByRun[Self.key(workflowID, runID)] ?? lastByWorkflow[ExactKey(workflowID)] {
             // Its own run's action when the report has one; else (`--chain` looks at the chain's
             // current run) the workflow's last action.
             entry.acted = earlier.acted
@@ -152,7 +152,7 @@ package struct ReportJournal: Sendable {
             // run): it is also the last word on the run the action named.
             if !earlier.actedRunID.isEmpty { lastByRun[Self.key(workflowID, earlier.actedRunID)] = entry }
         }
-        lastByWorkflow[workflowID] = entry
+        lastByWorkflow[ExactKey(workflowID)] = entry
         if !runID.isEmpty { lastByRun[Self.key(workflowID, runID)] = entry }
     }
 
@@ -216,7 +216,7 @@ package struct ReportJournal: Sendable {
     /// The last row for `job`: its pinned run's, when the report has one, else its workflow's.
     private func entry(for job: Job) -> Entry? {
         let workflowID = job.target.workflowID
-        return job.target.runID.flatMap { lastByRun[Self.key(workflowID, $0)] } ?? lastByWorkflow[workflowID]
+        return job.target.runID.flatMap { lastByRun[Self.key(workflowID, $0)] } ?? lastByWorkflow[ExactKey(workflowID)]
     }
 
     /// Workflows whose last row is settled, for messages.
@@ -230,7 +230,7 @@ package struct ReportJournal: Sendable {
         lastByWorkflow.values.count { $0.outcome == outcome }
     }
 
-    private static func key(_ workflowID: String, _ runID: String) -> String {
-        workflowID + "\u{0}" + runID
+    private static func key(_ workflowID: String, _ runID: String) -> ExactKey {
+        ExactKey(workflowID: workflowID, runID: runID)
     }
 }

@@ -8,8 +8,8 @@ import Synchronization
 /// given explicitly).
 package final class ResumeFilter: Sendable {
     private struct State {
-        var pending: [String: ReportJournal.PendingFollowUp] = [:]
-        var seen: Set<String> = []
+        var pending: [ExactKey: ReportJournal.PendingFollowUp] = [:]
+        var seen: Set<ExactKey> = []
     }
 
     private let journal: ReportJournal
@@ -58,7 +58,7 @@ package final class ResumeFilter: Sendable {
         }
     }
 
-    private static func key(_ target: WorkflowTarget) -> String {
-        target.workflowID + "\u{0}" + (target.runID ?? "")
+    private static func key(_ target: WorkflowTarget) -> ExactKey {
+        ExactKey(workflowID: target.workflowID, runID: target.runID)
     }
 }

@@ -42,7 +42,7 @@ package struct Job: Sendable, Hashable {
     }
 
     /// The key under which duplicates are recognised: the workflow ID and the pinned run, if any.
-    package var deduplicationKey: String {
-        target.workflowID + "\u{0}" + (target.runID ?? "")
+    package var deduplicationKey: ExactKey {
+        ExactKey(workflowID: target.workflowID, runID: target.runID)
     }
 }
