@@ -1,6 +1,8 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let package = Package(
     name: "temporal-sweep",
     platforms: [.macOS(.v15)],
@@ -100,6 +102,24 @@ let package = Package(
         ),
     ]
 )
+
+// In-process benchmarks (ordo-one/benchmark): `scripts/bench-micro`, which sets SWEEP_BENCHMARKS.
+// Left out otherwise, so that tests and CI neither resolve nor build the benchmark package.
+if ProcessInfo.processInfo.environment["SWEEP_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "SweepBenchmarks",
+            dependencies: [
+                "SweepCore",
+                "SweepCSV",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/SweepBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}
 
 // Strict, explicit code everywhere we write Swift (not in system-library targets).
 for target in package.targets where target.type != .system {

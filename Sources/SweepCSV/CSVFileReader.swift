@@ -11,11 +11,14 @@ package final class CSVFileReader {
     private var finished = false
 
     /// Opens `path`; `nil` when it cannot be opened for reading.
-    package init?(path: String, chunkSize: Int = 64 * 1024, maximumFieldLength: Int = 64 * 1024) {
+    /// - Parameter tracksOffsets: as for ``CSVReader``.
+    package init?(
+        path: String, chunkSize: Int = 64 * 1024, maximumFieldLength: Int = 64 * 1024, tracksOffsets: Bool = true
+    ) {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         self.handle = handle
         self.chunkSize = chunkSize
-        reader = CSVReader(maximumFieldLength: maximumFieldLength)
+        reader = CSVReader(maximumFieldLength: maximumFieldLength, tracksOffsets: tracksOffsets)
     }
 
     deinit {

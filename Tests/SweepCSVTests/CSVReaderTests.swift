@@ -4,8 +4,8 @@ import Testing
 @Suite("CSV reader")
 struct CSVReaderTests {
     /// Parses `text` in one chunk, or byte by byte, and returns the records.
-    private func read(_ text: String, byteByByte: Bool = false) throws -> [CSVRecord] {
-        let reader = CSVReader()
+    private func read(_ text: String, byteByByte: Bool = false, tracksOffsets: Bool = true) throws -> [CSVRecord] {
+        let reader = CSVReader(tracksOffsets: tracksOffsets)
         var records: [CSVRecord] = []
         if byteByByte {
             for byte in text.utf8 { records += try reader.parse([byte]) }
@@ -91,6 +91,26 @@ struct CSVReaderTests {
         let records = try read(text, byteByByte: byteByByte)
         #expect(records.map(\.endOffset) == [4, 18, 22])
         #expect(records.map(\.isTerminated) == [true, true, false])
+    }
+
+    @Test(
+        "a chunk parsed in one call (no offsets) gives the same records, lines and errors",
+        arguments: [
+            "a,b\nc,d", "\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",x\nlast,y\n", "workflow_id\r\nw1\r\nw2\r\n",
+            "a\n\n\nb\n", "w1\rw2\rw3", "ok\n\"open,never closed\nmore\n", "good\nbad\"field\n",
+            "x\n\"a\"b\n", "one\ntwo\n\"three\nand four\"\nfive,\"six\"\n",
+        ])
+    func withoutOffsets(text: String) throws {
+        func outcome(_ tracksOffsets: Bool) -> String {
+            do {
+                return "\(plain(try read(text, tracksOffsets: tracksOffsets)))"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(outcome(false) == outcome(true))
+        let records = try? read(text, tracksOffsets: false)
+        #expect(records.map { $0.allSatisfy { $0.endOffset == text.utf8.count } } ?? true)
     }
 
     @Test("a quote left open near the top is refused once the field passes the limit, not at the end")

@@ -143,7 +143,11 @@ package struct CSVJobDecoder: Sendable {
     private static func workflowID(_ field: String, line: Int, checkCharacters: Bool = true) throws(CSVError)
         -> String
     {
-        guard !field.trimmingSpaces.isEmpty else {
+        // Most IDs are printable ASCII: one look at their bytes settles every check below.
+        var field = field
+        let isPrintableASCII = field.withUTF8 { bytes in bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
+        let startsPrintable = field.utf8.first.map { $0 > 0x20 && $0 < 0x7F } ?? false
+        guard startsPrintable || !field.trimmingSpaces.isEmpty else {
             throw CSVError(line: line, message: "empty workflow_id")
         }
         guard field.utf8.count <= maximumWorkflowIDLength else {
@@ -152,7 +156,7 @@ package struct CSVJobDecoder: Sendable {
                 message: "workflow_id is \(field.utf8.count) bytes, over Temporal's limit of \(maximumWorkflowIDLength)"
             )
         }
-        guard checkCharacters else { return field }
+        guard checkCharacters, !isPrintableASCII else { return field }
         if field.unicodeScalars.contains("\u{0}") {
             throw CSVError(
                 line: line,

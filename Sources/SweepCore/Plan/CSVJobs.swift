@@ -41,8 +41,13 @@ package struct CSVJobs: AsyncSequence, Sendable {
         }
 
         package mutating func next() async throws -> Job? {
+            try nextJob()
+        }
+
+        /// ``next()`` without suspending: reading a file does not wait on anything a task could.
+        mutating func nextJob() throws -> Job? {
             if file == nil {
-                guard let opened = CSVFileReader(path: path, chunkSize: chunkSize) else {
+                guard let opened = CSVFileReader(path: path, chunkSize: chunkSize, tracksOffsets: false) else {
                     throw SweepError(
                         .input, "\(path): cannot open the file for reading; check the path and permissions")
                 }

@@ -4,7 +4,8 @@
 /// ``Job/isDuplicate``, so it is reported once more but acted on once. A run that a *listing*
 /// returns again is dropped instead: visibility pages by sort keys that change when a run closes
 /// (its close time moves it), so a sweep re-meets runs it has just acted on; that is paging, not
-/// the operator's duplicate. Recognising either keeps one key per distinct job in memory.
+/// the operator's duplicate. How repeats are recognised, and what that keeps in memory, is the
+/// ``DuplicateFilter``'s business.
 package struct Jobs: AsyncSequence, Sendable {
     package typealias Element = Job
 
@@ -18,18 +19,25 @@ package struct Jobs: AsyncSequence, Sendable {
     private let base: Base
     private let maximum: Int?
     private let progress: SourceProgress
+    private let duplicates: DuplicateFilter.Mode
 
     /// The jobs of `source`; listing calls go through `service` under `retry`.
     /// - Parameters:
     ///   - maximum: `--max`: after this many distinct jobs the sequence ends (duplicates of jobs
     ///     already handed out still pass, to be reported); `progress` says so if more came.
+    ///   - duplicates: how repeats are recognised (a listing's always exactly).
     package init(
         _ source: JobSource, service: any WorkflowService, pageSize: Int = 1000, retry: RetryPolicy = RetryPolicy(),
         clock: any Clock<Duration> = ContinuousClock(), maximum: Int? = nil,
-        progress: SourceProgress = SourceProgress()
+        progress: SourceProgress = SourceProgress(), duplicates: DuplicateFilter.Mode = .exact
     ) {
         self.maximum = maximum
         self.progress = progress
+        if case .query = source {
+            self.duplicates = .exact
+        } else {
+            self.duplicates = duplicates
+        }
         switch source {
         case .query(let query):
             base = .query(
@@ -52,39 +60,45 @@ package struct Jobs: AsyncSequence, Sendable {
         let iteratorBase: Iterator.Base =
             switch base {
             case .query(let jobs): .query(jobs.makeAsyncIterator())
-            case .csv(let jobs): .csv(jobs.makeAsyncIterator())
+            case .csv(let jobs): .csv
             case .json(let jobs): .json(jobs.makeAsyncIterator())
             case .list(let jobs): .list(jobs.makeIterator())
             }
-        return Iterator(base: iteratorBase, maximum: maximum, progress: progress)
+        var iterator = Iterator(base: iteratorBase, maximum: maximum, progress: progress, duplicates: duplicates)
+        if case .csv(let jobs) = base { iterator.csv = jobs.makeAsyncIterator() }
+        return iterator
     }
 
     package struct Iterator: AsyncIteratorProtocol {
         fileprivate enum Base {
             case query(QueryJobs.Iterator)
-            case csv(CSVJobs.Iterator)
+            /// In ``csv``: read in place, without suspending (a million-line file is read twice).
+            case csv
             case json(JSONJobs.Iterator)
             case list(IndexingIterator<[Job]>)
         }
 
         fileprivate var base: Base
+        fileprivate var csv: CSVJobs.Iterator?
         private let maximum: Int?
         private let progress: SourceProgress
-        private var seen: Set<String> = []
+        /// The filter, for the survey to read the fingerprints it found repeated.
+        package private(set) var seen: DuplicateFilter
         private var count = 0
         private var distinct = 0
         private var ended = false
 
-        fileprivate init(base: Base, maximum: Int?, progress: SourceProgress) {
+        fileprivate init(base: Base, maximum: Int?, progress: SourceProgress, duplicates: DuplicateFilter.Mode) {
             self.base = base
+            self.seen = DuplicateFilter(duplicates)
             self.maximum = maximum
             self.progress = progress
         }
 
         package mutating func next() async throws -> Job? {
             guard !ended else { return nil }
-            while var job = try await nextFromBase() {
-                let isNew = !seen.contains(job.deduplicationKey)
+            while var job = try await (csv != nil ? csv?.nextJob() : nextFromBase()) {
+                let isNew = seen.insert(job)
                 if isNew, let maximum, distinct >= maximum {
                     // A job set that grew past --max after it was counted: stop here, and say so.
                     progress.reachedMax()
@@ -92,10 +106,7 @@ package struct Jobs: AsyncSequence, Sendable {
                     return nil
                 }
                 job.isDuplicate = !isNew
-                if isNew {
-                    seen.insert(job.deduplicationKey)
-                    distinct += 1
-                }
+                if isNew { distinct += 1 }
                 if job.isDuplicate, case .query = base { continue }
                 job.sequence = count
                 count += 1
@@ -109,9 +120,8 @@ package struct Jobs: AsyncSequence, Sendable {
             case .query(var iterator):
                 defer { base = .query(iterator) }
                 return try await iterator.next()
-            case .csv(var iterator):
-                defer { base = .csv(iterator) }
-                return try await iterator.next()
+            case .csv:
+                return try csv?.nextJob()
             case .json(var iterator):
                 defer { base = .json(iterator) }
                 return try await iterator.next()

@@ -44,35 +44,52 @@ package struct Planner: Sendable {
             }
             fallthrough
         case .workflowIDs:
-            var count = 0
-            var duplicates = 0
-            var preview: [Job] = []
-            do {
-                for try await job in Jobs(source, service: service) {
-                    if job.isDuplicate {
-                        duplicates += 1
-                        continue
-                    }
-                    count += 1
-                    if preview.count < previewSize { preview.append(job) }
-                }
-            } catch let error as SweepError {
-                throw error
-            } catch {
-                throw SweepError(.input, "\(source.label): \(error)")
-            }
-            return Survey(count: count, duplicates: duplicates, preview: preview)
+            // First pass: fingerprints only. Only when some repeat (a duplicate, or two IDs
+            // sharing a fingerprint) does a second pass count their keys exactly.
+            let first = try await count(source, duplicates: .fingerprints)
+            guard let repeated = first.repeatedFingerprints, !repeated.isEmpty else { return first }
+            var exact = try await count(source, duplicates: .repeated(repeated))
+            exact.repeatedFingerprints = repeated
+            return exact
         }
+    }
+
+    /// Reads a file or ID list to the end: distinct jobs, duplicates, the first few.
+    private func count(_ source: JobSource, duplicates mode: DuplicateFilter.Mode) async throws(SweepError) -> Survey {
+        var count = 0
+        var duplicates = 0
+        var preview: [Job] = []
+        var iterator = Jobs(source, service: service, duplicates: mode).makeAsyncIterator()
+        do {
+            while let job = try await iterator.next() {
+                if job.isDuplicate {
+                    duplicates += 1
+                    continue
+                }
+                count += 1
+                if preview.count < previewSize { preview.append(job) }
+            }
+        } catch let error as SweepError {
+            throw error
+        } catch {
+            throw SweepError(.input, "\(source.label): \(error)")
+        }
+        return Survey(
+            count: count, duplicates: duplicates, preview: preview,
+            repeatedFingerprints: iterator.seen.repeatedFingerprints)
     }
 
     /// The job set, streamed.
     /// - Parameters:
     ///   - maximum: `--max`, the backstop for a listing that grew after it was counted.
     ///   - progress: told when the listing stops early or reaches `maximum`.
-    package func jobs(_ source: JobSource, maximum: Int? = nil, progress: SourceProgress = SourceProgress()) -> Jobs {
+    ///   - survey: the source's survey, whose repeated fingerprints spare the pass a key per job.
+    package func jobs(
+        _ source: JobSource, maximum: Int? = nil, progress: SourceProgress = SourceProgress(), survey: Survey? = nil
+    ) -> Jobs {
         Jobs(
             source, service: service, pageSize: pageSize, retry: retry, clock: clock, maximum: maximum,
-            progress: progress)
+            progress: progress, duplicates: survey?.repeatedFingerprints.map { .repeated($0) } ?? .exact)
     }
 
     /// Calls `body` under the retry policy.

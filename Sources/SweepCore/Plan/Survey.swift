@@ -6,10 +6,16 @@ package struct Survey: Sendable, Hashable {
     package var duplicates: Int
     /// The first jobs, for confirmation prompts.
     package var preview: [Job]
+    /// For a file or IDs: the fingerprints met more than once, so that the run's pass over the
+    /// same input keeps only their keys (see ``DuplicateFilter``); `nil` for a query.
+    package var repeatedFingerprints: RepeatedFingerprints?
 
-    package init(count: Int, duplicates: Int = 0, preview: [Job]) {
+    package init(
+        count: Int, duplicates: Int = 0, preview: [Job], repeatedFingerprints: RepeatedFingerprints? = nil
+    ) {
         self.count = count
         self.duplicates = duplicates
         self.preview = preview
+        self.repeatedFingerprints = repeatedFingerprints
     }
 }

@@ -43,11 +43,13 @@ package enum Runner {
             let progress = SourceProgress()
             let resume = journal.map { ResumeFilter($0, followingUp: followingUp) }
             let jobs = ResolvedJobs(
-                preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress)
-                    .compactMap { job in
-                        guard let resume else { return job }
-                        return resume.admit(job)
-                    },
+                preflight.planner.jobs(
+                    options.source, maximum: options.maxJobs, progress: progress, survey: preflight.survey
+                )
+                .compactMap { job in
+                    guard let resume else { return job }
+                    return resume.admit(job)
+                },
                 resolver: resolver(options, preflight))
             // The engine and the follow-up stage send through the same calls: one rate limit, one
             // retry policy, one clock for the whole run.
@@ -124,7 +126,8 @@ package enum Runner {
                 overwrite: options.overwrite)
             let progress = SourceProgress()
             let jobs = ResolvedJobs(
-                preflight.planner.jobs(options.source, maximum: options.maxJobs, progress: progress),
+                preflight.planner.jobs(
+                    options.source, maximum: options.maxJobs, progress: progress, survey: preflight.survey),
                 resolver: resolver(options, preflight))
             let (calls, stageOptions) = callsAndOptions(options, preflight)
             let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)

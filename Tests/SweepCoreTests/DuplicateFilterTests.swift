@@ -1,0 +1,70 @@
+import Foundation
+import SweepCore
+import Testing
+
+@Suite("duplicates: exact, and compact for a file")
+struct DuplicateFilterTests {
+    private let composed = "caf\u{E9}"
+    private let decomposed = "cafe\u{301}"
+
+    private func job(_ id: String, run: String? = nil) -> Job {
+        Job(target: WorkflowTarget(workflowID: id, runID: run))
+    }
+
+    @Test("keys compare byte for byte: é precomposed and e with a combining accent are two workflow IDs")
+    func exactKey() {
+        #expect(composed == decomposed, "the premise: Swift's String equality is canonical equivalence")
+        #expect(ExactKey(composed) != ExactKey(decomposed))
+        #expect(Set([ExactKey(composed), ExactKey(decomposed), ExactKey(composed)]).count == 2)
+        #expect(ExactKey(workflowID: "a", runID: nil) == ExactKey(workflowID: "a", runID: ""))
+        #expect(ExactKey(workflowID: "a", runID: "r") != ExactKey(workflowID: "a", runID: nil))
+    }
+
+    @Test("every mode agrees with exact keys; the survey's pass notes only the fingerprints that repeat", arguments: 0..<40)
+    func modesAgree(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        let alphabet = ["a", "b", composed, decomposed, "a\u{0}", "order-1", "order-10"]
+        let jobs = (0..<Int.random(in: 0...60, using: &random)).map { _ in
+            job(alphabet.randomElement(using: &random) ?? "a", run: Bool.random(using: &random) ? nil : "r1")
+        }
+        var exact = DuplicateFilter(.exact)
+        let expected = jobs.map { exact.insert($0) }
+
+        var survey = DuplicateFilter(.fingerprints)
+        #expect(jobs.map { survey.insert($0) } == expected)
+        let repeatedKeys = Set(jobs.map(\.deduplicationKey)).filter { key in
+            jobs.filter { $0.deduplicationKey == key }.count > 1
+        }
+        #expect(survey.repeatedFingerprints.values.count == repeatedKeys.count)
+
+        var run = DuplicateFilter(.repeated(survey.repeatedFingerprints))
+        #expect(jobs.map { run.insert($0) } == expected)
+    }
+
+    @Test("the fingerprint set grows from empty to 300,000 values and knows each one")
+    func fingerprintTable() {
+        let table = FingerprintTable()
+        var random = SeededGenerator(seed: 11)
+        let values = (0..<300_000).map { _ in random.next() & ~1 }
+        #expect(values.allSatisfy { table.insert($0) })
+        #expect(table.count == 300_000)
+        #expect(!values.contains { table.insert($0) })
+        #expect(table.count == 300_000)
+    }
+
+    @Test("a CSV survey counts duplicates exactly, and the run's pass marks the same lines")
+    func surveyAndRunAgree() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dup-\(UUID()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try (["workflow_id", "a", composed, "b", "a", decomposed, "b", "c"].joined(separator: "\n") + "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let planner = Planner(service: ScriptedWorkflowService())
+        let survey = try await planner.survey(.csvFile(path: path))
+        #expect(survey.count == 5)
+        #expect(survey.duplicates == 2)
+        #expect(survey.repeatedFingerprints?.values.count == 2)
+        var marks: [Bool] = []
+        for try await job in planner.jobs(.csvFile(path: path), survey: survey) { marks.append(job.isDuplicate) }
+        #expect(marks == [false, false, false, true, false, true, false])
+    }
+}
