@@ -13,6 +13,26 @@ struct ReportFormatTests {
                 == "workflow_id,run_id,action,outcome,grpc_code,message,attempts,latency_ms,finished_at,final_status\n")
     }
 
+    @Test("timestamps and latencies read as Foundation's ISO 8601 style and %.1f print them", arguments: 0..<20)
+    func fastFormatting(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        for _ in 0..<500 {
+            // 1970 to 2200, at any millisecond and between milliseconds.
+            let date = Date(timeIntervalSince1970: Double.random(in: 0..<7_258_118_400, using: &random))
+            let reference = date.formatted(
+                .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+            #expect(ReportFormat.timestamp(date) == reference, "\(date.timeIntervalSince1970)")
+            let latency = Duration.microseconds(Int64.random(in: 0..<100_000_000, using: &random))
+            let printed = ReportFormat.milliseconds(latency)
+            #expect(printed.split(separator: ".").last?.count == 1, "\(printed)")
+            #expect(abs((Double(printed) ?? -1) - latency.inMilliseconds) <= 0.05 + 1e-9, "\(printed) for \(latency)")
+        }
+        #expect(ReportFormat.timestamp(Date(timeIntervalSince1970: 1_795_878_427.1239)) == "2026-11-28T15:07:07.123Z")
+        #expect(ReportFormat.milliseconds(.microseconds(12_350)) == "12.4")
+        #expect(ReportFormat.milliseconds(.microseconds(999)) == "1.0")
+        #expect(ReportFormat.milliseconds(.zero) == "0.0")
+    }
+
     @Test("a row quotes awkward IDs and messages and reads back to the same fields")
     func rowRoundTrip() throws {
         let result = JobResult(
