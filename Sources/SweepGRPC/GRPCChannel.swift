@@ -2,13 +2,24 @@ internal import CGRPCShim
 package import SwiftProtobuf
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One HTTP/2 channel to a gRPC server, through the gRPC C core, with async unary calls.
 ///
 /// Calls are multiplexed on the channel; the C core reconnects by itself. All calls started on a
 /// channel report before `close()` returns. Scope it with `withWorkflowServiceClient` (SweepCore).
 package final class GRPCChannel: Sendable {
-    /// The C channel; `nil` once closed, so that a late call fails cleanly instead of touching freed memory.
-    private let handle: Mutex<OpaquePointer?>
+    /// The C channel's address (an integer, so that the class is Sendable without a lock).
+    private let address: UInt
+    /// Who is using the C channel: bit 0 is set once it is closing (no new call may start), the
+    /// rest counts calls being started (2 each). Calls start concurrently (starting one writes to
+    /// the socket); `close()` waits for the count to drain before freeing the channel, so a late
+    /// call fails cleanly instead of touching freed memory.
+    private let users = Atomic<Int>(0)
+    /// Whether the C channel has been freed (a lock, so that a second `close()` waits for the first).
+    private let destroyed = Mutex(false)
     private let started = Atomic<Int>(0)
     /// The address this channel dials, as given.
     package let target: String
@@ -45,7 +56,7 @@ package final class GRPCChannel: Sendable {
             let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw RPCError(code: .unavailable, message: message)
         }
-        self.handle = Mutex(pointer)
+        self.address = UInt(bitPattern: pointer)
         self.target = target
     }
 
@@ -58,12 +69,29 @@ package final class GRPCChannel: Sendable {
 
     /// Waits for every started call to report, then frees the channel. Idempotent.
     package func close() {
-        handle.withLock { pointer in
-            if let channel = pointer {
-                sweep_grpc_channel_destroy(channel)
-            }
-            pointer = nil
+        users.bitwiseOr(1, ordering: .acquiringAndReleasing)
+        // Calls being started finish starting (microseconds); none can begin now.
+        while users.load(ordering: .acquiring) > 1 { sched_yield() }
+        destroyed.withLock { destroyed in
+            guard !destroyed, let channel = OpaquePointer(bitPattern: address) else { return }
+            sweep_grpc_channel_destroy(channel)
+            destroyed = true
         }
+    }
+
+    /// Runs `body` with the C channel, unless it is closing (then `nil`).
+    private func withChannel<R>(_ body: (OpaquePointer) -> R) -> R? {
+        var current = users.load(ordering: .relaxed)
+        while true {
+            guard current & 1 == 0 else { return nil }
+            let (exchanged, original) = users.compareExchange(
+                expected: current, desired: current + 2, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            current = original
+        }
+        defer { users.subtract(2, ordering: .releasing) }
+        guard let channel = OpaquePointer(bitPattern: address) else { return nil }
+        return body(channel)
     }
 
     /// Sends one request and waits for the answer or the deadline.
@@ -86,17 +114,17 @@ package final class GRPCChannel: Sendable {
             let tag = Unmanaged.passRetained(PendingCall(continuation: continuation)).toOpaque()
             // The tag crosses into the lock as an address: the C core owns it until the callback.
             let tagAddress = UInt(bitPattern: tag)
-            let status = handle.withLock { pointer -> Int32 in
-                guard let channel = pointer else { return RPCError.Code.unavailable.rawValue }
-                return CMetadata.withEntries(metadata) { entries, count in
-                    request.withUnsafeBufferPointer { bytes in
-                        sweep_grpc_channel_start_unary(
-                            channel, method, bytes.baseAddress, bytes.count, milliseconds, entries, count,
-                            UnsafeMutableRawPointer(bitPattern: tagAddress)
-                        )
+            let status =
+                withChannel { channel -> Int32 in
+                    CMetadata.withEntries(metadata) { entries, count in
+                        request.withUnsafeBufferPointer { bytes in
+                            sweep_grpc_channel_start_unary(
+                                channel, method, bytes.baseAddress, bytes.count, milliseconds, entries, count,
+                                UnsafeMutableRawPointer(bitPattern: tagAddress)
+                            )
+                        }
                     }
-                }
-            }
+                } ?? RPCError.Code.unavailable.rawValue
             if status == 0 {
                 started.add(1, ordering: .relaxed)
             } else {
