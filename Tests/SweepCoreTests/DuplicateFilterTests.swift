@@ -20,7 +20,9 @@ struct DuplicateFilterTests {
         #expect(ExactKey(workflowID: "a", runID: "r") != ExactKey(workflowID: "a", runID: nil))
     }
 
-    @Test("every mode agrees with exact keys; the survey's pass notes only the fingerprints that repeat", arguments: 0..<40)
+    @Test(
+        "every mode agrees with exact keys; the survey's pass notes only the fingerprints that repeat",
+        arguments: 0..<40)
     func modesAgree(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
         let alphabet = ["a", "b", composed, decomposed, "a\u{0}", "order-1", "order-10"]

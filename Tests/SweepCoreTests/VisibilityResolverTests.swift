@@ -103,4 +103,31 @@ struct VisibilityResolverTests {
         let untouched = try await jobs(input, store: failing, chunkSize: 3)
         #expect(untouched == input)
     }
+
+    private struct SourceFailed: Error {}
+
+    @Test(
+        "looked up ahead: every job once, in order, and a source error only after the jobs before it",
+        arguments: [0, 1, 4])
+    func lookAhead(depth: Int) async throws {
+        let runs = (1...11).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) }
+        let store = VisibilityStore(runs)
+        let stream = AsyncThrowingStream<Job, any Error> { continuation in
+            for index in 1...11 { continuation.yield(Job(target: WorkflowTarget(workflowID: "w\(index)"))) }
+            continuation.finish(throwing: SourceFailed())
+        }
+        var resolver = VisibilityResolver(service: store, retry: RetryPolicy(), rate: 1e6, chunkSize: 3)
+        resolver.lookAhead = depth
+        var seen: [Job] = []
+        var failed = false
+        do {
+            for try await job in ResolvedJobs(stream, resolver: resolver) { seen.append(job) }
+        } catch is SourceFailed {
+            failed = true
+        }
+        #expect(failed)
+        #expect(seen.map(\.target.workflowID) == (1...11).map { "w\($0)" })
+        #expect(seen.map(\.lookedUpRunID) == (1...11).map { "r\($0)" })
+        #expect(store.queries.withLock { $0.count } == 4)
+    }
 }

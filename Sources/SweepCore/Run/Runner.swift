@@ -188,10 +188,14 @@ package enum Runner {
 
     /// The bulk resolver, when this run resolves its IDs through visibility.
     private static func resolver(_ options: SweepOptions, _ preflight: Preflight) -> VisibilityResolver? {
-        // About two seconds of work per lookup, so that what it says is still fresh when acted on.
+        // About a second of work per lookup, the next one made while this one is worked on: what
+        // a lookup says is at most about two seconds old when a cancel acts on it. A dry run or a
+        // plan, which act on nothing, look up two seconds' worth per call, four calls ahead.
         guard options.resolvesThroughVisibility else { return nil }
+        let actsOnLookups = !options.dryRun && options.action != nil
         var resolver = VisibilityResolver(
-            service: preflight.client, retry: options.retry, chunkSize: Int(options.rate * 2))
+            service: preflight.client, retry: options.retry, chunkSize: Int(options.rate * (actsOnLookups ? 1 : 2)))
+        resolver.lookAhead = actsOnLookups ? 1 : 4
         resolver.requiresFirstRunID = options.action == nil
         return resolver
     }
