@@ -13,11 +13,23 @@
 #include <grpc/support/log.h>
 #include <grpc/support/time.h>
 
+struct sweep_grpc_method {
+    // The path, kept for as long as the registration that names it (the channel's life).
+    char *path;
+    void *registered;
+    // The headers every call of this method sends (their slices are shared, each call refs them).
+    grpc_metadata *metadata;
+    size_t metadata_count;
+    struct sweep_grpc_method *next;
+};
+
 struct sweep_grpc_channel {
     grpc_channel *channel;
     grpc_completion_queue *queue;
     pthread_t pump;
     sweep_grpc_completion completion;
+    pthread_mutex_t methods_lock;
+    sweep_grpc_method *methods;
 };
 
 // Everything one in-flight unary call needs to stay alive until its batch completes.
@@ -178,6 +190,7 @@ sweep_grpc_channel *sweep_grpc_channel_create(const char *target, const char *us
     grpc_channel_credentials_release(credentials);
     channel->queue = grpc_completion_queue_create_for_next(NULL);
     channel->completion = completion;
+    pthread_mutex_init(&channel->methods_lock, NULL);
     if (channel->channel == NULL || channel->queue == NULL) {
         snprintf(error, error_capacity, "could not create a gRPC channel to %s", target);
         if (channel->channel != NULL) grpc_channel_destroy(channel->channel);
@@ -199,45 +212,11 @@ sweep_grpc_channel *sweep_grpc_channel_create(const char *target, const char *us
     return channel;
 }
 
-int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *method,
-                                   const uint8_t *request, size_t request_length,
-                                   int64_t timeout_milliseconds,
-                                   const sweep_grpc_metadata_entry *metadata,
-                                   size_t metadata_count, void *tag) {
-    sweep_unary_call *call = calloc(1, sizeof(*call));
-    if (call == NULL) return GRPC_STATUS_RESOURCE_EXHAUSTED;
-    call->tag = tag;
-    call->details = grpc_empty_slice();
-    grpc_metadata_array_init(&call->received_initial_metadata);
-    grpc_metadata_array_init(&call->received_trailing_metadata);
-
-    if (metadata_count > 0) {
-        call->send_metadata = calloc(metadata_count, sizeof(grpc_metadata));
-        if (call->send_metadata == NULL) {
-            sweep_unary_call_free(call);
-            return GRPC_STATUS_RESOURCE_EXHAUSTED;
-        }
-        for (size_t i = 0; i < metadata_count; i++) {
-            call->send_metadata[i].key = grpc_slice_from_copied_string(metadata[i].key);
-            call->send_metadata[i].value = grpc_slice_from_copied_string(metadata[i].value);
-            call->send_metadata_count = i + 1;
-        }
-    }
-
+// Starts the batch of a unary call whose `call`, `send_metadata` and `tag` are set; frees it on failure.
+static int sweep_grpc_start_batch(sweep_unary_call *call, const uint8_t *request, size_t request_length) {
     grpc_slice payload = grpc_slice_from_copied_buffer((const char *)request, request_length);
     call->request = grpc_raw_byte_buffer_create(&payload, 1);
     grpc_slice_unref(payload);
-
-    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                         gpr_time_from_millis(timeout_milliseconds, GPR_TIMESPAN));
-    grpc_slice method_slice = grpc_slice_from_copied_string(method);
-    call->call = grpc_channel_create_call(channel->channel, NULL, GRPC_PROPAGATE_DEFAULTS, channel->queue,
-                                          method_slice, NULL, deadline, NULL);
-    grpc_slice_unref(method_slice);
-    if (call->call == NULL) {
-        sweep_unary_call_free(call);
-        return GRPC_STATUS_INTERNAL;
-    }
 
     grpc_op ops[6];
     memset(ops, 0, sizeof(ops));
@@ -264,6 +243,107 @@ int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *meth
     return 0;
 }
 
+static sweep_unary_call *sweep_unary_call_new(void *tag) {
+    sweep_unary_call *call = calloc(1, sizeof(*call));
+    if (call == NULL) return NULL;
+    call->tag = tag;
+    call->details = grpc_empty_slice();
+    grpc_metadata_array_init(&call->received_initial_metadata);
+    grpc_metadata_array_init(&call->received_trailing_metadata);
+    return call;
+}
+
+static gpr_timespec sweep_grpc_deadline(int64_t timeout_milliseconds) {
+    return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(timeout_milliseconds, GPR_TIMESPAN));
+}
+
+int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *method,
+                                   const uint8_t *request, size_t request_length,
+                                   int64_t timeout_milliseconds,
+                                   const sweep_grpc_metadata_entry *metadata,
+                                   size_t metadata_count, void *tag) {
+    sweep_unary_call *call = sweep_unary_call_new(tag);
+    if (call == NULL) return GRPC_STATUS_RESOURCE_EXHAUSTED;
+
+    if (metadata_count > 0) {
+        call->send_metadata = calloc(metadata_count, sizeof(grpc_metadata));
+        if (call->send_metadata == NULL) {
+            sweep_unary_call_free(call);
+            return GRPC_STATUS_RESOURCE_EXHAUSTED;
+        }
+        for (size_t i = 0; i < metadata_count; i++) {
+            call->send_metadata[i].key = grpc_slice_from_copied_string(metadata[i].key);
+            call->send_metadata[i].value = grpc_slice_from_copied_string(metadata[i].value);
+            call->send_metadata_count = i + 1;
+        }
+    }
+
+    grpc_slice method_slice = grpc_slice_from_copied_string(method);
+    call->call = grpc_channel_create_call(channel->channel, NULL, GRPC_PROPAGATE_DEFAULTS, channel->queue,
+                                          method_slice, NULL, sweep_grpc_deadline(timeout_milliseconds), NULL);
+    grpc_slice_unref(method_slice);
+    if (call->call == NULL) {
+        sweep_unary_call_free(call);
+        return GRPC_STATUS_INTERNAL;
+    }
+    return sweep_grpc_start_batch(call, request, request_length);
+}
+
+const sweep_grpc_method *sweep_grpc_channel_prepare(sweep_grpc_channel *channel, const char *method,
+                                                    const sweep_grpc_metadata_entry *metadata,
+                                                    size_t metadata_count) {
+    sweep_grpc_method *prepared = calloc(1, sizeof(*prepared));
+    if (prepared == NULL) return NULL;
+    prepared->path = strdup(method);
+    prepared->metadata = metadata_count > 0 ? calloc(metadata_count, sizeof(grpc_metadata)) : NULL;
+    if (prepared->path == NULL || (metadata_count > 0 && prepared->metadata == NULL)) {
+        free(prepared->path);
+        free(prepared->metadata);
+        free(prepared);
+        return NULL;
+    }
+    for (size_t i = 0; i < metadata_count; i++) {
+        prepared->metadata[i].key = grpc_slice_from_copied_string(metadata[i].key);
+        prepared->metadata[i].value = grpc_slice_from_copied_string(metadata[i].value);
+    }
+    prepared->metadata_count = metadata_count;
+    prepared->registered = grpc_channel_register_call(channel->channel, prepared->path, NULL, NULL);
+    pthread_mutex_lock(&channel->methods_lock);
+    prepared->next = channel->methods;
+    channel->methods = prepared;
+    pthread_mutex_unlock(&channel->methods_lock);
+    return prepared;
+}
+
+int sweep_grpc_channel_start_prepared(sweep_grpc_channel *channel, const sweep_grpc_method *method,
+                                      const uint8_t *request, size_t request_length,
+                                      int64_t timeout_milliseconds, void *tag) {
+    sweep_unary_call *call = sweep_unary_call_new(tag);
+    if (call == NULL) return GRPC_STATUS_RESOURCE_EXHAUSTED;
+    if (method->metadata_count > 0) {
+        call->send_metadata = malloc(method->metadata_count * sizeof(grpc_metadata));
+        if (call->send_metadata == NULL) {
+            sweep_unary_call_free(call);
+            return GRPC_STATUS_RESOURCE_EXHAUSTED;
+        }
+        // A reference to each shared slice, released with the call (no copy of the text).
+        memcpy(call->send_metadata, method->metadata, method->metadata_count * sizeof(grpc_metadata));
+        for (size_t i = 0; i < method->metadata_count; i++) {
+            grpc_slice_ref(call->send_metadata[i].key);
+            grpc_slice_ref(call->send_metadata[i].value);
+        }
+        call->send_metadata_count = method->metadata_count;
+    }
+    call->call = grpc_channel_create_registered_call(channel->channel, NULL, GRPC_PROPAGATE_DEFAULTS,
+                                                     channel->queue, method->registered,
+                                                     sweep_grpc_deadline(timeout_milliseconds), NULL);
+    if (call->call == NULL) {
+        sweep_unary_call_free(call);
+        return GRPC_STATUS_INTERNAL;
+    }
+    return sweep_grpc_start_batch(call, request, request_length);
+}
+
 void sweep_grpc_channel_destroy(sweep_grpc_channel *channel) {
     // Destroying the channel first lets calls still in flight finish (or fail) on their own; the
     // queue only reports GRPC_QUEUE_SHUTDOWN once every started batch has been delivered.
@@ -271,6 +351,18 @@ void sweep_grpc_channel_destroy(sweep_grpc_channel *channel) {
     grpc_completion_queue_shutdown(channel->queue);
     pthread_join(channel->pump, NULL);
     grpc_completion_queue_destroy(channel->queue);
+    for (sweep_grpc_method *method = channel->methods; method != NULL;) {
+        sweep_grpc_method *next = method->next;
+        for (size_t i = 0; i < method->metadata_count; i++) {
+            grpc_slice_unref(method->metadata[i].key);
+            grpc_slice_unref(method->metadata[i].value);
+        }
+        free(method->metadata);
+        free(method->path);
+        free(method);
+        method = next;
+    }
+    pthread_mutex_destroy(&channel->methods_lock);
     free(channel);
     grpc_shutdown();
 }

@@ -94,6 +94,26 @@ package final class GRPCChannel: Sendable {
         return body(channel)
     }
 
+    /// A method prepared on a channel with the headers each of its calls sends: a call of it
+    /// copies neither the method's path nor its headers (see ``prepare(method:metadata:)``).
+    package struct PreparedMethod: Sendable {
+        /// The C registration's address, owned by the channel.
+        fileprivate let address: UInt
+        package let path: String
+    }
+
+    /// Registers `method` with the channel and `metadata` for every call of it; valid for the
+    /// channel's life. `nil` once the channel is closed (or out of memory): use the path then.
+    package func prepare(method: String, metadata: [(key: String, value: String)]) -> PreparedMethod? {
+        let pointer = withChannel { channel in
+            CMetadata.withEntries(metadata) { entries, count in
+                sweep_grpc_channel_prepare(channel, method, entries, count)
+            }
+        }
+        guard let pointer = pointer ?? nil else { return nil }
+        return PreparedMethod(address: UInt(bitPattern: pointer), path: method)
+    }
+
     /// Sends one request and waits for the answer or the deadline.
     /// - Parameters:
     ///   - method: the full path, `/package.Service/Method`.
@@ -108,21 +128,41 @@ package final class GRPCChannel: Sendable {
         metadata: [(key: String, value: String)] = [],
         timeout: Duration
     ) async -> Result<[UInt8], RPCError> {
+        await send(request, timeout: timeout) { channel, bytes, count, milliseconds, tag in
+            CMetadata.withEntries(metadata) { entries, entryCount in
+                sweep_grpc_channel_start_unary(channel, method, bytes, count, milliseconds, entries, entryCount, tag)
+            }
+        }
+    }
+
+    /// ``unary(method:request:metadata:timeout:)`` of a prepared method, with its headers.
+    package func unary(_ method: PreparedMethod, request: [UInt8], timeout: Duration) async -> Result<[UInt8], RPCError>
+    {
+        await send(request, timeout: timeout) { channel, bytes, count, milliseconds, tag in
+            sweep_grpc_channel_start_prepared(
+                channel, OpaquePointer(bitPattern: method.address), bytes, count, milliseconds, tag)
+        }
+    }
+
+    /// Starts a call with `start` (given the channel, the request's bytes, the deadline in
+    /// milliseconds and the tag) and waits for its completion.
+    private func send(
+        _ request: [UInt8],
+        timeout: Duration,
+        start: (OpaquePointer, UnsafePointer<UInt8>?, Int, Int64, UnsafeMutableRawPointer?) -> Int32
+    ) async -> Result<[UInt8], RPCError> {
         let milliseconds = max(
             1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return await withCheckedContinuation { continuation in
             let tag = Unmanaged.passRetained(PendingCall(continuation: continuation)).toOpaque()
-            // The tag crosses into the lock as an address: the C core owns it until the callback.
+            // The tag crosses into the C core as an address: the core owns it until the callback.
             let tagAddress = UInt(bitPattern: tag)
             let status =
                 withChannel { channel -> Int32 in
-                    CMetadata.withEntries(metadata) { entries, count in
-                        request.withUnsafeBufferPointer { bytes in
-                            sweep_grpc_channel_start_unary(
-                                channel, method, bytes.baseAddress, bytes.count, milliseconds, entries, count,
-                                UnsafeMutableRawPointer(bitPattern: tagAddress)
-                            )
-                        }
+                    request.withUnsafeBufferPointer { bytes in
+                        start(
+                            channel, bytes.baseAddress, bytes.count, milliseconds,
+                            UnsafeMutableRawPointer(bitPattern: tagAddress))
                     }
                 } ?? RPCError.Code.unavailable.rawValue
             if status == 0 {
@@ -147,13 +187,33 @@ package final class GRPCChannel: Sendable {
         metadata: [(key: String, value: String)] = [],
         timeout: Duration
     ) async throws(RPCError) -> Response {
-        let bytes: [UInt8]
+        let bytes = try Self.serialized(request)
+        return try Self.decoded(await unary(method: method, request: bytes, metadata: metadata, timeout: timeout))
+    }
+
+    /// ``unary(method:request:responseType:metadata:timeout:)`` of a prepared method.
+    package func unary<Response: SwiftProtobuf.Message>(
+        _ method: PreparedMethod,
+        request: some SwiftProtobuf.Message,
+        responseType: Response.Type = Response.self,
+        timeout: Duration
+    ) async throws(RPCError) -> Response {
+        let bytes = try Self.serialized(request)
+        return try Self.decoded(await unary(method, request: bytes, timeout: timeout))
+    }
+
+    private static func serialized(_ request: some SwiftProtobuf.Message) throws(RPCError) -> [UInt8] {
         do {
-            bytes = try request.serializedBytes()
+            return try request.serializedBytes()
         } catch {
             throw RPCError(code: .internal, message: "could not serialize \(type(of: request)): \(error)")
         }
-        switch await unary(method: method, request: bytes, metadata: metadata, timeout: timeout) {
+    }
+
+    private static func decoded<Response: SwiftProtobuf.Message>(_ result: Result<[UInt8], RPCError>)
+        throws(RPCError) -> Response
+    {
+        switch result {
         case .success(let response):
             do {
                 return try Response(serializedBytes: response)

@@ -62,6 +62,19 @@ int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *meth
 
 /// Closes the channel: cancels nothing, waits for every started call to report, stops the
 /// thread and frees everything. No call may be started during or after this.
+/// A method registered with the channel and the headers every one of its calls sends, made once
+/// (a call then neither copies the method's path nor its headers). Owned by the channel: valid
+/// until sweep_grpc_channel_destroy. NULL when out of memory.
+typedef struct sweep_grpc_method sweep_grpc_method;
+
+const sweep_grpc_method *sweep_grpc_channel_prepare(sweep_grpc_channel *channel, const char *method,
+                                                    const sweep_grpc_metadata_entry *metadata,
+                                                    size_t metadata_count);
+
+int sweep_grpc_channel_start_prepared(sweep_grpc_channel *channel, const sweep_grpc_method *method,
+                                      const uint8_t *request, size_t request_length,
+                                      int64_t timeout_milliseconds, void *tag);
+
 void sweep_grpc_channel_destroy(sweep_grpc_channel *channel);
 
 #ifdef __cplusplus

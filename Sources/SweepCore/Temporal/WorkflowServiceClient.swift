@@ -12,11 +12,18 @@ package struct WorkflowServiceClient: WorkflowService {
 
     /// Made once: the same headers go with every call.
     private let metadata: [(key: String, value: String)]
+    /// Each method registered on the channel with those headers, so that a call copies neither.
+    private let prepared: [Method: GRPCChannel.PreparedMethod]
 
     package init(channel: GRPCChannel, options: ConnectionOptions) {
         self.channel = channel
         self.options = options
-        self.metadata = options.metadata
+        let metadata = options.metadata
+        self.metadata = metadata
+        self.prepared = Dictionary(
+            uniqueKeysWithValues: Method.allCases.compactMap { method in
+                channel.prepare(method: method.path, metadata: metadata).map { (method, $0) }
+            })
     }
 
     /// One unary call of `method` with the namespace header and the call timeout.
@@ -24,7 +31,11 @@ package struct WorkflowServiceClient: WorkflowService {
         _ method: Method,
         _ request: some SwiftProtobuf.Message
     ) async throws(RPCError) -> Response {
-        try await channel.unary(method: method.path, request: request, metadata: metadata, timeout: options.callTimeout)
+        if let prepared = prepared[method] {
+            return try await channel.unary(prepared, request: request, timeout: options.callTimeout)
+        }
+        return try await channel.unary(
+            method: method.path, request: request, metadata: metadata, timeout: options.callTimeout)
     }
 
     /// The server's version; the cheapest way to check that the server answers.
@@ -93,7 +104,7 @@ package struct WorkflowServiceClient: WorkflowService {
 
 extension WorkflowServiceClient {
     /// The WorkflowService methods sweep calls, with the paths the server routes on.
-    package enum Method: String {
+    package enum Method: String, CaseIterable {
         case getSystemInfo = "GetSystemInfo"
         case count = "CountWorkflowExecutions"
         case list = "ListWorkflowExecutions"
