@@ -132,7 +132,18 @@ package final class CSVReader {
             )
             return
         }
-        newlinesInRecord += bytes.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+        // One pass for line ends and non-ASCII bytes: ASCII needs no UTF-8 validation.
+        var newlines = 0
+        var isASCII = true
+        for byte in bytes {
+            if byte == 0x0A { newlines += 1 }
+            if byte >= 0x80 { isASCII = false }
+        }
+        newlinesInRecord += newlines
+        if isASCII {
+            fields.append(String(decoding: bytes, as: UTF8.self))
+            return
+        }
         guard let field = String(validating: bytes, as: UTF8.self) else {
             pendingError = CSVError(line: line, message: "field \(fields.count + 1) is not valid UTF-8")
             return

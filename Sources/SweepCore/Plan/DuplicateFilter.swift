@@ -1,22 +1,23 @@
 import Foundation
 
 /// How a job stream tells a workflow (and run) it handed out before from a new one, exactly and,
-/// for a file of a million IDs, in little memory.
+/// for a file of a million IDs, in little memory and time.
 ///
 /// A listing, or a few IDs on the command line, keep every key (``Mode/exact``). A file is read
-/// twice anyway (validated in full by the survey before anything is sent, then streamed), so its
-/// survey keeps only a 64-bit fingerprint per key (``Mode/fingerprints``, about 10 bytes each
-/// against about 60 for a key) and notes the fingerprints met more than once. Later passes
-/// (``Mode/repeated(_:)``) then know that a key whose fingerprint the survey met once is new
-/// without looking, and keep exactly only the keys behind a repeated fingerprint: real duplicates,
-/// and (rarely, about once in 10^7 files of a million IDs) two IDs that share a fingerprint, which
-/// the exact comparison keeps apart. Keys are compared byte for byte (``ExactKey``).
+/// twice anyway (validated in full by the survey before anything is sent, then streamed), so the
+/// survey's pass only collects a 64-bit fingerprint per key (``Mode/fingerprints``: 8 bytes each,
+/// appended in 256 buckets, then sorted to find the fingerprints met more than once). When one
+/// repeats, a second pass of the survey counts exactly. The run's pass (``Mode/repeated(_:)``)
+/// then knows that a key whose fingerprint came once is new without looking, and keeps exactly
+/// only the keys behind a repeated fingerprint: real duplicates, and (about once in 10^7 files of
+/// a million IDs) two IDs that share a fingerprint, which the exact comparison keeps apart. Keys
+/// are compared byte for byte (``ExactKey``).
 package struct DuplicateFilter {
     package enum Mode: Sendable {
         /// Every key kept.
         case exact
-        /// A first pass over a file: fingerprints only; a fingerprint met again is reported as a
-        /// duplicate and noted in ``repeatedFingerprints`` (the survey checks them exactly).
+        /// A first pass over a file: every job is taken as new and its fingerprint collected;
+        /// ``repeatedFingerprints()`` then tells which came more than once.
         case fingerprints
         /// A later pass: the fingerprints an earlier pass met more than once.
         case repeated(RepeatedFingerprints)
@@ -24,9 +25,7 @@ package struct DuplicateFilter {
 
     private var mode: Mode
     private var keys: Set<ExactKey> = []
-    private lazy var table = FingerprintTable()
-    /// In ``Mode/fingerprints``, the fingerprints met more than once so far.
-    package private(set) var repeatedFingerprints = RepeatedFingerprints()
+    private lazy var collected = FingerprintBuckets()
 
     package init(_ mode: Mode) {
         self.mode = mode
@@ -38,10 +37,8 @@ package struct DuplicateFilter {
         case .exact:
             return keys.insert(job.deduplicationKey).inserted
         case .fingerprints:
-            let fingerprint = Self.fingerprint(job.target)
-            if table.insert(fingerprint) { return true }
-            repeatedFingerprints.values.insert(fingerprint)
-            return false
+            collected.append(Self.fingerprint(job.target))
+            return true
         case .repeated(let repeated):
             // A fingerprint the earlier pass met once belongs to this key alone. (Should the file
             // have changed between the passes, a key repeated only now is taken as new: acted on
@@ -49,6 +46,12 @@ package struct DuplicateFilter {
             guard repeated.values.contains(Self.fingerprint(job.target)) else { return true }
             return keys.insert(job.deduplicationKey).inserted
         }
+    }
+
+    /// In ``Mode/fingerprints``: the fingerprints collected more than once (empty in other modes).
+    package mutating func repeatedFingerprints() -> RepeatedFingerprints {
+        guard case .fingerprints = mode else { return RepeatedFingerprints() }
+        return collected.repeated()
     }
 
     /// The key's fingerprint: SipHash of its bytes under this process's random seed (so a file
@@ -74,78 +77,80 @@ package struct RepeatedFingerprints: Sendable, Hashable {
     package var isEmpty: Bool { values.isEmpty }
 }
 
-/// A set of 64-bit fingerprints in about 10 bytes each: 256 open-addressing tables with linear
-/// probing, each grown when 85 % full (doubled up to 16 KiB, then by a quarter). Each table lives in its own anonymous memory
-/// mapping, unmapped when it grows, so that the process holds what the set holds (a 1M-key set
-/// about 11 MiB) and not the freed tables the allocator would keep.
-package final class FingerprintTable {
-    private var shards: [Shard] = (0..<256).map { _ in Shard(capacity: 512) }
+/// 64-bit fingerprints collected in 256 buckets by their top byte: appending writes memory in
+/// order (a hash table would miss the cache on nearly every insert of a million), and each bucket
+/// is sorted on its own at the end to find repeats. Each bucket is a reservation of address space
+/// (64 MiB, `MAP_NORESERVE`) that the kernel backs page by page as it fills, so a million
+/// fingerprints take 8 MiB of memory and growing never copies (a bucket that outgrows its
+/// reservation, past half a billion fingerprints in all, moves to one twice as large).
+package final class FingerprintBuckets {
+    private struct Bucket {
+        var start: UnsafeMutablePointer<UInt64>
+        var count = 0
+        var capacity: Int
+        var isMapped = true
+    }
 
-    package init() {}
+    private let buckets: UnsafeMutableBufferPointer<Bucket>
+    private static let reservation = 8 * 1024 * 1024
+
+    package init() {
+        buckets = .allocate(capacity: 256)
+        for index in 0..<256 {
+            (buckets.baseAddress! + index).initialize(to: Self.reserve(Self.reservation))
+        }
+    }
 
     deinit {
-        for shard in shards { shard.unmap() }
+        for bucket in buckets { Self.release(bucket) }
+        buckets.deallocate()
     }
 
-    /// - Returns: whether `fingerprint` is new. Fingerprints that differ only in their lowest bit
-    ///   count as one (0 marks an empty slot); callers check repeats exactly.
-    package func insert(_ fingerprint: UInt64) -> Bool {
-        let value = fingerprint | 1
-        let index = Int(truncatingIfNeeded: value >> 56)
-        if (shards[index].count + 1) * 100 > shards[index].slots.count * 85 {
-            let capacity = shards[index].slots.count
-            let grown = Shard(capacity: capacity < 2048 ? capacity * 2 : capacity + capacity / 4)
-            for slot in shards[index].slots where slot != 0 { _ = grown.insert(slot) }
-            grown.count = shards[index].count
-            shards[index].unmap()
-            shards[index] = grown
+    package func append(_ fingerprint: UInt64) {
+        let bucket = buckets.baseAddress! + Int(truncatingIfNeeded: fingerprint >> 56)
+        if bucket.pointee.count == bucket.pointee.capacity {
+            var grown = Self.reserve(max(Self.reservation, bucket.pointee.capacity * 2))
+            grown.start.update(from: bucket.pointee.start, count: bucket.pointee.count)
+            grown.count = bucket.pointee.count
+            Self.release(bucket.pointee)
+            bucket.pointee = grown
         }
-        return shards[index].insert(value)
+        (bucket.pointee.start + bucket.pointee.count).pointee = fingerprint
+        bucket.pointee.count += 1
     }
 
-    package var count: Int { shards.reduce(0) { $0 + $1.count } }
+    package var count: Int { buckets.reduce(0) { $0 + $1.count } }
 
-    private final class Shard {
-        let slots: UnsafeMutableBufferPointer<UInt64>
-        var count = 0
-
-        /// Zeroed slots, from the kernel (or the heap, should mapping fail).
-        init(capacity: Int) {
-            let bytes = capacity * MemoryLayout<UInt64>.stride
-            let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-            if let mapped, mapped != MAP_FAILED {
-                slots = UnsafeMutableBufferPointer(start: mapped.assumingMemoryBound(to: UInt64.self), count: capacity)
-            } else {
-                slots = .allocate(capacity: capacity)
-                slots.initialize(repeating: 0)
-                isHeap = true
+    /// The fingerprints appended more than once. Sorts the buckets in place.
+    package func repeated() -> RepeatedFingerprints {
+        var repeated = RepeatedFingerprints()
+        for bucket in buckets {
+            var values = UnsafeMutableBufferPointer(start: bucket.start, count: bucket.count)
+            values.sort()
+            for position in values.indices.dropFirst() where values[position] == values[position - 1] {
+                repeated.values.insert(values[position])
             }
         }
+        return repeated
+    }
 
-        private var isHeap = false
-
-        func unmap() {
-            if isHeap {
-                slots.deallocate()
-            } else {
-                munmap(slots.baseAddress, slots.count * MemoryLayout<UInt64>.stride)
-            }
+    /// Address space for `capacity` fingerprints, backed as it is written (or, should mapping
+    /// fail, `capacity` from the heap: correct, only not as frugal).
+    private static func reserve(_ capacity: Int) -> Bucket {
+        let bytes = capacity * MemoryLayout<UInt64>.stride
+        let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        if let mapped, mapped != MAP_FAILED {
+            return Bucket(start: mapped.assumingMemoryBound(to: UInt64.self), capacity: capacity)
         }
+        let fallback = min(capacity, 64 * 1024)
+        return Bucket(start: .allocate(capacity: fallback), capacity: fallback, isMapped: false)
+    }
 
-        func insert(_ value: UInt64) -> Bool {
-            // The bits below the shard's, scaled to the table (any size, no modulo).
-            var index = Int(truncatingIfNeeded: (value << 8).multipliedFullWidth(by: UInt64(slots.count)).high)
-            while true {
-                let slot = slots[index]
-                if slot == 0 {
-                    slots[index] = value
-                    count += 1
-                    return true
-                }
-                if slot == value { return false }
-                index += 1
-                if index == slots.count { index = 0 }
-            }
+    private static func release(_ bucket: Bucket) {
+        if !bucket.isMapped {
+            bucket.start.deallocate()
+        } else {
+            munmap(bucket.start, bucket.capacity * MemoryLayout<UInt64>.stride)
         }
     }
 }

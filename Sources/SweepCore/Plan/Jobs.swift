@@ -82,8 +82,7 @@ package struct Jobs: AsyncSequence, Sendable {
         fileprivate var csv: CSVJobs.Iterator?
         private let maximum: Int?
         private let progress: SourceProgress
-        /// The filter, for the survey to read the fingerprints it found repeated.
-        package private(set) var seen: DuplicateFilter
+        private var seen: DuplicateFilter
         private var count = 0
         private var distinct = 0
         private var ended = false
@@ -95,24 +94,49 @@ package struct Jobs: AsyncSequence, Sendable {
             self.progress = progress
         }
 
+        /// For a survey's first pass (``DuplicateFilter/Mode/fingerprints``): the fingerprints
+        /// met more than once.
+        package mutating func repeatedFingerprints() -> RepeatedFingerprints {
+            seen.repeatedFingerprints()
+        }
+
         package mutating func next() async throws -> Job? {
-            guard !ended else { return nil }
-            while var job = try await (csv != nil ? csv?.nextJob() : nextFromBase()) {
-                let isNew = seen.insert(job)
-                if isNew, let maximum, distinct >= maximum {
-                    // A job set that grew past --max after it was counted: stop here, and say so.
-                    progress.reachedMax()
-                    ended = true
-                    return nil
-                }
-                job.isDuplicate = !isNew
-                if isNew { distinct += 1 }
-                if job.isDuplicate, case .query = base { continue }
-                job.sequence = count
-                count += 1
-                return job
+            if csv != nil { return try nextFromFile() }
+            while !ended, let job = try await nextFromBase() {
+                if let accepted = accept(job) { return accepted }
             }
             return nil
+        }
+
+        /// Whether the source is a file read in place: ``nextFromFile()`` then reads it without
+        /// suspending (a survey of a million lines saves an async call per line).
+        package var readsFile: Bool { csv != nil }
+
+        /// ``next()`` of a CSV file, without suspending.
+        package mutating func nextFromFile() throws -> Job? {
+            while !ended, let job = try csv?.nextJob() {
+                if let accepted = accept(job) { return accepted }
+            }
+            return nil
+        }
+
+        /// `job` as handed out (marked duplicate, numbered), or `nil` when it is dropped (a
+        /// listing's repeat) or the job set reached `maximum` (then `ended` is set).
+        private mutating func accept(_ job: Job) -> Job? {
+            var job = job
+            let isNew = seen.insert(job)
+            if isNew, let maximum, distinct >= maximum {
+                // A job set that grew past --max after it was counted: stop here, and say so.
+                progress.reachedMax()
+                ended = true
+                return nil
+            }
+            job.isDuplicate = !isNew
+            if isNew { distinct += 1 }
+            if job.isDuplicate, case .query = base { return nil }
+            job.sequence = count
+            count += 1
+            return job
         }
 
         private mutating func nextFromBase() async throws -> Job? {

@@ -44,8 +44,8 @@ package struct Planner: Sendable {
             }
             fallthrough
         case .workflowIDs:
-            // First pass: fingerprints only. Only when some repeat (a duplicate, or two IDs
-            // sharing a fingerprint) does a second pass count their keys exactly.
+            // First pass: fingerprints only, every line counted. Only when one repeats (a
+            // duplicate, or two IDs sharing a fingerprint) does a second pass count exactly.
             let first = try await count(source, duplicates: .fingerprints)
             guard let repeated = first.repeatedFingerprints, !repeated.isEmpty else { return first }
             var exact = try await count(source, duplicates: .repeated(repeated))
@@ -61,7 +61,7 @@ package struct Planner: Sendable {
         var preview: [Job] = []
         var iterator = Jobs(source, service: service, duplicates: mode).makeAsyncIterator()
         do {
-            while let job = try await iterator.next() {
+            while let job = try await (iterator.readsFile ? iterator.nextFromFile() : iterator.next()) {
                 if job.isDuplicate {
                     duplicates += 1
                     continue
@@ -76,7 +76,7 @@ package struct Planner: Sendable {
         }
         return Survey(
             count: count, duplicates: duplicates, preview: preview,
-            repeatedFingerprints: iterator.seen.repeatedFingerprints)
+            repeatedFingerprints: iterator.repeatedFingerprints())
     }
 
     /// The job set, streamed.
