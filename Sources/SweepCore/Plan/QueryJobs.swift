@@ -3,9 +3,10 @@ import SweepGRPC
 /// The jobs a visibility query lists, fetched a page at a time as they are consumed: memory is
 /// bounded by one page. Run IDs come from the listing, so each job pins the run that was listed.
 ///
-/// Each page is fetched under the run's ``RetryPolicy``. Once the task is cancelled (a graceful
-/// stop), no further page is fetched: the jobs of the page in hand are still handed out (to be
-/// reported `not_attempted`), then the listing ends and ``SourceProgress`` says it was stopped.
+/// Each page is fetched under the run's ``RetryPolicy``, the next one while this one is worked on.
+/// Once the task is cancelled (a graceful stop), no further page is taken: the jobs of the page in
+/// hand are still handed out (to be reported `not_attempted`), then the listing ends (a page
+/// fetched ahead is dropped, never handed out) and ``SourceProgress`` says it was stopped.
 package struct QueryJobs: AsyncSequence, Sendable {
     package typealias Element = Job
 
@@ -41,6 +42,9 @@ package struct QueryJobs: AsyncSequence, Sendable {
         private var token: [UInt8] = []
         private var exhausted = false
         private var listed = 0
+        /// The next page, being fetched while this one is worked on (a page of 1,000 takes the
+        /// server a tenth of a second or more; the engine should not stall for it between pages).
+        private var prefetch: Task<Result<(ExecutionPage, ContinuousClock.Instant), any Error>, Never>?
 
         init(jobs: QueryJobs) {
             self.jobs = jobs
@@ -50,31 +54,40 @@ package struct QueryJobs: AsyncSequence, Sendable {
             while index >= page.count {
                 if exhausted { return nil }
                 if Task.isCancelled {
+                    prefetch?.cancel()
+                    prefetch = nil
                     exhausted = true
                     jobs.progress.listingStopped()
                     return nil
                 }
+                let fetching = prefetch ?? fetch(token)
+                prefetch = nil
                 let next: ExecutionPage
-                let (service, query, pageSize, pageToken) = (jobs.service, jobs.query, jobs.pageSize, token)
-                do {
-                    next = try await jobs.retry.run(on: jobs.clock) { () async throws(RPCError) in
-                        try await service.list(query: query, pageSize: pageSize, pageToken: pageToken)
-                    }
-                } catch is CancellationError {
+                // A stop while waiting (a retry's pause can be long) reaches the fetch.
+                let result = await withTaskCancellationHandler {
+                    await fetching.value
+                } onCancel: {
+                    fetching.cancel()
+                }
+                switch result {
+                case .success(let (fetched, arrivedAt)):
+                    next = fetched
+                    pageAt = arrivedAt
+                case .failure(is CancellationError):
                     exhausted = true
                     jobs.progress.listingStopped()
                     return nil
-                } catch {
+                case .failure(let error):
                     throw SweepError(
                         .server,
                         "listing the query failed after \(listed) workflows: \(error); the rest of the query was not listed",
                         cause: error)
                 }
                 page = next.executions
-                pageAt = ContinuousClock.now
                 index = 0
                 token = next.nextPageToken
                 exhausted = token.isEmpty
+                if !exhausted { prefetch = fetch(token) }
             }
             defer { index += 1 }
             listed += 1
@@ -82,6 +95,25 @@ package struct QueryJobs: AsyncSequence, Sendable {
             var job = Job(listed: execution)
             job.listedAt = pageAt
             return job
+        }
+
+        /// Fetches the page at `pageToken` under the retry policy, with when it arrived.
+        private func fetch(_ pageToken: [UInt8]) -> Task<
+            Result<(ExecutionPage, ContinuousClock.Instant), any Error>, Never
+        > {
+            let (service, query, pageSize, retry, clock) = (
+                jobs.service, jobs.query, jobs.pageSize, jobs.retry, jobs.clock
+            )
+            return Task {
+                do {
+                    let page = try await retry.run(on: clock) { () async throws(RPCError) in
+                        try await service.list(query: query, pageSize: pageSize, pageToken: pageToken)
+                    }
+                    return .success((page, ContinuousClock.now))
+                } catch {
+                    return .failure(error)
+                }
+            }
         }
     }
 }
