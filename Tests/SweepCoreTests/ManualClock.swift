@@ -12,8 +12,9 @@ final class ManualClock: Clock, Sendable {
     }
 
     private let state = Mutex((now: Instant(offset: .zero), sleeps: [Duration]()))
-    /// Time that never moves on its own: every sleep of a millisecond or more (a retry's backoff, a
-    /// poll interval; not a rate-limiter slot) lasts until its task is cancelled.
+    /// Time that never moves on its own: every sleep of 50 ms or more (a retry's backoff, a poll
+    /// interval; not a rate-limiter slot, which waits at most a 20 ms tick) lasts until its task
+    /// is cancelled.
     private let holdsSleeps: Bool
 
     init(holdsSleeps: Bool = false) {
@@ -27,7 +28,7 @@ final class ManualClock: Clock, Sendable {
 
     func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         try Task.checkCancellation()
-        if holdsSleeps, now.duration(to: deadline) >= .milliseconds(1) {
+        if holdsSleeps, now.duration(to: deadline) >= .milliseconds(50) {
             while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(1)) }
             throw CancellationError()
         }

@@ -43,13 +43,34 @@ struct RateLimiterTests {
         #expect(clock.now.offset == .seconds(1))
     }
 
-    @Test("n calls at rate r take (n-1)/r on the clock", arguments: [(1.0, 3), (50.0, 101), (1000.0, 11)])
+    @Test(
+        "n calls at rate r take (n-1)/r on the clock (slots closer than a tick wake at its end)",
+        arguments: [(1.0, 3), (50.0, 101), (1000.0, 11), (1000.0, 1001), (333.0, 1000)])
     func throughput(rate: Double, calls: Int) async throws {
         let clock = ManualClock()
         let limiter = RateLimiter(rate: rate, clock: clock)
         for _ in 0..<calls { try await limiter.acquire() }
-        let expected = Double(calls - 1) / rate
-        #expect(abs(clock.now.offset.inSeconds - expected) < 1e-6)
+        let tick = 0.020
+        if 1 / rate < tick {
+            // Slots a tick back from the start (that span's burst), each taken at the end of
+            // its tick: the rate does not move.
+            let lastSlot = Double(calls - 1) / rate - tick
+            let expected = lastSlot <= 0 ? 0 : (lastSlot / tick).rounded(.up) * tick
+            #expect(abs(clock.now.offset.inSeconds - expected) < 1e-6)
+        } else {
+            #expect(abs(clock.now.offset.inSeconds - Double(calls - 1) / rate) < 1e-6)
+        }
+    }
+
+    @Test("slots closer together than a tick share wake-ups: 1,000/s wakes 50 times a second")
+    func ticks() async throws {
+        let clock = ManualClock()
+        let limiter = RateLimiter(rate: 1000, clock: clock)
+        for _ in 0..<1001 { try await limiter.acquire() }
+        // A tick's worth (21 slots, from 20 ms back) at once, then one sleep per 20 ms tick for
+        // the 20 slots it holds: the 1,001st call goes at 0.98 s.
+        #expect(clock.sleeps.filter { $0 > .zero }.count == 49)
+        #expect(clock.now.offset == .milliseconds(980))
     }
 }
 

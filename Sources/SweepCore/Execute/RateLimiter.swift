@@ -13,14 +13,19 @@ package final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration
 
     private let state: Mutex<State>
     private let clock: C
+    /// Where ticks are counted from.
+    private let origin: C.Instant
 
     /// - Parameters:
     ///   - rate: calls per second (the most it will ever allow).
     ///   - burst: calls allowed back to back after an idle spell.
     ///   - clock: the clock to read and sleep on (a test clock in unit tests).
     package init(rate: Double, burst: Int = 1, clock: C) {
-        self.state = Mutex(State(bucket: TokenBucket(rate: rate, burst: burst), adaptive: AdaptiveRate(target: rate)))
+        var bucket = TokenBucket<C.Instant>(rate: rate, burst: burst)
+        bucket.burstSpan = Self.tick
+        self.state = Mutex(State(bucket: bucket, adaptive: AdaptiveRate(target: rate)))
         self.clock = clock
+        self.origin = clock.now
     }
 
     /// Waits for this caller's slot.
@@ -30,9 +35,11 @@ package final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration
     package func acquire() async throws -> C.Instant {
         while true {
             let now = clock.now
-            let (wait, decreases) = state.withLock { ($0.bucket.reserve(now: now), $0.decreases) }
+            let (wait, decreases, interval) = state.withLock {
+                ($0.bucket.reserve(now: now), $0.decreases, $0.bucket.interval)
+            }
             if wait > .zero {
-                try await clock.sleep(until: now.advanced(by: wait), tolerance: nil)
+                try await clock.sleep(until: wakeUp(for: now.advanced(by: wait), interval: interval), tolerance: nil)
             } else {
                 try Task.checkCancellation()
             }
@@ -43,6 +50,20 @@ package final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration
     }
 
     /// The current rate, in calls per second.
+    /// When a job whose slot is `slot` wakes: at its slot, or, when slots are closer together
+    /// than ``tick``, at the end of the tick its slot falls in, with the other slots of that tick.
+    /// One timer and one thread's wake-up then start several calls (each wake-up costs tens of
+    /// microseconds of CPU); the slots themselves, and so the rate, do not move.
+    func wakeUp(for slot: C.Instant, interval: Duration) -> C.Instant {
+        guard interval < Self.tick else { return slot }
+        let offset = origin.duration(to: slot)
+        let ticks = (offset / Self.tick).rounded(.up)
+        return origin.advanced(by: Self.tick * ticks)
+    }
+
+    /// The longest a job waits past its slot (see ``wakeUp(for:interval:)``).
+    static var tick: Duration { .milliseconds(20) }
+
     package var rate: Double { state.withLock { $0.bucket.rate } }
 
     /// The server throttled a call whose slot was reserved at `reservedAt` (default: now): slow

@@ -5,6 +5,11 @@
 package struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
     package private(set) var rate: Double
     package let burst: Int
+    /// When slots are closer together than this, a reservation may be up to this late for its
+    /// slot and still take it (after an idle spell, this span's worth of reservations go back to
+    /// back): a caller that wakes up late by design (see ``RateLimiter``) is not taken for one
+    /// that was idle, so waking late costs no rate.
+    package var burstSpan: Duration = .zero
     /// The earliest instant the next reservation may run (its "theoretical arrival time").
     private var nextFree: Instant?
 
@@ -22,8 +27,10 @@ package struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dur
     /// Takes the next slot.
     /// - Returns: how long the caller must wait from `now` before running (zero to go at once).
     package mutating func reserve(now: Instant) -> Duration {
-        // After an idle spell, let at most `burst` reservations through back to back.
-        let earliest = now.advanced(by: .zero - interval * (burst - 1))
+        // After an idle spell, let at most `burst` reservations (or `burstSpan`'s worth, when
+        // slots are closer together) through back to back.
+        let lateness = interval < burstSpan ? burstSpan : .zero
+        let earliest = now.advanced(by: .zero - Swift.max(interval * (burst - 1), lateness))
         let slot = max(nextFree ?? earliest, earliest)
         nextFree = slot.advanced(by: interval)
         let wait = now.duration(to: slot)
