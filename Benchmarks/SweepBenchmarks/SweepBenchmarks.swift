@@ -40,14 +40,14 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Duplicates: 1M fingerprints", configuration: .init(maxIterations: 5)) { benchmark in
         var filter = DuplicateFilter(.fingerprints)
-        for index in 0..<1_000_000 { _ = filter.insert(Job(target: WorkflowTarget(workflowID: "order-\(index)"))) }
-        precondition(filter.repeatedFingerprints().isEmpty)
+        for index in 0..<1_000_000 { _ = try filter.insert(Job(target: WorkflowTarget(workflowID: "order-\(index)"))) }
+        precondition(filter.surveyedFingerprints().repeated.isEmpty)
     }
 
     Benchmark("Duplicates: 1M exact keys (Set)", configuration: .init(maxIterations: 5)) { benchmark in
         var filter = DuplicateFilter(.exact)
         var new = 0
-        for index in 0..<1_000_000 where filter.insert(Job(target: WorkflowTarget(workflowID: "order-\(index)"))) {
+        for index in 0..<1_000_000 where try filter.insert(Job(target: WorkflowTarget(workflowID: "order-\(index)"))) {
             new += 1
         }
         precondition(new == 1_000_000)

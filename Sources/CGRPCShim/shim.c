@@ -190,7 +190,6 @@ sweep_grpc_channel *sweep_grpc_channel_create(const char *target, const char *us
     grpc_channel_credentials_release(credentials);
     channel->queue = grpc_completion_queue_create_for_next(NULL);
     channel->completion = completion;
-    pthread_mutex_init(&channel->methods_lock, NULL);
     if (channel->channel == NULL || channel->queue == NULL) {
         snprintf(error, error_capacity, "could not create a gRPC channel to %s", target);
         if (channel->channel != NULL) grpc_channel_destroy(channel->channel);
@@ -199,9 +198,11 @@ sweep_grpc_channel *sweep_grpc_channel_create(const char *target, const char *us
         grpc_shutdown();
         return NULL;
     }
+    pthread_mutex_init(&channel->methods_lock, NULL);
     int started = pthread_create(&channel->pump, NULL, sweep_grpc_pump, channel);
     if (started != 0) {
         snprintf(error, error_capacity, "could not start the completion-queue thread (error %d)", started);
+        pthread_mutex_destroy(&channel->methods_lock);
         grpc_channel_destroy(channel->channel);
         grpc_completion_queue_shutdown(channel->queue);
         grpc_completion_queue_destroy(channel->queue);
@@ -308,6 +309,16 @@ const sweep_grpc_method *sweep_grpc_channel_prepare(sweep_grpc_channel *channel,
     }
     prepared->metadata_count = metadata_count;
     prepared->registered = grpc_channel_register_call(channel->channel, prepared->path, NULL, NULL);
+    if (prepared->registered == NULL) {
+        for (size_t i = 0; i < metadata_count; i++) {
+            grpc_slice_unref(prepared->metadata[i].key);
+            grpc_slice_unref(prepared->metadata[i].value);
+        }
+        free(prepared->metadata);
+        free(prepared->path);
+        free(prepared);
+        return NULL;
+    }
     pthread_mutex_lock(&channel->methods_lock);
     prepared->next = channel->methods;
     channel->methods = prepared;

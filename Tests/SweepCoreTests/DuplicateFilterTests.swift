@@ -30,23 +30,28 @@ struct DuplicateFilterTests {
             job(alphabet.randomElement(using: &random) ?? "a", run: Bool.random(using: &random) ? nil : "r1")
         }
         var exact = DuplicateFilter(.exact)
-        let expected = jobs.map { exact.insert($0) }
+        let expected = jobs.map { (try? exact.insert($0)) ?? false }
 
         var survey = DuplicateFilter(.fingerprints)
-        #expect(jobs.allSatisfy { survey.insert($0) }, "the first pass takes every line as new")
+        #expect(jobs.allSatisfy { (try? survey.insert($0)) == true }, "the first pass takes every line as new")
         let repeatedKeys = Set(jobs.map(\.deduplicationKey)).filter { key in
             jobs.filter { $0.deduplicationKey == key }.count > 1
         }
-        let repeated = survey.repeatedFingerprints()
-        #expect(repeated.values.count == repeatedKeys.count)
+        let surveyed = survey.surveyedFingerprints()
+        #expect(surveyed.repeated.count == repeatedKeys.count)
+        #expect(surveyed.all.count == jobs.count && surveyed.all == surveyed.all.sorted())
 
-        var run = DuplicateFilter(.repeated(repeated))
-        #expect(jobs.map { run.insert($0) } == expected)
+        var run = DuplicateFilter(.surveyed(surveyed))
+        #expect(jobs.map { (try? run.insert($0)) ?? false } == expected)
+        // A key the survey never met: the input changed after it was validated.
+        #expect(throws: DuplicateFilter.InputChanged.self) { try run.insert(job("not-in-the-survey")) }
     }
 
-    @Test("the fingerprint buckets find exactly the values appended more than once")
-    func fingerprintBuckets() {
-        var buckets = FingerprintBuckets()
+    @Test(
+        "the fingerprint buckets keep every value, sorted, and find exactly the repeated ones, mapped or on the heap, growing from one",
+        arguments: [true, false])
+    func fingerprintBuckets(mapsMemory: Bool) {
+        let buckets = FingerprintBuckets(initialCapacity: 1, mapsMemory: mapsMemory)
         var random = SeededGenerator(seed: 11)
         let values = (0..<300_000).map { _ in random.next() }
         for value in values { buckets.append(value) }
@@ -54,7 +59,38 @@ struct DuplicateFilterTests {
         for value in repeatedOnes { buckets.append(value) }
         for value in repeatedOnes.prefix(10) { buckets.append(value) }
         #expect(buckets.count == 300_000 + repeatedOnes.count + 10)
-        #expect(buckets.repeated().values == Set(repeatedOnes))
+        let surveyed = buckets.surveyed()
+        #expect(surveyed.repeated == Set(repeatedOnes))
+        #expect(surveyed.all == (values + repeatedOnes + repeatedOnes.prefix(10)).sorted())
+        #expect(values.prefix(500).allSatisfy(surveyed.contains))
+        #expect(!surveyed.contains(0) || values.contains(0))
+    }
+
+    @Test("a file that changes after its survey stops the run's pass at the first line it did not validate")
+    func changedInput() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("changed-\(UUID()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "workflow_id\na\nb\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let planner = Planner(service: ScriptedWorkflowService())
+        let survey = try await planner.survey(.csvFile(path: path))
+        try "workflow_id\na\nb\na\nc\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var seen: [String] = []
+        let error = await #expect(throws: SweepError.self) {
+            for try await job in planner.jobs(.csvFile(path: path), survey: survey) {
+                seen.append(job.target.workflowID)
+            }
+        }
+        // The survey met a once: met again, it is not taken as new (it would be sent twice).
+        #expect(seen == ["a", "b"])
+        #expect(
+            error?.message.contains("changed after it was validated (line 4") == true, "\(String(describing: error))")
+
+        // A line the survey never met stops the pass too.
+        try "workflow_id\na\nc\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let never = await #expect(throws: SweepError.self) {
+            for try await _ in planner.jobs(.csvFile(path: path), survey: survey) {}
+        }
+        #expect(never?.message.contains("(line 3") == true)
     }
 
     @Test("a CSV survey counts duplicates exactly, and the run's pass marks the same lines")
@@ -67,7 +103,7 @@ struct DuplicateFilterTests {
         let survey = try await planner.survey(.csvFile(path: path))
         #expect(survey.count == 5)
         #expect(survey.duplicates == 2)
-        #expect(survey.repeatedFingerprints?.values.count == 2)
+        #expect(survey.fingerprints?.repeated.count == 2)
         var marks: [Bool] = []
         for try await job in planner.jobs(.csvFile(path: path), survey: survey) { marks.append(job.isDuplicate) }
         #expect(marks == [false, false, false, true, false, true, false])

@@ -114,4 +114,41 @@ struct QueryJobsTests {
         #expect(service.listCalls == [0])
         #expect(progress.stoppedListing)
     }
+
+    @Test("the next page is asked for once half of the page in hand is handed out, and every run comes once, in order")
+    func pagesAhead() async throws {
+        let service = PagedListing(pages: 3, pageSize: 10)
+        var iterator = QueryJobs(service: service, query: "q", pageSize: 10, clock: ManualClock()).makeAsyncIterator()
+        var ids: [String] = []
+        for _ in 0..<5 { ids.append(try await iterator.next()?.target.workflowID ?? "") }
+        #expect(service.listCalls == [0], "half a page handed out: nothing asked ahead yet")
+        ids.append(try await iterator.next()?.target.workflowID ?? "")
+        // The sixth job starts the fetch of page 1 (in the background).
+        while service.listCalls.count < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(service.listCalls == [0, 1])
+        while let job = try await iterator.next() { ids.append(job.target.workflowID) }
+        #expect(ids == (0..<3).flatMap { page in (0..<10).map { "p\(page)-\($0)" } })
+        #expect(service.listCalls == [0, 1, 2])
+    }
+
+    @Test("a stop while a page fetched ahead keeps failing ends the listing at once, reported stopped")
+    func stopWhilePrefetchRetries() async throws {
+        // Page 1 fails a hundred times: its retries (on the test clock, held) would take long.
+        let failures = Array(repeating: RPCError(code: .unavailable, message: "down"), count: 100)
+        let service = PagedListing(pages: 3, pageSize: 10, failures: [1: failures])
+        let progress = SourceProgress()
+        let listing = QueryJobs(
+            service: service, query: "q", pageSize: 10, clock: ManualClock(holdsSleeps: true), progress: progress)
+        let consumer = Task {
+            var iterator = listing.makeAsyncIterator()
+            var count = 0
+            while let _ = try await iterator.next() { count += 1 }
+            return count
+        }
+        while service.listCalls.count < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        consumer.cancel()
+        let handed = try await consumer.value
+        #expect(handed == 10)
+        #expect(progress.stoppedListing)
+    }
 }

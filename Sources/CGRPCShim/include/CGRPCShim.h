@@ -60,21 +60,23 @@ int sweep_grpc_channel_start_unary(sweep_grpc_channel *channel, const char *meth
                                    const sweep_grpc_metadata_entry *metadata,
                                    size_t metadata_count, void *tag);
 
-/// Closes the channel: cancels nothing, waits for every started call to report, stops the
-/// thread and frees everything. No call may be started during or after this.
 /// A method registered with the channel and the headers every one of its calls sends, made once
 /// (a call then neither copies the method's path nor its headers). Owned by the channel: valid
-/// until sweep_grpc_channel_destroy. NULL when out of memory.
+/// until sweep_grpc_channel_destroy. NULL when out of memory or the core refuses the method.
 typedef struct sweep_grpc_method sweep_grpc_method;
 
 const sweep_grpc_method *sweep_grpc_channel_prepare(sweep_grpc_channel *channel, const char *method,
                                                     const sweep_grpc_metadata_entry *metadata,
                                                     size_t metadata_count);
 
+/// sweep_grpc_channel_start_unary for a prepared method, with its headers.
 int sweep_grpc_channel_start_prepared(sweep_grpc_channel *channel, const sweep_grpc_method *method,
                                       const uint8_t *request, size_t request_length,
                                       int64_t timeout_milliseconds, void *tag);
 
+/// Closes the channel: cancels nothing, waits for every started call to report, stops the
+/// thread and frees everything (prepared methods included). No call may be started during or
+/// after this.
 void sweep_grpc_channel_destroy(sweep_grpc_channel *channel);
 
 #ifdef __cplusplus

@@ -49,7 +49,6 @@ package final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration
         }
     }
 
-    /// The current rate, in calls per second.
     /// When a job whose slot is `slot` wakes: at its slot, or, when slots are closer together
     /// than ``tick``, at the end of the tick its slot falls in, with the other slots of that tick.
     /// One timer and one thread's wake-up then start several calls (each wake-up costs tens of
@@ -64,6 +63,7 @@ package final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration
     /// The longest a job waits past its slot (see ``wakeUp(for:interval:)``).
     static var tick: Duration { .milliseconds(20) }
 
+    /// The current rate, in calls per second.
     package var rate: Double { state.withLock { $0.bucket.rate } }
 
     /// The server throttled a call whose slot was reserved at `reservedAt` (default: now): slow

@@ -7,51 +7,68 @@ import Foundation
 /// twice anyway (validated in full by the survey before anything is sent, then streamed), so the
 /// survey's pass only collects a 64-bit fingerprint per key (``Mode/fingerprints``: 8 bytes each,
 /// appended in 256 buckets, then sorted to find the fingerprints met more than once). When one
-/// repeats, a second pass of the survey counts exactly. The run's pass (``Mode/repeated(_:)``)
+/// repeats, a second pass of the survey counts exactly. The run's pass (``Mode/surveyed(_:)``)
 /// then knows that a key whose fingerprint came once is new without looking, and keeps exactly
 /// only the keys behind a repeated fingerprint: real duplicates, and (about once in 10^7 files of
-/// a million IDs) two IDs that share a fingerprint, which the exact comparison keeps apart. Keys
-/// are compared byte for byte (``ExactKey``).
+/// a million IDs) two IDs that share a fingerprint, which the exact comparison keeps apart. A
+/// fingerprint the survey never met, or met once and now meets twice, means the file changed
+/// after it was validated: the pass stops there (``InputChanged``) rather than act on lines
+/// nobody confirmed, or send a duplicate twice. Keys are compared byte for byte (``ExactKey``).
 package struct DuplicateFilter {
     package enum Mode: Sendable {
         /// Every key kept.
         case exact
         /// A first pass over a file: every job is taken as new and its fingerprint collected;
-        /// ``repeatedFingerprints()`` then tells which came more than once.
+        /// ``surveyedFingerprints()`` then tells what was met, and what more than once.
         case fingerprints
-        /// A later pass: the fingerprints an earlier pass met more than once.
-        case repeated(RepeatedFingerprints)
+        /// A later pass over the same input.
+        case surveyed(SurveyedFingerprints)
     }
+
+    /// A later pass met a key the survey did not: the input changed after it was validated.
+    package struct InputChanged: Error {}
 
     private var mode: Mode
     private var keys: Set<ExactKey> = []
     private lazy var collected = FingerprintBuckets()
+    /// In ``Mode/surveyed(_:)``: one bit per surveyed fingerprint, set once its key was met (125 KiB
+    /// per million), so that a key met once by the survey and twice now is caught.
+    private var sightings: [UInt64] = []
 
     package init(_ mode: Mode) {
         self.mode = mode
+        if case .surveyed(let surveyed) = mode {
+            sightings = [UInt64](repeating: 0, count: (surveyed.all.count + 63) / 64)
+        }
     }
 
     /// Whether `job` is new (and from now on remembered).
-    package mutating func insert(_ job: Job) -> Bool {
+    /// - Throws: ``InputChanged`` in ``Mode/surveyed(_:)`` for a key the survey did not meet.
+    package mutating func insert(_ job: Job) throws(InputChanged) -> Bool {
         switch mode {
         case .exact:
             return keys.insert(job.deduplicationKey).inserted
         case .fingerprints:
             collected.append(Self.fingerprint(job.target))
             return true
-        case .repeated(let repeated):
-            // A fingerprint the earlier pass met once belongs to this key alone. (Should the file
-            // have changed between the passes, a key repeated only now is taken as new: acted on
-            // again rather than reported a duplicate it may not be.)
-            guard repeated.values.contains(Self.fingerprint(job.target)) else { return true }
-            return keys.insert(job.deduplicationKey).inserted
+        case .surveyed(let surveyed):
+            let fingerprint = Self.fingerprint(job.target)
+            guard let index = surveyed.index(of: fingerprint) else { throw InputChanged() }
+            if surveyed.repeated.contains(fingerprint) {
+                return keys.insert(job.deduplicationKey).inserted
+            }
+            // A fingerprint the survey met once belongs to this key alone, met once.
+            let (word, bit) = (index / 64, UInt64(1) << (index % 64))
+            guard sightings[word] & bit == 0 else { throw InputChanged() }
+            sightings[word] |= bit
+            return true
         }
     }
 
-    /// In ``Mode/fingerprints``: the fingerprints collected more than once (empty in other modes).
-    package mutating func repeatedFingerprints() -> RepeatedFingerprints {
-        guard case .fingerprints = mode else { return RepeatedFingerprints() }
-        return collected.repeated()
+    /// In ``Mode/fingerprints``: what was collected (empty in other modes).
+    package mutating func surveyedFingerprints() -> SurveyedFingerprints {
+        guard case .fingerprints = mode else { return SurveyedFingerprints() }
+        return collected.surveyed()
     }
 
     /// The key's fingerprint: SipHash of its bytes under this process's random seed (so a file
@@ -68,36 +85,59 @@ package struct DuplicateFilter {
     }
 }
 
-/// The fingerprints a survey met more than once (see ``DuplicateFilter``).
-package struct RepeatedFingerprints: Sendable, Hashable {
-    package var values: Set<UInt64> = []
+/// What a survey's first pass learned about an input's keys: every fingerprint, sorted (8 bytes
+/// per key), and those met more than once (see ``DuplicateFilter``).
+package struct SurveyedFingerprints: Sendable, Hashable {
+    /// Every fingerprint, in ascending order.
+    package var all: [UInt64] = []
+    package var repeated: Set<UInt64> = []
 
-    package init() {}
+    package init(all: [UInt64] = [], repeated: Set<UInt64> = []) {
+        self.all = all
+        self.repeated = repeated
+    }
 
-    package var isEmpty: Bool { values.isEmpty }
+    /// Whether the survey met `fingerprint`.
+    package func contains(_ fingerprint: UInt64) -> Bool {
+        index(of: fingerprint) != nil
+    }
+
+    /// Where `fingerprint` first is in ``all``, if the survey met it.
+    func index(of fingerprint: UInt64) -> Int? {
+        var low = 0
+        var high = all.count
+        while low < high {
+            let middle = (low + high) / 2
+            if all[middle] < fingerprint { low = middle + 1 } else { high = middle }
+        }
+        return low < all.count && all[low] == fingerprint ? low : nil
+    }
 }
 
 /// 64-bit fingerprints collected in 256 buckets by their top byte: appending writes memory in
 /// order (a hash table would miss the cache on nearly every insert of a million), and each bucket
-/// is sorted on its own at the end to find repeats. Each bucket is a reservation of address space
-/// (64 MiB, `MAP_NORESERVE`) that the kernel backs page by page as it fills, so a million
-/// fingerprints take 8 MiB of memory and growing never copies (a bucket that outgrows its
-/// reservation, past half a billion fingerprints in all, moves to one twice as large).
+/// is sorted on its own at the end. Buckets live in anonymous mappings that double as they fill
+/// (the kernel backs only the pages written, and an outgrown mapping is returned at once), so a
+/// million fingerprints take about 8 MiB.
 package final class FingerprintBuckets {
     private struct Bucket {
         var start: UnsafeMutablePointer<UInt64>
         var count = 0
         var capacity: Int
-        var isMapped = true
+        var isMapped: Bool
     }
 
     private let buckets: UnsafeMutableBufferPointer<Bucket>
-    private static let reservation = 8 * 1024 * 1024
+    private let mapsMemory: Bool
 
-    package init() {
+    /// - Parameters:
+    ///   - initialCapacity: fingerprints per bucket before it first grows.
+    ///   - mapsMemory: `false` takes the buckets from the heap (what happens when mapping fails).
+    package init(initialCapacity: Int = 8192, mapsMemory: Bool = true) {
+        self.mapsMemory = mapsMemory
         buckets = .allocate(capacity: 256)
         for index in 0..<256 {
-            (buckets.baseAddress! + index).initialize(to: Self.reserve(Self.reservation))
+            (buckets.baseAddress! + index).initialize(to: Self.reserve(max(1, initialCapacity), mapping: mapsMemory))
         }
     }
 
@@ -109,7 +149,7 @@ package final class FingerprintBuckets {
     package func append(_ fingerprint: UInt64) {
         let bucket = buckets.baseAddress! + Int(truncatingIfNeeded: fingerprint >> 56)
         if bucket.pointee.count == bucket.pointee.capacity {
-            var grown = Self.reserve(max(Self.reservation, bucket.pointee.capacity * 2))
+            var grown = Self.reserve(bucket.pointee.capacity * 2, mapping: mapsMemory)
             grown.start.update(from: bucket.pointee.start, count: bucket.pointee.count)
             grown.count = bucket.pointee.count
             Self.release(bucket.pointee)
@@ -121,36 +161,43 @@ package final class FingerprintBuckets {
 
     package var count: Int { buckets.reduce(0) { $0 + $1.count } }
 
-    /// The fingerprints appended more than once. Sorts the buckets in place.
-    package func repeated() -> RepeatedFingerprints {
-        var repeated = RepeatedFingerprints()
-        for bucket in buckets {
-            var values = UnsafeMutableBufferPointer(start: bucket.start, count: bucket.count)
+    /// Every fingerprint sorted, and the ones appended more than once. Empties the buckets (each is
+    /// returned once copied, so that the sorted copy is the only one of any size).
+    package func surveyed() -> SurveyedFingerprints {
+        var surveyed = SurveyedFingerprints()
+        surveyed.all.reserveCapacity(count)
+        for index in buckets.indices {
+            var values = UnsafeMutableBufferPointer(start: buckets[index].start, count: buckets[index].count)
             values.sort()
             for position in values.indices.dropFirst() where values[position] == values[position - 1] {
-                repeated.values.insert(values[position])
+                surveyed.repeated.insert(values[position])
             }
+            // The buckets hold ascending top bytes: appended in order, the whole is sorted.
+            surveyed.all.append(contentsOf: values)
+            Self.release(buckets[index])
+            buckets[index] = Self.reserve(1, mapping: false)
         }
-        return repeated
+        return surveyed
     }
 
-    /// Address space for `capacity` fingerprints, backed as it is written (or, should mapping
-    /// fail, `capacity` from the heap: correct, only not as frugal).
-    private static func reserve(_ capacity: Int) -> Bucket {
-        let bytes = capacity * MemoryLayout<UInt64>.stride
-        let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        if let mapped, mapped != MAP_FAILED {
-            return Bucket(start: mapped.assumingMemoryBound(to: UInt64.self), capacity: capacity)
+    /// Room for `capacity` fingerprints: a mapping (its pages backed as they are written), or,
+    /// should mapping fail or not be wanted, the heap.
+    private static func reserve(_ capacity: Int, mapping: Bool) -> Bucket {
+        if mapping {
+            let bytes = capacity * MemoryLayout<UInt64>.stride
+            let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            if let mapped, mapped != MAP_FAILED {
+                return Bucket(start: mapped.assumingMemoryBound(to: UInt64.self), capacity: capacity, isMapped: true)
+            }
         }
-        let fallback = min(capacity, 64 * 1024)
-        return Bucket(start: .allocate(capacity: fallback), capacity: fallback, isMapped: false)
+        return Bucket(start: .allocate(capacity: capacity), capacity: capacity, isMapped: false)
     }
 
     private static func release(_ bucket: Bucket) {
-        if !bucket.isMapped {
-            bucket.start.deallocate()
-        } else {
+        if bucket.isMapped {
             munmap(bucket.start, bucket.capacity * MemoryLayout<UInt64>.stride)
+        } else {
+            bucket.start.deallocate()
         }
     }
 }

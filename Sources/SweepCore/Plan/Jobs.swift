@@ -20,6 +20,7 @@ package struct Jobs: AsyncSequence, Sendable {
     private let maximum: Int?
     private let progress: SourceProgress
     private let duplicates: DuplicateFilter.Mode
+    private let label: String
 
     /// The jobs of `source`; listing calls go through `service` under `retry`.
     /// - Parameters:
@@ -33,6 +34,7 @@ package struct Jobs: AsyncSequence, Sendable {
     ) {
         self.maximum = maximum
         self.progress = progress
+        self.label = source.label
         if case .query = source {
             self.duplicates = .exact
         } else {
@@ -64,7 +66,8 @@ package struct Jobs: AsyncSequence, Sendable {
             case .json(let jobs): .json(jobs.makeAsyncIterator())
             case .list(let jobs): .list(jobs.makeIterator())
             }
-        var iterator = Iterator(base: iteratorBase, maximum: maximum, progress: progress, duplicates: duplicates)
+        var iterator = Iterator(
+            base: iteratorBase, maximum: maximum, progress: progress, duplicates: duplicates, label: label)
         if case .csv(let jobs) = base { iterator.csv = jobs.makeAsyncIterator() }
         return iterator
     }
@@ -83,27 +86,31 @@ package struct Jobs: AsyncSequence, Sendable {
         private let maximum: Int?
         private let progress: SourceProgress
         private var seen: DuplicateFilter
+        private let label: String
         private var count = 0
         private var distinct = 0
         private var ended = false
 
-        fileprivate init(base: Base, maximum: Int?, progress: SourceProgress, duplicates: DuplicateFilter.Mode) {
+        fileprivate init(
+            base: Base, maximum: Int?, progress: SourceProgress, duplicates: DuplicateFilter.Mode, label: String
+        ) {
             self.base = base
+            self.label = label
             self.seen = DuplicateFilter(duplicates)
             self.maximum = maximum
             self.progress = progress
         }
 
         /// For a survey's first pass (``DuplicateFilter/Mode/fingerprints``): the fingerprints
-        /// met more than once.
-        package mutating func repeatedFingerprints() -> RepeatedFingerprints {
-            seen.repeatedFingerprints()
+        /// met, and those met more than once.
+        package mutating func surveyedFingerprints() -> SurveyedFingerprints {
+            seen.surveyedFingerprints()
         }
 
         package mutating func next() async throws -> Job? {
             if csv != nil { return try nextFromFile() }
             while !ended, let job = try await nextFromBase() {
-                if let accepted = accept(job) { return accepted }
+                if let accepted = try accept(job) { return accepted }
             }
             return nil
         }
@@ -115,16 +122,25 @@ package struct Jobs: AsyncSequence, Sendable {
         /// ``next()`` of a CSV file, without suspending.
         package mutating func nextFromFile() throws -> Job? {
             while !ended, let job = try csv?.nextJob() {
-                if let accepted = accept(job) { return accepted }
+                if let accepted = try accept(job) { return accepted }
             }
             return nil
         }
 
         /// `job` as handed out (marked duplicate, numbered), or `nil` when it is dropped (a
         /// listing's repeat) or the job set reached `maximum` (then `ended` is set).
-        private mutating func accept(_ job: Job) -> Job? {
+        private mutating func accept(_ job: Job) throws(SweepError) -> Job? {
             var job = job
-            let isNew = seen.insert(job)
+            let isNew: Bool
+            do {
+                isNew = try seen.insert(job)
+            } catch {
+                ended = true
+                throw SweepError(
+                    .input,
+                    "\(label): changed after it was validated (line \(job.line.map(String.init) ?? "?") was not there); stopped reading it: nothing more is sent from it; run sweep again on the file as it is now"
+                )
+            }
             if isNew, let maximum, distinct >= maximum {
                 // A job set that grew past --max after it was counted: stop here, and say so.
                 progress.reachedMax()

@@ -47,9 +47,9 @@ package struct Planner: Sendable {
             // First pass: fingerprints only, every line counted. Only when one repeats (a
             // duplicate, or two IDs sharing a fingerprint) does a second pass count exactly.
             let first = try await count(source, duplicates: .fingerprints)
-            guard let repeated = first.repeatedFingerprints, !repeated.isEmpty else { return first }
-            var exact = try await count(source, duplicates: .repeated(repeated))
-            exact.repeatedFingerprints = repeated
+            guard let fingerprints = first.fingerprints, !fingerprints.repeated.isEmpty else { return first }
+            var exact = try await count(source, duplicates: .surveyed(fingerprints))
+            exact.fingerprints = fingerprints
             return exact
         }
     }
@@ -76,20 +76,20 @@ package struct Planner: Sendable {
         }
         return Survey(
             count: count, duplicates: duplicates, preview: preview,
-            repeatedFingerprints: iterator.repeatedFingerprints())
+            fingerprints: iterator.surveyedFingerprints())
     }
 
     /// The job set, streamed.
     /// - Parameters:
     ///   - maximum: `--max`, the backstop for a listing that grew after it was counted.
     ///   - progress: told when the listing stops early or reaches `maximum`.
-    ///   - survey: the source's survey, whose repeated fingerprints spare the pass a key per job.
+    ///   - survey: the source's survey, whose fingerprints spare the pass a key per job.
     package func jobs(
         _ source: JobSource, maximum: Int? = nil, progress: SourceProgress = SourceProgress(), survey: Survey? = nil
     ) -> Jobs {
         Jobs(
             source, service: service, pageSize: pageSize, retry: retry, clock: clock, maximum: maximum,
-            progress: progress, duplicates: survey?.repeatedFingerprints.map { .repeated($0) } ?? .exact)
+            progress: progress, duplicates: survey?.fingerprints.map { .surveyed($0) } ?? .exact)
     }
 
     /// Calls `body` under the retry policy.

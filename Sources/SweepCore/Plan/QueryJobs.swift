@@ -3,7 +3,8 @@ import SweepGRPC
 /// The jobs a visibility query lists, fetched a page at a time as they are consumed: memory is
 /// bounded by one page. Run IDs come from the listing, so each job pins the run that was listed.
 ///
-/// Each page is fetched under the run's ``RetryPolicy``, the next one while this one is worked on.
+/// Each page is fetched under the run's ``RetryPolicy``, the next one while the second half of
+/// this one is worked on.
 /// Once the task is cancelled (a graceful stop), no further page is taken: the jobs of the page in
 /// hand are still handed out (to be reported `not_attempted`), then the listing ends (a page
 /// fetched ahead is dropped, never handed out) and ``SourceProgress`` says it was stopped.
@@ -44,7 +45,7 @@ package struct QueryJobs: AsyncSequence, Sendable {
         private var listed = 0
         /// The next page, being fetched while this one is worked on (a page of 1,000 takes the
         /// server a tenth of a second or more; the engine should not stall for it between pages).
-        private var prefetch: Task<Result<(ExecutionPage, ContinuousClock.Instant), any Error>, Never>?
+        private var prefetch: Prefetch<Result<(ExecutionPage, ContinuousClock.Instant), any Error>>?
 
         init(jobs: QueryJobs) {
             self.jobs = jobs
@@ -64,12 +65,7 @@ package struct QueryJobs: AsyncSequence, Sendable {
                 prefetch = nil
                 let next: ExecutionPage
                 // A stop while waiting (a retry's pause can be long) reaches the fetch.
-                let result = await withTaskCancellationHandler {
-                    await fetching.value
-                } onCancel: {
-                    fetching.cancel()
-                }
-                switch result {
+                switch await fetching.value {
                 case .success(let (fetched, arrivedAt)):
                     next = fetched
                     pageAt = arrivedAt
@@ -87,7 +83,12 @@ package struct QueryJobs: AsyncSequence, Sendable {
                 index = 0
                 token = next.nextPageToken
                 exhausted = token.isEmpty
-                if !exhausted { prefetch = fetch(token) }
+            }
+            // The next page is asked for once half of this one is handed out: what it says is
+            // then at most about one and a half pages' work old when acted on (a cancel trusts it
+            // for two seconds; its pages are a second's work).
+            if prefetch == nil, !exhausted, index >= page.count / 2, !Task.isCancelled {
+                prefetch = fetch(token)
             }
             defer { index += 1 }
             listed += 1
@@ -98,13 +99,13 @@ package struct QueryJobs: AsyncSequence, Sendable {
         }
 
         /// Fetches the page at `pageToken` under the retry policy, with when it arrived.
-        private func fetch(_ pageToken: [UInt8]) -> Task<
-            Result<(ExecutionPage, ContinuousClock.Instant), any Error>, Never
+        private func fetch(_ pageToken: [UInt8]) -> Prefetch<
+            Result<(ExecutionPage, ContinuousClock.Instant), any Error>
         > {
             let (service, query, pageSize, retry, clock) = (
                 jobs.service, jobs.query, jobs.pageSize, jobs.retry, jobs.clock
             )
-            return Task {
+            return Prefetch {
                 do {
                     let page = try await retry.run(on: clock) { () async throws(RPCError) in
                         try await service.list(query: query, pageSize: pageSize, pageToken: pageToken)

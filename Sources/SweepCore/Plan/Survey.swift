@@ -6,16 +6,17 @@ package struct Survey: Sendable, Hashable {
     package var duplicates: Int
     /// The first jobs, for confirmation prompts.
     package var preview: [Job]
-    /// For a file or IDs: the fingerprints met more than once, so that the run's pass over the
-    /// same input keeps only their keys (see ``DuplicateFilter``); `nil` for a query.
-    package var repeatedFingerprints: RepeatedFingerprints?
+    /// For a file or IDs: the fingerprints met, and those met more than once, so that the run's
+    /// pass over the same input keeps only the keys of those (see ``DuplicateFilter``); `nil` for
+    /// a query.
+    package var fingerprints: SurveyedFingerprints?
 
     package init(
-        count: Int, duplicates: Int = 0, preview: [Job], repeatedFingerprints: RepeatedFingerprints? = nil
+        count: Int, duplicates: Int = 0, preview: [Job], fingerprints: SurveyedFingerprints? = nil
     ) {
         self.count = count
         self.duplicates = duplicates
         self.preview = preview
-        self.repeatedFingerprints = repeatedFingerprints
+        self.fingerprints = fingerprints
     }
 }

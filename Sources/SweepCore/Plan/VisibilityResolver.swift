@@ -139,7 +139,7 @@ package struct ResolvedJobs<Base: AsyncSequence & Sendable>: AsyncSequence, Send
         var pendingError: (any Error)?
         /// The next chunks, being resolved while this one is worked on (a List call of 1,000 IDs
         /// takes 0.1-0.3 s on a dev server; the engine should not wait for one between chunks).
-        var prefetched: [Task<[Job], Never>] = []
+        var prefetched: [Prefetch<[Job]>] = []
 
         package mutating func next() async throws -> Job? {
             guard let resolver else { return try await base.next() }
@@ -170,7 +170,7 @@ package struct ResolvedJobs<Base: AsyncSequence & Sendable>: AsyncSequence, Send
             while !Task.isCancelled, prefetched.count < resolver.lookAhead {
                 let following = await pullChunk(resolver)
                 guard !following.isEmpty else { break }
-                prefetched.append(Task { await resolver.resolve(following) })
+                prefetched.append(Prefetch { await resolver.resolve(following) })
             }
             if Task.isCancelled {
                 for prefetch in prefetched { prefetch.cancel() }

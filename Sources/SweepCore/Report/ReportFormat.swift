@@ -64,9 +64,11 @@ package enum ReportFormat {
     package static func timestamp(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         let wholeSeconds = interval.rounded(.down)
-        var seconds = time_t(wholeSeconds)
         var parts = tm()
-        guard interval.isFinite, gmtime_r(&seconds, &parts) != nil, (-1900...8099).contains(parts.tm_year) else {
+        guard interval.isFinite, abs(interval) < 1e15,
+            case var seconds = time_t(wholeSeconds), gmtime_r(&seconds, &parts) != nil,
+            (-1900...8099).contains(parts.tm_year)
+        else {
             return date.formatted(
                 .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         }

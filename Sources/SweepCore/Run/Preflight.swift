@@ -44,11 +44,11 @@ struct Preflight: Sendable {
         do {
             return try await withWorkflowServiceClient(options.connection) { client in
                 // A cancel trusts a listing's word on a run for two seconds only: pages of about a
-                // second's work, each fetched while the one before is worked on, keep it fresh
-                // (at --rps 50, 100 a page).
+                // second's work, each fetched while the second half of the one before is worked
+                // on, keep it fresh (at --rps 50, 50 a page).
                 let pageSize =
                     options.action == .cancel && !options.dryRun
-                    ? Int(max(100, min(1000, options.rate))) : 1000
+                    ? Int(max(20, min(1000, options.rate))) : 1000
                 let planner = Planner(service: client, pageSize: pageSize, retry: options.retry)
                 var survey: Survey?
                 if case .query = options.source {

@@ -188,13 +188,14 @@ package enum Runner {
 
     /// The bulk resolver, when this run resolves its IDs through visibility.
     private static func resolver(_ options: SweepOptions, _ preflight: Preflight) -> VisibilityResolver? {
-        // About a second of work per lookup, the next one made while this one is worked on: what
-        // a lookup says is at most about two seconds old when a cancel acts on it. A dry run or a
-        // plan, which act on nothing, look up two seconds' worth per call, four calls ahead.
+        // Half a second of work per lookup, the next one made while this one is worked on: what
+        // a lookup says is at most about a second and a half old when a cancel acts on it (it
+        // trusts it for two). A dry run or a plan, which act on nothing, look up two seconds'
+        // worth per call, four calls ahead.
         guard options.resolvesThroughVisibility else { return nil }
         let actsOnLookups = !options.dryRun && options.action != nil
         var resolver = VisibilityResolver(
-            service: preflight.client, retry: options.retry, chunkSize: Int(options.rate * (actsOnLookups ? 1 : 2)))
+            service: preflight.client, retry: options.retry, chunkSize: Int(options.rate * (actsOnLookups ? 0.5 : 2)))
         resolver.lookAhead = actsOnLookups ? 1 : 4
         resolver.requiresFirstRunID = options.action == nil
         return resolver
