@@ -31,7 +31,7 @@ package final class TLSProxy {
     package init(upstream: String) async throws {
         directory = TestEnvironment.temporaryPath("tls")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Self.makeCertificates(in: directory)
+        try await Self.makeCertificates(in: directory)
         let ports = try (0..<3).map { _ in try DevServer.freePort() }
         tlsAddress = "127.0.0.1:\(ports[0])"
         mutualAddress = "127.0.0.1:\(ports[1])"
@@ -88,7 +88,7 @@ package final class TLSProxy {
         throw TestEnvironment.Missing(description: "nginx is not installed (scripts/install-deps installs nginx-light)")
     }
 
-    private static func makeCertificates(in directory: String) throws {
+    private static func makeCertificates(in directory: String) async throws {
         let script = """
             set -e
             cd '\(directory)'
@@ -108,9 +108,19 @@ package final class TLSProxy {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        // Seven RSA keys take seconds on a loaded machine: wait without holding one of the
+        // cooperative pool's threads (there are two here; every other test needs them).
+        let status = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<Int32, any Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        guard status == 0 else {
             throw TestEnvironment.Missing(description: "openssl could not make the test certificates")
         }
     }
