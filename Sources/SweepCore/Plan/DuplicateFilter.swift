@@ -11,9 +11,10 @@ import Foundation
 /// then knows that a key whose fingerprint came once is new without looking, and keeps exactly
 /// only the keys behind a repeated fingerprint: real duplicates, and (about once in 10^7 files of
 /// a million IDs) two IDs that share a fingerprint, which the exact comparison keeps apart. A
-/// fingerprint the survey never met, or met once and now meets twice, means the file changed
-/// after it was validated: the pass stops there (``InputChanged``) rather than act on lines
-/// nobody confirmed, or send a duplicate twice. Keys are compared byte for byte (``ExactKey``).
+/// fingerprint the survey never met, or met once and now meets twice, or an input that ends
+/// before the survey's count, means the file changed after it was validated: the pass stops there
+/// (``InputChanged``) rather than act on lines nobody confirmed, send a duplicate twice, or end
+/// without a word for lines that went missing. Keys are compared byte for byte (``ExactKey``).
 package struct DuplicateFilter {
     package enum Mode: Sendable {
         /// Every key kept.
@@ -25,8 +26,12 @@ package struct DuplicateFilter {
         case surveyed(SurveyedFingerprints)
     }
 
-    /// A later pass met a key the survey did not: the input changed after it was validated.
-    package struct InputChanged: Error {}
+    /// A later pass met a key the survey did not, or ended before the survey's last: the input
+    /// changed after it was validated.
+    package struct InputChanged: Error {
+        /// The input ended with fewer keys than the survey met.
+        package var endedEarly = false
+    }
 
     private var mode: Mode
     private var keys: Set<ExactKey> = []
@@ -34,6 +39,8 @@ package struct DuplicateFilter {
     /// In ``Mode/surveyed(_:)``: one bit per surveyed fingerprint, set once its key was met (125 KiB
     /// per million), so that a key met once by the survey and twice now is caught.
     private var sightings: [UInt64] = []
+    /// Keys met so far (duplicates included), to compare with the survey's at the end.
+    private var met = 0
 
     package init(_ mode: Mode) {
         self.mode = mode
@@ -52,6 +59,7 @@ package struct DuplicateFilter {
             collected.append(Self.fingerprint(job.target))
             return true
         case .surveyed(let surveyed):
+            met += 1
             let fingerprint = Self.fingerprint(job.target)
             guard let index = surveyed.index(of: fingerprint) else { throw InputChanged() }
             if surveyed.repeated.contains(fingerprint) {
@@ -63,6 +71,13 @@ package struct DuplicateFilter {
             sightings[word] |= bit
             return true
         }
+    }
+
+    /// The input ended: in ``Mode/surveyed(_:)``, it must have held as many keys as the survey met.
+    /// - Throws: ``InputChanged`` for an input that lost lines since the survey.
+    package func finish() throws(InputChanged) {
+        guard case .surveyed(let surveyed) = mode, met != surveyed.all.count else { return }
+        throw InputChanged(endedEarly: true)
     }
 
     /// In ``Mode/fingerprints``: what was collected (empty in other modes).

@@ -109,7 +109,8 @@ package struct Jobs: AsyncSequence, Sendable {
 
         package mutating func next() async throws -> Job? {
             if csv != nil { return try nextFromFile() }
-            while !ended, let job = try await nextFromBase() {
+            while !ended {
+                guard let job = try await nextFromBase() else { return try finish() }
                 if let accepted = try accept(job) { return accepted }
             }
             return nil
@@ -121,10 +122,30 @@ package struct Jobs: AsyncSequence, Sendable {
 
         /// ``next()`` of a CSV file, without suspending.
         package mutating func nextFromFile() throws -> Job? {
-            while !ended, let job = try csv?.nextJob() {
+            while !ended {
+                guard let job = try csv?.nextJob() else { return try finish() }
                 if let accepted = try accept(job) { return accepted }
             }
             return nil
+        }
+
+        /// The source ended on its own: it must have held what the survey read.
+        private mutating func finish() throws(SweepError) -> Job? {
+            ended = true
+            do {
+                try seen.finish()
+            } catch {
+                throw SweepError(
+                    .input,
+                    "\(label): changed after it was validated: it now ends after \(count) \(entries) where it held more; nothing more is sent from it; run sweep again on it as it is now"
+                )
+            }
+            return nil
+        }
+
+        /// What the source's positions are called in messages.
+        private var entries: String {
+            if case .json = base { "entries" } else { "lines" }
         }
 
         /// `job` as handed out (marked duplicate, numbered), or `nil` when it is dropped (a
@@ -136,9 +157,10 @@ package struct Jobs: AsyncSequence, Sendable {
                 isNew = try seen.insert(job)
             } catch {
                 ended = true
+                let position = job.line.map { "\(entries == "lines" ? "line" : "entry") \($0)" } ?? "an entry"
                 throw SweepError(
                     .input,
-                    "\(label): changed after it was validated (line \(job.line.map(String.init) ?? "?") was not there); stopped reading it: nothing more is sent from it; run sweep again on the file as it is now"
+                    "\(label): changed after it was validated (\(position) differs from what was read then); nothing more is sent from it; run sweep again on it as it is now"
                 )
             }
             if isNew, let maximum, distinct >= maximum {
