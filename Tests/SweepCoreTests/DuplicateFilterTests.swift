@@ -53,12 +53,12 @@ struct DuplicateFilterTests {
     func fingerprintBuckets(mapsMemory: Bool) {
         let buckets = FingerprintBuckets(initialCapacity: 1, mapsMemory: mapsMemory)
         var random = SeededGenerator(seed: 11)
-        let values = (0..<300_000).map { _ in random.next() }
+        let values = (0..<60_000).map { _ in random.next() }
         for value in values { buckets.append(value) }
         let repeatedOnes = values.prefix(1000).enumerated().filter { $0.offset % 7 == 0 }.map(\.element)
         for value in repeatedOnes { buckets.append(value) }
         for value in repeatedOnes.prefix(10) { buckets.append(value) }
-        #expect(buckets.count == 300_000 + repeatedOnes.count + 10)
+        #expect(buckets.count == 60_000 + repeatedOnes.count + 10)
         let surveyed = buckets.surveyed()
         #expect(surveyed.repeated == Set(repeatedOnes))
         #expect(surveyed.all == (values + repeatedOnes + repeatedOnes.prefix(10)).sorted())

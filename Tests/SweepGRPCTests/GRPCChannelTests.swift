@@ -19,8 +19,10 @@ struct GRPCChannelTests {
             return
         }
         #expect([RPCError.Code.unavailable, .deadlineExceeded].contains(error.code))
-        // Its deadline is 2 s; the bound only shows it does not hang (it is loose for a loaded CI).
-        #expect(start.duration(to: clock.now) < .seconds(20))
+        // Its deadline is 2 s; the bound only shows it does not hang. Under AddressSanitizer, with
+        // every suite starting at once on 2 cores, this call's answer has taken 17 and 26 s to
+        // be handed back.
+        #expect(start.duration(to: clock.now) < .seconds(60))
         #expect(channel.callsStarted == 1)
     }
 
