@@ -151,4 +151,53 @@ struct QueryJobsTests {
         #expect(handed == 10)
         #expect(progress.stoppedListing)
     }
+
+    @Test("a page fetched ahead is cancelled when the listing is dropped before taking it (--max, an error)")
+    func droppedListingCancelsItsFetch() async throws {
+        let service = HangingListing()
+        do {
+            var iterator = QueryJobs(service: service, query: "q", pageSize: 10, clock: ManualClock())
+                .makeAsyncIterator()
+            for _ in 0..<6 { _ = try await iterator.next() }
+            // Past half the page: page 1 is being fetched, and hangs.
+            while !service.asked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        // The iterator is gone: its fetch must not live on.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !service.cancelled.withLock({ $0 }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(service.cancelled.withLock { $0 })
+    }
+}
+
+/// Page 0 at once; page 1 never answers until the call's task is cancelled.
+private final class HangingListing: WorkflowService {
+    let asked = Mutex(false)
+    let cancelled = Mutex(false)
+
+    func count(query: String) async throws(RPCError) -> Int { 20 }
+
+    func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
+        if pageToken.isEmpty {
+            let executions = (0..<10).map { index in
+                ExecutionDescription(workflowID: "w\(index)", runID: "r\(index)", workflowType: "T", status: .running)
+            }
+            return ExecutionPage(executions: executions, nextPageToken: [1])
+        }
+        asked.withLock { $0 = true }
+        while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(1)) }
+        cancelled.withLock { $0 = true }
+        throw RPCError(code: .cancelled, message: "cancelled")
+    }
+
+    func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
+        throw RPCError(code: .unimplemented, message: "")
+    }
+
+    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
+        async throws(RPCError)
+    {}
+
+    func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {}
 }
