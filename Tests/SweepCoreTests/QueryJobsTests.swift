@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// A listing of `pages` pages of `pageSize` runs, with scripted failures per page.
-final class PagedListing: WorkflowService {
+final class PagedListing: ListingFake {
     private struct State {
         var failures: [Int: [RPCError]] = [:]
         var listCalls: [Int] = []
@@ -45,15 +45,6 @@ final class PagedListing: WorkflowService {
         return ExecutionPage(executions: executions, nextPageToken: page + 1 < pages ? [UInt8(page + 1)] : [])
     }
 
-    func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
-        throw RPCError(code: .unimplemented, message: "not in this fake")
-    }
-
-    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
-        async throws(RPCError)
-    {}
-
-    func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {}
 }
 
 @Suite("Listing a query")
@@ -172,7 +163,7 @@ struct QueryJobsTests {
 }
 
 /// Page 0 at once; page 1 never answers until the call's task is cancelled.
-private final class HangingListing: WorkflowService {
+private final class HangingListing: ListingFake {
     let asked = Mutex(false)
     let cancelled = Mutex(false)
 
@@ -191,13 +182,4 @@ private final class HangingListing: WorkflowService {
         throw RPCError(code: .cancelled, message: "cancelled")
     }
 
-    func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
-        throw RPCError(code: .unimplemented, message: "")
-    }
-
-    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
-        async throws(RPCError)
-    {}
-
-    func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {}
 }

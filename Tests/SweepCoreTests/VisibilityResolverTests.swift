@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// A visibility store: `WorkflowId IN (...)` answers every run of the listed IDs, in pages.
-private final class VisibilityStore: WorkflowService {
+private final class VisibilityStore: ListingFake {
     let runs: [String: [ExecutionDescription]]
     let queries = Mutex<[String]>([])
     let failing: Bool
@@ -14,8 +14,6 @@ private final class VisibilityStore: WorkflowService {
         self.runs = Dictionary(grouping: runs, by: \.workflowID)
         self.failing = failing
     }
-
-    func count(query: String) async throws(RPCError) -> Int { 0 }
 
     func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
         queries.withLock { $0.append(query) }
@@ -28,13 +26,6 @@ private final class VisibilityStore: WorkflowService {
         return ExecutionPage(executions: page, nextPageToken: next)
     }
 
-    func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
-        throw RPCError(code: .unimplemented, message: "")
-    }
-    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
-        async throws(RPCError)
-    {}
-    func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {}
 }
 
 @Suite("resolving IDs in bulk through visibility")

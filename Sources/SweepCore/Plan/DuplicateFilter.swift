@@ -28,10 +28,7 @@ package struct DuplicateFilter {
 
     /// A later pass met a key the survey did not, or ended before the survey's last: the input
     /// changed after it was validated.
-    package struct InputChanged: Error {
-        /// The input ended with fewer keys than the survey met.
-        package var endedEarly = false
-    }
+    package struct InputChanged: Error {}
 
     private var mode: Mode
     private var keys: Set<ExactKey> = []
@@ -77,7 +74,7 @@ package struct DuplicateFilter {
     /// - Throws: ``InputChanged`` for an input that lost lines since the survey.
     package func finish() throws(InputChanged) {
         guard case .surveyed(let surveyed) = mode, met != surveyed.all.count else { return }
-        throw InputChanged(endedEarly: true)
+        throw InputChanged()
     }
 
     /// In ``Mode/fingerprints``: what was collected (empty in other modes).

@@ -116,12 +116,8 @@ package struct Jobs: AsyncSequence, Sendable {
             return nil
         }
 
-        /// Whether the source is a file read in place: ``nextFromFile()`` then reads it without
-        /// suspending (a survey of a million lines saves an async call per line).
-        package var readsFile: Bool { csv != nil }
-
         /// ``next()`` of a CSV file, without suspending.
-        package mutating func nextFromFile() throws -> Job? {
+        private mutating func nextFromFile() throws -> Job? {
             while !ended {
                 guard let job = try csv?.nextJob() else { return try finish() }
                 if let accepted = try accept(job) { return accepted }
@@ -137,15 +133,15 @@ package struct Jobs: AsyncSequence, Sendable {
             } catch {
                 throw SweepError(
                     .input,
-                    "\(label): changed after it was validated: it now ends after \(count) \(entries) where it held more; nothing more is sent from it; run sweep again on it as it is now"
+                    "\(label): changed after it was validated: it now ends after \(count) \(entry)s where it held more; nothing more is sent from it; run sweep again on it as it is now"
                 )
             }
             return nil
         }
 
-        /// What the source's positions are called in messages.
-        private var entries: String {
-            if case .json = base { "entries" } else { "lines" }
+        /// What one of the source's positions is called in messages.
+        private var entry: String {
+            if case .json = base { "entry" } else { "line" }
         }
 
         /// `job` as handed out (marked duplicate, numbered), or `nil` when it is dropped (a
@@ -157,7 +153,7 @@ package struct Jobs: AsyncSequence, Sendable {
                 isNew = try seen.insert(job)
             } catch {
                 ended = true
-                let position = job.line.map { "\(entries == "lines" ? "line" : "entry") \($0)" } ?? "an entry"
+                let position = job.line.map { "\(entry) \($0)" } ?? "an \(entry)"
                 throw SweepError(
                     .input,
                     "\(label): changed after it was validated (\(position) differs from what was read then); nothing more is sent from it; run sweep again on it as it is now"

@@ -61,7 +61,7 @@ package struct Planner: Sendable {
         var preview: [Job] = []
         var iterator = Jobs(source, service: service, duplicates: mode).makeAsyncIterator()
         do {
-            while let job = try await (iterator.readsFile ? iterator.nextFromFile() : iterator.next()) {
+            while let job = try await iterator.next() {
                 if job.isDuplicate {
                     duplicates += 1
                     continue

@@ -55,8 +55,7 @@ package struct QueryJobs: AsyncSequence, Sendable {
             while index >= page.count {
                 if exhausted { return nil }
                 if Task.isCancelled {
-                    prefetch?.cancel()
-                    prefetch = nil
+                    prefetch = nil  // its fetch is cancelled as it goes
                     exhausted = true
                     jobs.progress.listingStopped()
                     return nil

@@ -148,11 +148,9 @@ package struct ResolvedJobs<Base: AsyncSequence & Sendable>: AsyncSequence, Send
                 return ready[index]
             }
             if !prefetched.isEmpty {
-                let prefetch = prefetched.removeFirst()
-                // A stop (the task cancelled) skips the lookups, never the jobs: resolve() hands
-                // a chunk back as it was when its call fails.
-                if Task.isCancelled { prefetch.cancel() }
-                ready = await prefetch.value
+                // A stop (the task cancelled, which reaches the lookup) skips the lookups, never
+                // the jobs: resolve() hands a chunk back as it was when its call fails.
+                ready = await prefetched.removeFirst().value
             } else {
                 let chunk = await pullChunk(resolver)
                 ready = chunk.isEmpty || Task.isCancelled ? chunk : await resolver.resolve(chunk)
