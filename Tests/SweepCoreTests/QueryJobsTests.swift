@@ -162,6 +162,35 @@ struct QueryJobsTests {
     }
 }
 
+extension QueryJobsTests {
+    @Test("a stop while the next page is fetched ahead cancels that fetch, and hands out the page in hand")
+    func stopCancelsTheFetchAhead() async throws {
+        let service = HangingListing()
+        let progress = SourceProgress()
+        let listing = QueryJobs(service: service, query: "q", pageSize: 10, clock: ManualClock(), progress: progress)
+        let handed = await Task {
+            var iterator = listing.makeAsyncIterator()
+            var count = 0
+            while let _ = try? await iterator.next() {
+                count += 1
+                if count == 7 {
+                    // Page 1 is being fetched (and hangs) when the stop comes.
+                    while !service.asked.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(1)) }
+                    withUnsafeCurrentTask { $0?.cancel() }
+                }
+            }
+            return count
+        }.value
+        #expect(handed == 10)
+        #expect(progress.stoppedListing)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !service.cancelled.withLock({ $0 }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(service.cancelled.withLock { $0 })
+    }
+}
+
 /// Page 0 at once; page 1 never answers until the call's task is cancelled.
 private final class HangingListing: ListingFake {
     let asked = Mutex(false)

@@ -133,15 +133,15 @@ package struct Jobs: AsyncSequence, Sendable {
             } catch {
                 throw SweepError(
                     .input,
-                    "\(label): changed after it was validated: it now ends after \(count) \(entry)s where it held more; nothing more is sent from it; run sweep again on it as it is now"
+                    "\(label): changed after it was validated: it now ends after \(count) \(entry.several) where it held more; nothing more is sent from it; run sweep again on it as it is now"
                 )
             }
             return nil
         }
 
-        /// What one of the source's positions is called in messages.
-        private var entry: String {
-            if case .json = base { "entry" } else { "line" }
+        /// What the source's positions are called in messages: one, and several.
+        private var entry: (one: String, several: String) {
+            if case .json = base { ("entry", "entries") } else { ("line", "lines") }
         }
 
         /// `job` as handed out (marked duplicate, numbered), or `nil` when it is dropped (a
@@ -153,7 +153,7 @@ package struct Jobs: AsyncSequence, Sendable {
                 isNew = try seen.insert(job)
             } catch {
                 ended = true
-                let position = job.line.map { "\(entry) \($0)" } ?? "an \(entry)"
+                let position = job.line.map { "\(entry.one) \($0)" } ?? "one of its \(entry.several)"
                 throw SweepError(
                     .input,
                     "\(label): changed after it was validated (\(position) differs from what was read then); nothing more is sent from it; run sweep again on it as it is now"
