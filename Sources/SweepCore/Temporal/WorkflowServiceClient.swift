@@ -111,6 +111,10 @@ extension WorkflowServiceClient {
         case describe = "DescribeWorkflowExecution"
         case requestCancel = "RequestCancelWorkflowExecution"
         case terminate = "TerminateWorkflowExecution"
+        case startBatch = "StartBatchOperation"
+        case stopBatch = "StopBatchOperation"
+        case describeBatch = "DescribeBatchOperation"
+        case listBatches = "ListBatchOperations"
         /// For the demo and tests only (SweepTestSupport).
         case start = "StartWorkflowExecution"
         /// For tests only (SweepTestSupport).

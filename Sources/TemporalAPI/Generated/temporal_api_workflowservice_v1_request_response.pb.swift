@@ -365,6 +365,182 @@ package nonisolated struct Temporal_Api_Workflowservice_V1_DescribeWorkflowExecu
   fileprivate var _workflowExtendedInfo: Temporal_Api_Workflow_V1_WorkflowExecutionExtendedInfo? = nil
 }
 
+package nonisolated struct Temporal_Api_Workflowservice_V1_StartBatchOperationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var namespace: String = String()
+
+  package var visibilityQuery: String = String()
+
+  package var jobID: String = String()
+
+  package var reason: String = String()
+
+  /// Deprecated upstream for target_executions (22), which servers before 2026 do not read.
+  package var executions: [Temporal_Api_Common_V1_WorkflowExecution] = []
+
+  package var maxOperationsPerSecond: Float = 0
+
+  package var operation: Temporal_Api_Workflowservice_V1_StartBatchOperationRequest.OneOf_Operation? = nil
+
+  package var terminationOperation: Temporal_Api_Batch_V1_BatchOperationTermination {
+    get {
+      if case .terminationOperation(let v)? = operation {return v}
+      return Temporal_Api_Batch_V1_BatchOperationTermination()
+    }
+    set {operation = .terminationOperation(newValue)}
+  }
+
+  package var cancellationOperation: Temporal_Api_Batch_V1_BatchOperationCancellation {
+    get {
+      if case .cancellationOperation(let v)? = operation {return v}
+      return Temporal_Api_Batch_V1_BatchOperationCancellation()
+    }
+    set {operation = .cancellationOperation(newValue)}
+  }
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package nonisolated enum OneOf_Operation: Equatable, Sendable {
+    case terminationOperation(Temporal_Api_Batch_V1_BatchOperationTermination)
+    case cancellationOperation(Temporal_Api_Batch_V1_BatchOperationCancellation)
+
+  }
+
+  package init() {}
+}
+
+package nonisolated struct Temporal_Api_Workflowservice_V1_StartBatchOperationResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Temporal_Api_Workflowservice_V1_StopBatchOperationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var namespace: String = String()
+
+  package var jobID: String = String()
+
+  package var reason: String = String()
+
+  package var identity: String = String()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Temporal_Api_Workflowservice_V1_StopBatchOperationResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Temporal_Api_Workflowservice_V1_DescribeBatchOperationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var namespace: String = String()
+
+  package var jobID: String = String()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Temporal_Api_Workflowservice_V1_DescribeBatchOperationResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var operationType: Temporal_Api_Enums_V1_BatchOperationType = .unspecified
+
+  package var jobID: String = String()
+
+  package var state: Temporal_Api_Enums_V1_BatchOperationState = .unspecified
+
+  package var startTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_startTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_startTime = newValue}
+  }
+  /// Returns true if `startTime` has been explicitly set.
+  package var hasStartTime: Bool {self._startTime != nil}
+  /// Clears the value of `startTime`. Subsequent reads from it will return its default value.
+  package mutating func clearStartTime() {self._startTime = nil}
+
+  package var closeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_closeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_closeTime = newValue}
+  }
+  /// Returns true if `closeTime` has been explicitly set.
+  package var hasCloseTime: Bool {self._closeTime != nil}
+  /// Clears the value of `closeTime`. Subsequent reads from it will return its default value.
+  package mutating func clearCloseTime() {self._closeTime = nil}
+
+  package var totalOperationCount: Int64 = 0
+
+  package var completeOperationCount: Int64 = 0
+
+  package var failureOperationCount: Int64 = 0
+
+  package var identity: String = String()
+
+  package var reason: String = String()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+
+  fileprivate var _startTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _closeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+package nonisolated struct Temporal_Api_Workflowservice_V1_ListBatchOperationsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var namespace: String = String()
+
+  package var pageSize: Int32 = 0
+
+  package var nextPageToken: Data = Data()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Temporal_Api_Workflowservice_V1_ListBatchOperationsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var operationInfo: [Temporal_Api_Batch_V1_BatchOperationInfo] = []
+
+  package var nextPageToken: Data = Data()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "temporal.api.workflowservice.v1"
@@ -979,6 +1155,375 @@ nonisolated extension Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionR
   package static func ==(lhs: Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionResponse, rhs: Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionResponse) -> Bool {
     if lhs._workflowExecutionInfo != rhs._workflowExecutionInfo {return false}
     if lhs._workflowExtendedInfo != rhs._workflowExtendedInfo {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Temporal_Api_Workflowservice_V1_StartBatchOperationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".StartBatchOperationRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}namespace\0\u{3}visibility_query\0\u{3}job_id\0\u{1}reason\0\u{1}executions\0\u{3}max_operations_per_second\0\u{4}\u{4}termination_operation\0\u{4}\u{2}cancellation_operation\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.namespace) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.visibilityQuery) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.executions) }()
+      case 6: try { try decoder.decodeSingularFloatField(value: &self.maxOperationsPerSecond) }()
+      case 10: try {
+        var v: Temporal_Api_Batch_V1_BatchOperationTermination?
+        var hadOneofValue = false
+        if let current = self.operation {
+          hadOneofValue = true
+          if case .terminationOperation(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.operation = .terminationOperation(v)
+        }
+      }()
+      case 12: try {
+        var v: Temporal_Api_Batch_V1_BatchOperationCancellation?
+        var hadOneofValue = false
+        if let current = self.operation {
+          hadOneofValue = true
+          if case .cancellationOperation(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.operation = .cancellationOperation(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.namespace.isEmpty {
+      try visitor.visitSingularStringField(value: self.namespace, fieldNumber: 1)
+    }
+    if !self.visibilityQuery.isEmpty {
+      try visitor.visitSingularStringField(value: self.visibilityQuery, fieldNumber: 2)
+    }
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    if !self.executions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.executions, fieldNumber: 5)
+    }
+    if self.maxOperationsPerSecond.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.maxOperationsPerSecond, fieldNumber: 6)
+    }
+    switch self.operation {
+    case .terminationOperation?: try {
+      guard case .terminationOperation(let v)? = self.operation else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    case .cancellationOperation?: try {
+      guard case .cancellationOperation(let v)? = self.operation else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_Workflowservice_V1_StartBatchOperationRequest, rhs: Temporal_Api_Workflowservice_V1_StartBatchOperationRequest) -> Bool {
+    if lhs.namespace != rhs.namespace {return false}
+    if lhs.visibilityQuery != rhs.visibilityQuery {return false}
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.executions != rhs.executions {return false}
+    if lhs.maxOperationsPerSecond != rhs.maxOperationsPerSecond {return false}
+    if lhs.operation != rhs.operation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Temporal_Api_Workflowservice_V1_StartBatchOperationResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".StartBatchOperationResponse"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_Workflowservice_V1_StartBatchOperationResponse, rhs: Temporal_Api_Workflowservice_V1_StartBatchOperationResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Temporal_Api_Workflowservice_V1_StopBatchOperationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".StopBatchOperationRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}namespace\0\u{3}job_id\0\u{1}reason\0\u{1}identity\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.namespace) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.identity) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.namespace.isEmpty {
+      try visitor.visitSingularStringField(value: self.namespace, fieldNumber: 1)
+    }
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    if !self.identity.isEmpty {
+      try visitor.visitSingularStringField(value: self.identity, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_Workflowservice_V1_StopBatchOperationRequest, rhs: Temporal_Api_Workflowservice_V1_StopBatchOperationRequest) -> Bool {
+    if lhs.namespace != rhs.namespace {return false}
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.identity != rhs.identity {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Temporal_Api_Workflowservice_V1_StopBatchOperationResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".StopBatchOperationResponse"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_Workflowservice_V1_StopBatchOperationResponse, rhs: Temporal_Api_Workflowservice_V1_StopBatchOperationResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Temporal_Api_Workflowservice_V1_DescribeBatchOperationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".DescribeBatchOperationRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}namespace\0\u{3}job_id\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.namespace) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.namespace.isEmpty {
+      try visitor.visitSingularStringField(value: self.namespace, fieldNumber: 1)
+    }
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_Workflowservice_V1_DescribeBatchOperationRequest, rhs: Temporal_Api_Workflowservice_V1_DescribeBatchOperationRequest) -> Bool {
+    if lhs.namespace != rhs.namespace {return false}
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Temporal_Api_Workflowservice_V1_DescribeBatchOperationResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".DescribeBatchOperationResponse"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}operation_type\0\u{3}job_id\0\u{1}state\0\u{3}start_time\0\u{3}close_time\0\u{3}total_operation_count\0\u{3}complete_operation_count\0\u{3}failure_operation_count\0\u{1}identity\0\u{1}reason\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.operationType) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._startTime) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._closeTime) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.totalOperationCount) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.completeOperationCount) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.failureOperationCount) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.identity) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.operationType != .unspecified {
+      try visitor.visitSingularEnumField(value: self.operationType, fieldNumber: 1)
+    }
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 2)
+    }
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 3)
+    }
+    try { if let v = self._startTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._closeTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if self.totalOperationCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalOperationCount, fieldNumber: 6)
+    }
+    if self.completeOperationCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.completeOperationCount, fieldNumber: 7)
+    }
+    if self.failureOperationCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.failureOperationCount, fieldNumber: 8)
+    }
+    if !self.identity.isEmpty {
+      try visitor.visitSingularStringField(value: self.identity, fieldNumber: 9)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_Workflowservice_V1_DescribeBatchOperationResponse, rhs: Temporal_Api_Workflowservice_V1_DescribeBatchOperationResponse) -> Bool {
+    if lhs.operationType != rhs.operationType {return false}
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs._startTime != rhs._startTime {return false}
+    if lhs._closeTime != rhs._closeTime {return false}
+    if lhs.totalOperationCount != rhs.totalOperationCount {return false}
+    if lhs.completeOperationCount != rhs.completeOperationCount {return false}
+    if lhs.failureOperationCount != rhs.failureOperationCount {return false}
+    if lhs.identity != rhs.identity {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Temporal_Api_Workflowservice_V1_ListBatchOperationsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ListBatchOperationsRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}namespace\0\u{3}page_size\0\u{3}next_page_token\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.namespace) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.namespace.isEmpty {
+      try visitor.visitSingularStringField(value: self.namespace, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularBytesField(value: self.nextPageToken, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_Workflowservice_V1_ListBatchOperationsRequest, rhs: Temporal_Api_Workflowservice_V1_ListBatchOperationsRequest) -> Bool {
+    if lhs.namespace != rhs.namespace {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Temporal_Api_Workflowservice_V1_ListBatchOperationsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ListBatchOperationsResponse"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}operation_info\0\u{3}next_page_token\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.operationInfo) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.operationInfo.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.operationInfo, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularBytesField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Temporal_Api_Workflowservice_V1_ListBatchOperationsResponse, rhs: Temporal_Api_Workflowservice_V1_ListBatchOperationsResponse) -> Bool {
+    if lhs.operationInfo != rhs.operationInfo {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
