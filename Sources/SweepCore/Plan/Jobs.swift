@@ -21,18 +21,22 @@ package struct Jobs: AsyncSequence, Sendable {
     private let progress: SourceProgress
     private let duplicates: DuplicateFilter.Mode
     private let label: String
+    private let shard: Shard?
 
     /// The jobs of `source`; listing calls go through `service` under `retry`.
     /// - Parameters:
     ///   - maximum: `--max`: after this many distinct jobs the sequence ends (duplicates of jobs
     ///     already handed out still pass, to be reported); `progress` says so if more came.
     ///   - duplicates: how repeats are recognised (a listing's always exactly).
+    ///   - shard: `--shard`: only the workflow IDs that fall to it are handed out (and counted,
+    ///     de-duplicated and capped); `progress` counts the others.
     package init(
         _ source: JobSource, service: any WorkflowService, pageSize: Int = 1000, retry: RetryPolicy = RetryPolicy(),
         clock: any Clock<Duration> = ContinuousClock(), maximum: Int? = nil,
-        progress: SourceProgress = SourceProgress(), duplicates: DuplicateFilter.Mode = .exact
+        progress: SourceProgress = SourceProgress(), duplicates: DuplicateFilter.Mode = .exact, shard: Shard? = nil
     ) {
         self.maximum = maximum
+        self.shard = shard
         self.progress = progress
         self.label = source.label
         if case .query = source {
@@ -67,7 +71,8 @@ package struct Jobs: AsyncSequence, Sendable {
             case .list(let jobs): .list(jobs.makeIterator())
             }
         var iterator = Iterator(
-            base: iteratorBase, maximum: maximum, progress: progress, duplicates: duplicates, label: label)
+            base: iteratorBase, maximum: maximum, progress: progress, duplicates: duplicates, label: label,
+            shard: shard)
         if case .csv(let jobs) = base { iterator.csv = jobs.makeAsyncIterator() }
         return iterator
     }
@@ -87,14 +92,17 @@ package struct Jobs: AsyncSequence, Sendable {
         private let progress: SourceProgress
         private var seen: DuplicateFilter
         private let label: String
+        private let shard: Shard?
         private var count = 0
         private var distinct = 0
         private var ended = false
 
         fileprivate init(
-            base: Base, maximum: Int?, progress: SourceProgress, duplicates: DuplicateFilter.Mode, label: String
+            base: Base, maximum: Int?, progress: SourceProgress, duplicates: DuplicateFilter.Mode, label: String,
+            shard: Shard?
         ) {
             self.base = base
+            self.shard = shard
             self.label = label
             self.seen = DuplicateFilter(duplicates)
             self.maximum = maximum
@@ -144,9 +152,15 @@ package struct Jobs: AsyncSequence, Sendable {
             if case .json = base { ("entry", "entries") } else { ("line", "lines") }
         }
 
-        /// `job` as handed out (marked duplicate, numbered), or `nil` when it is dropped (a
-        /// listing's repeat) or the job set reached `maximum` (then `ended` is set).
+        /// `job` as handed out (marked duplicate, numbered), or `nil` when it is dropped (another
+        /// shard's, a listing's repeat) or the job set reached `maximum` (then `ended` is set).
         private mutating func accept(_ job: Job) throws(SweepError) -> Job? {
+            if let shard, !shard.contains(job.target.workflowID) {
+                // Another host's: neither handed out nor remembered (every run of a workflow, and
+                // every repeat of its ID, falls to the same shard).
+                progress.leftToOtherShard()
+                return nil
+            }
             var job = job
             let isNew: Bool
             do {

@@ -10,6 +10,8 @@ package struct Planner: Sendable {
     /// The policy every listing and count call follows (the executor's).
     package var retry: RetryPolicy
     package var clock: any Clock<Duration>
+    /// `--shard`: the share of the source this run takes (counted, listed and streamed alike).
+    package var shard: Shard?
 
     package init(
         service: any WorkflowService, pageSize: Int = 1000, previewSize: Int = 10, retry: RetryPolicy = RetryPolicy(),
@@ -33,7 +35,9 @@ package struct Planner: Sendable {
                 let page = try await retrying { () async throws(RPCError) in
                     try await service.list(query: query, pageSize: previewSize, pageToken: [])
                 }
-                let preview = page.executions.map(Job.init(listed:))
+                let preview = page.executions.map(Job.init(listed:)).filter {
+                    shard?.contains($0.target.workflowID) ?? true
+                }
                 return Survey(count: count, preview: preview)
             } catch {
                 throw Self.planningError(error, what: "the query")
@@ -59,7 +63,7 @@ package struct Planner: Sendable {
         var count = 0
         var duplicates = 0
         var preview: [Job] = []
-        var iterator = Jobs(source, service: service, duplicates: mode).makeAsyncIterator()
+        var iterator = Jobs(source, service: service, duplicates: mode, shard: shard).makeAsyncIterator()
         do {
             while let job = try await iterator.next() {
                 if job.isDuplicate {
@@ -89,7 +93,7 @@ package struct Planner: Sendable {
     ) -> Jobs {
         Jobs(
             source, service: service, pageSize: pageSize, retry: retry, clock: clock, maximum: maximum,
-            progress: progress, duplicates: survey?.fingerprints.map { .surveyed($0) } ?? .exact)
+            progress: progress, duplicates: survey?.fingerprints.map { .surveyed($0) } ?? .exact, shard: shard)
     }
 
     /// Calls `body` under the retry policy.

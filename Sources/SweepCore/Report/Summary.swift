@@ -43,6 +43,11 @@ package struct Summary: Sendable, Hashable {
     /// Workflows an earlier run of the resumed report left alone on purpose (`run_changed`), which
     /// this run does not revisit: still part of the outcome.
     package var leftAloneEarlier = 0
+    /// `--shard`: which share this run took, and how many workflows it read that fell to others.
+    package var shard: Shard?
+    package var otherShards = 0
+    /// `--engine server`: the batch jobs started, in order.
+    package var batchJobs: [String] = []
 
     package init(
         action: Action?,
@@ -100,6 +105,15 @@ package struct Summary: Sendable, Hashable {
             lines.append("  stopped early: \(failure.message)")
             // The stop's line above already said how to finish.
             if !isPlan, interruptedBy == nil, !stoppedAtDeadline { lines.append("  \(nextStep)") }
+        }
+        if let shard {
+            lines.append(
+                "  shard \(shard): \(otherShards) workflows read fell to the other \(shard.count - 1) shards and were left to them"
+            )
+        }
+        if !batchJobs.isEmpty {
+            lines.append(
+                "  server batch jobs: \(batchJobs.joined(separator: ", ")) (sweep batch describe JOB)")
         }
         if stoppedListing {
             lines.append(

@@ -37,6 +37,11 @@ package struct SummaryDocument: Codable, Sendable, Hashable {
     package var report: String?
     package var startedAt: String?
     package var finishedAt: String
+    /// `--shard`: `"i/n"`, or `null`; and the workflows read that fell to other shards.
+    package var shard: String?
+    package var otherShards: Int
+    /// `--engine server`: the batch job IDs started (empty for the client engine).
+    package var batchJobs: [String]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
@@ -59,6 +64,9 @@ package struct SummaryDocument: Codable, Sendable, Hashable {
         case report
         case startedAt = "started_at"
         case finishedAt = "finished_at"
+        case shard
+        case otherShards = "other_shards"
+        case batchJobs = "batch_jobs"
     }
 
     /// Every field is written, `null` included, so that the shape does not depend on the run.
@@ -84,6 +92,9 @@ package struct SummaryDocument: Codable, Sendable, Hashable {
         try container.encode(report, forKey: .report)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(shard, forKey: .shard)
+        try container.encode(otherShards, forKey: .otherShards)
+        try container.encode(batchJobs, forKey: .batchJobs)
     }
 
     /// The document of a run that ran (to its end or not).
@@ -113,6 +124,9 @@ package struct SummaryDocument: Codable, Sendable, Hashable {
         report = summary.reportPath
         startedAt = summary.startedAt.map(ReportFormat.timestamp)
         self.finishedAt = ReportFormat.timestamp(finishedAt)
+        shard = summary.shard?.description
+        otherShards = summary.otherShards
+        batchJobs = summary.batchJobs
     }
 
     /// The document of a run refused before anything was sent (usage, guards, connection).
@@ -136,6 +150,9 @@ package struct SummaryDocument: Codable, Sendable, Hashable {
         report = nil
         startedAt = nil
         self.finishedAt = ReportFormat.timestamp(finishedAt)
+        shard = nil
+        otherShards = 0
+        batchJobs = []
     }
 
     /// The document as one line of JSON, keys sorted.

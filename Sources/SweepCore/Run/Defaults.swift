@@ -13,4 +13,6 @@ package enum Defaults {
     package static let retryWindowSeconds: Double = 60
     /// ``retryWindowSeconds`` as a duration.
     package static var retryWindow: Duration { .seconds(retryWindowSeconds) }
+    /// `--batch-size`: workflows per server batch job (`--engine server`).
+    package static let serverBatchSize = 5000
 }

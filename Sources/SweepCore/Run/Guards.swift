@@ -44,7 +44,10 @@ enum Guards {
             )
         }
         console.say(
-            "The query matches \(survey.count) workflows in namespace \(namespace). First \(survey.preview.count):")
+            "The query matches \(survey.count) workflows in namespace \(namespace)"
+                + (options.shard.map {
+                    "; shard \($0) takes those whose ID falls to it, about \((survey.count + $0.count - 1) / $0.count)"
+                } ?? "") + ". First \(survey.preview.count)\(options.shard == nil ? "" : " of this shard's"):")
         for job in survey.preview {
             // Escaped: a control character in an ID must not rewrite what the operator confirms.
             let fields = [job.target.workflowID, job.target.runID ?? "", job.workflowType ?? ""]

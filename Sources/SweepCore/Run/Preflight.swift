@@ -14,6 +14,13 @@ struct Preflight: Sendable {
     let survey: Survey
     let startDate: Date
 
+    /// How many workflows the run expects, for the progress display: the survey's count, or for
+    /// a sharded query (counted whole) this shard's expected share.
+    var expectedCount: Int {
+        guard let shard = options.shard, case .query = options.source else { return survey.count }
+        return (survey.count + shard.count - 1) / shard.count
+    }
+
     /// Prepares a run, then runs `body` with the client open, and times it from after the guards.
     /// - Throws: ``SweepError`` from the preflight (nothing sent) or from `body`.
     static func prepare(
@@ -49,7 +56,8 @@ struct Preflight: Sendable {
                 let pageSize =
                     options.action == .cancel && !options.dryRun
                     ? Int(max(20, min(1000, options.rate))) : 1000
-                let planner = Planner(service: client, pageSize: pageSize, retry: options.retry)
+                var planner = Planner(service: client, pageSize: pageSize, retry: options.retry)
+                planner.shard = options.shard
                 var survey: Survey?
                 if case .query = options.source {
                 } else {

@@ -54,7 +54,18 @@ package enum Runner {
             // The engine and the follow-up stage send through the same calls: one rate limit, one
             // retry policy, one clock for the whole run.
             let (calls, stageOptions) = callsAndOptions(options, preflight)
-            let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)
+            let batchJobs = StartedBatchJobs()
+            let engine: any SweepEngine =
+                switch options.engine {
+                case .client:
+                    Executor(calls: calls, options: stageOptions)
+                case .server:
+                    ServerBatchEngine(
+                        batches: preflight.client, calls: calls, options: stageOptions,
+                        batchSize: options.serverBatchSize,
+                        jobIDPrefix: options.batchJobIDPrefix(at: preflight.startDate), started: batchJobs,
+                        note: { console.note($0) })
+                }
 
             // One sink for the engine: the report; for a dry run also the table of the runs it
             // would touch; for a follow-up, remembering the runs acted on (one entry per run).
@@ -67,7 +78,8 @@ package enum Runner {
             let collector = FollowUpCollector(sink, now: { ContinuousClock().now })
             if followingUp { sink = collector }
 
-            let total = max(0, preflight.survey.count - (journal?.settledCount(followingUp: followingUp) ?? 0))
+            let total = max(
+                0, preflight.expectedCount - (journal?.settledCount(followingUp: followingUp) ?? 0))
             let snapshot = progressSnapshot(options.verb, statistics, total: total, calls, options)
 
             var stages = Stages(deadline: options.deadline)
@@ -101,6 +113,9 @@ package enum Runner {
             summary.overMax = progress.overMax ? options.maxJobs : nil
             summary.failure = stages.failure
             summary.leftAloneEarlier = journal?.finalCount(of: .runChanged) ?? 0
+            summary.shard = options.shard
+            summary.otherShards = progress.otherShards
+            summary.batchJobs = batchJobs.all
             return summary
         }
     }
@@ -132,7 +147,7 @@ package enum Runner {
             let (calls, stageOptions) = callsAndOptions(options, preflight)
             let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)
             let statistics = RunStatistics(plan)
-            let snapshot = progressSnapshot("plan", statistics, total: preflight.survey.count, calls, options)
+            let snapshot = progressSnapshot("plan", statistics, total: preflight.expectedCount, calls, options)
             var stages = Stages(deadline: options.deadline)
             await display.showing(snapshot) {
                 await stages.run(console) { () async throws(SweepError) in
@@ -152,6 +167,8 @@ package enum Runner {
             summary.stoppedAtDeadline = stages.stoppedAtDeadline
             summary.latency = statistics.latency
             summary.isPlan = true
+            summary.shard = options.shard
+            summary.otherShards = progress.otherShards
             return summary
         }
     }

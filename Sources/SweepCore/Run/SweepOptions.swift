@@ -40,10 +40,23 @@ package struct SweepOptions: Sendable {
     /// it all), for a cancel, a dry run or a plan (a terminate is one unpinned call anyway), and
     /// not on a chain (which follows first_execution_run_id).
     var resolvesThroughVisibility: Bool {
-        guard resolution == .visibility, !chain, action == .cancel || dryRun else { return false }
+        guard resolution == .visibility, !chain, action == .cancel || dryRun || engine == .server else { return false }
         if case .query = source { return false }
         return true
     }
+
+    /// Who sends the calls: sweep itself, or Temporal's batch engine.
+    package var engine: Engine = .client
+    package enum Engine: String, Sendable, CaseIterable {
+        /// ``Executor``: sweep's own calls, paced by `--rps`.
+        case client
+        /// ``ServerBatchEngine``: StartBatchOperation on the runs planned, reconciled per workflow.
+        case server
+    }
+    /// `--batch-size`: workflows per batch job with ``Engine/server``.
+    package var serverBatchSize = Defaults.serverBatchSize
+    /// `--shard i/n`: only this share of the job set (by a stable hash of the workflow ID).
+    package var shard: Shard?
 
     /// How progress is shown while the run goes.
     package var progress: ProgressDisplay.Mode = .off
@@ -106,6 +119,14 @@ package struct SweepOptions: Sendable {
         return "\(action == .cancel ? "cancelled" : "terminated") by temporal-sweep at \(ReportFormat.timestamp(date))"
     }
 
+    /// The server engine's batch job IDs: `sweep-<action>-<UTC time>-<4 hex>[-shard-i-of-n]`,
+    /// then `-1`, `-2`... per job.
+    package func batchJobIDPrefix(at date: Date) -> String {
+        let stamp = ReportFormat.timestamp(date).filter { $0.isNumber || $0 == "T" }.prefix(15)
+        let random = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return "sweep-\(verb)-\(stamp)Z-\(random)" + (shard.map { "-shard-\($0.index)-of-\($0.count)" } ?? "")
+    }
+
     /// The default report's name without its `.csv`: `sweep-report-<action>-<UTC time>` in the
     /// current directory (a second run in the same second gets `-2`).
     package func defaultReportStem(at date: Date) -> String {
@@ -113,6 +134,6 @@ package struct SweepOptions: Sendable {
             .iso8601.year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false)
                 .timeSeparator(.omitted).dateTimeSeparator(.standard).timeZone(separator: .omitted)
         )
-        return "sweep-report-\(verb)-\(stamp)"
+        return "sweep-report-\(verb)-\(stamp)" + (shard.map { "-shard-\($0.index)-of-\($0.count)" } ?? "")
     }
 }

@@ -17,6 +17,9 @@ enum Limits {
     static let duration = Range(0.0...604_800, unit: "seconds")
     /// `--max-duration`: a second to 7 days.
     static let maxDuration = Range(1.0...604_800, unit: "seconds")
+    /// `--batch-size`: the executions list travels in the batch job's input, whose blob limit
+    /// (2 MiB by default) holds about 15-20k IDs.
+    static let batchSize = Range(1.0...15_000, unit: "")
     /// `--older-than`: up to about ten years.
     static let olderThan = Range(0.0...315_360_000, unit: "seconds")
 

@@ -28,6 +28,7 @@ struct Apply: SweepCommand {
     @OptionGroup(title: "Safety") var safety: SafetyOptions
     @OptionGroup(title: "Escalation") var escalation: EscalationOptions
     @OptionGroup(title: "Output and scheduling") var unattended: UnattendedOptions
+    @OptionGroup(title: "Scale") var scale: ScaleOptions
     @OptionGroup(title: "Connection") var connection: ConnectionFlags
 
     var jobSource: JobSource { .planFile(path: plan) }

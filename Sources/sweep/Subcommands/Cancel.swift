@@ -26,6 +26,7 @@ struct Cancel: SweepCommand {
     @OptionGroup(title: "Safety") var safety: SafetyOptions
     @OptionGroup(title: "Escalation") var escalation: EscalationOptions
     @OptionGroup(title: "Output and scheduling") var unattended: UnattendedOptions
+    @OptionGroup(title: "Scale") var scale: ScaleOptions
     @OptionGroup(title: "Connection") var connection: ConnectionFlags
 
     var action: Action { .cancel }

@@ -9,6 +9,7 @@ protocol SweepCommand: AsyncParsableCommand {
     var run: RunOptions { get }
     var safety: SafetyOptions { get }
     var unattended: UnattendedOptions { get }
+    var scale: ScaleOptions { get }
     var connection: ConnectionFlags { get }
 }
 
@@ -36,6 +37,7 @@ extension SweepCommand {
         )
         options.resolution = run.resolve.resolution
         unattended.apply(to: &options)
+        try scale.apply(to: &options)
         return options
     }
 

@@ -18,6 +18,7 @@ struct Terminate: SweepCommand {
     @OptionGroup(title: "Run") var run: RunOptions
     @OptionGroup(title: "Safety") var safety: SafetyOptions
     @OptionGroup(title: "Output and scheduling") var unattended: UnattendedOptions
+    @OptionGroup(title: "Scale") var scale: ScaleOptions
     @OptionGroup(title: "Connection") var connection: ConnectionFlags
 
     var action: Action { .terminate }
