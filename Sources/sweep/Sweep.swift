@@ -41,7 +41,7 @@ struct Sweep: AsyncParsableCommand {
             (README: "Shell completion").
             """,
         version: SweepVersion.current,
-        subcommands: [Cancel.self, Terminate.self, Plan.self, Apply.self, Config.self]
+        subcommands: [Cancel.self, Terminate.self, Plan.self, Apply.self, Batch.self, Config.self]
     )
 
     /// Parses and runs, mapping flag errors to exit code 2 (argument-parser's default is 64) so

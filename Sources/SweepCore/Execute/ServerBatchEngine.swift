@@ -1,6 +1,6 @@
-import Foundation
-import Synchronization
+package import Foundation
 import SweepGRPC
+import Synchronization
 
 /// `--engine server`: Temporal's own batch engine does the acting, sweep keeps the per-workflow
 /// report.
@@ -35,15 +35,35 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     let stopGrace: Duration
     /// How long a stopped job's open runs are left between two looks.
     let settleInterval: Duration
+    /// How long a start refused because a batch job is running in the namespace is retried (the
+    /// job before, just ended, may still count as running for a moment).
+    let busyWait: Duration
     /// The job IDs started, for the summary.
     let started: StartedBatchJobs
     /// Progress for the operator (a job started, how far it is, how it ended).
     let note: @Sendable (String) -> Void
 
+    /// An engine whose planning and reconciling calls go through `service` at `options.rate`.
+    package init(
+        service: any WorkflowService, batches: any BatchService, options: ExecutorOptions, clock: C, batchSize: Int,
+        jobIDPrefix: String, pollInterval: Duration = .seconds(1), stopGrace: Duration = .seconds(60),
+        settleInterval: Duration = .seconds(3), busyWait: Duration = .seconds(15),
+        started: StartedBatchJobs = StartedBatchJobs(),
+        note: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.init(
+            batches: batches, calls: Calls(service: service, options: options, clock: clock), options: options,
+            batchSize: batchSize, jobIDPrefix: jobIDPrefix, pollInterval: pollInterval, stopGrace: stopGrace,
+            settleInterval: settleInterval, busyWait: busyWait, started: started, note: note)
+    }
+
+    /// An engine sending through `calls`, which the follow-up stage shares.
     init(
         batches: any BatchService, calls: Calls<C>, options: ExecutorOptions, batchSize: Int, jobIDPrefix: String,
-        pollInterval: Duration = .seconds(1), stopGrace: Duration = .seconds(60), settleInterval: Duration = .seconds(3),
-        started: StartedBatchJobs = StartedBatchJobs(), note: @escaping @Sendable (String) -> Void
+        pollInterval: Duration = .seconds(1), stopGrace: Duration = .seconds(60),
+        settleInterval: Duration = .seconds(3),
+        busyWait: Duration = .seconds(15), started: StartedBatchJobs = StartedBatchJobs(),
+        note: @escaping @Sendable (String) -> Void
     ) {
         self.batches = batches
         self.calls = calls
@@ -53,6 +73,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         self.pollInterval = pollInterval
         self.stopGrace = stopGrace
         self.settleInterval = settleInterval
+        self.busyWait = busyWait
         self.started = started
         self.note = note
     }
@@ -87,7 +108,8 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             try reporter.record(
                 JobAttempt<C.Instant>(job: job, action: action).finish(
                     job.isDuplicate ? .duplicate : .notAttempted,
-                    message: job.isDuplicate ? "listed earlier in the input; acted on once" : "stopped before it was sent",
+                    message: job.isDuplicate
+                        ? "listed earlier in the input; acted on once" : "stopped before it was sent",
                     elapsed: .zero))
         }
     }
@@ -117,13 +139,16 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         if let refusal = await start(request) {
             // Nothing was started: these runs are untouched, and a resume retries them.
             for index in toAct {
-                finals[index] = Self.unsent(rows[index], action, "batch job \(jobID) was not started: \(refusal.reason)")
+                finals[index] = Self.unsent(
+                    rows[index], action, "batch job \(jobID) was not started: \(refusal.reason)")
             }
             for row in finals { try reporter.record(row) }
             throw refusal.error
         }
         started.append(jobID)
-        note("batch job \(jobID): \(action == .cancel ? "cancelling" : "terminating") \(executions.count) workflows on the server")
+        note(
+            "batch job \(jobID): \(action == .cancel ? "cancelling" : "terminating") \(executions.count) workflows on the server"
+        )
         let ended = await follow(jobID, total: executions.count)
         // Reconciled even when stopped: the job may have acted on some before it stopped.
         let reconciled = await Task { [self] in
@@ -131,7 +156,9 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         }.value
         for (index, row) in zip(toAct, reconciled) { finals[index] = row }
         for row in finals { try reporter.record(row) }
-        note("batch job \(jobID): \(Self.describe(ended.job)); reconciled \(reconciled.count) runs: \(Self.count(reconciled))")
+        note(
+            "batch job \(jobID): \(Self.describe(ended.job)); reconciled \(reconciled.count) runs: \(Self.count(reconciled))"
+        )
     }
 
     /// Starts the job, retrying what is transient (a start that may have landed is checked first).
@@ -139,14 +166,17 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     ///   rows), else `nil`.
     private func start(_ request: BatchRequest) async -> (error: SweepError, reason: String)? {
         var concurrentLimit = false
+        let busySince = calls.clock.now
         do {
             try await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
                 do throws(RPCError) {
                     try await batches.startBatch(request)
                 } catch {
                     if error.message.lowercased().contains("max concurrent batch operations") {
-                        // Not waited out: another job (perhaps another operator's) holds the namespace.
+                        // Waited out briefly (the job before may still count as running), not
+                        // longer: another job, perhaps another operator's, holds the namespace.
                         concurrentLimit = true
+                        guard busySince.duration(to: calls.clock.now) >= busyWait else { throw error }
                         throw RPCError(code: .failedPrecondition, message: error.message)
                     }
                     // A start that timed out may have landed: the job ID says.
@@ -199,9 +229,13 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             } catch {
                 return await stop(jobID, last: last)
             }
-            guard let job = try? await calls.retry.run(on: calls.clock, { () async throws(RPCError) in
-                try await batches.describeBatch(jobID: jobID)
-            }) else {
+            guard
+                let job = try? await calls.retry.run(
+                    on: calls.clock,
+                    { () async throws(RPCError) in
+                        try await batches.describeBatch(jobID: jobID)
+                    })
+            else {
                 if Task.isCancelled { return await stop(jobID, last: last) }
                 continue
             }
@@ -264,9 +298,12 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     private func reconcile(_ rows: [JobResult], action: Action, job ended: Ended, sentAt: Date) async -> [JobResult] {
         var results = rows
         let indexed = Array(rows.enumerated())
-        _ = try? await forEachBounded(indexed, limit: options.concurrency, { item in
-            await reconcile(item.element, action: action, job: ended, sentAt: sentAt)
-        }) { (item: (offset: Int, element: JobResult), row: JobResult) throws(SweepError) in
+        _ = try? await forEachBounded(
+            indexed, limit: options.concurrency,
+            { item in
+                await reconcile(item.element, action: action, job: ended, sentAt: sentAt)
+            }
+        ) { (item: (offset: Int, element: JobResult), row: JobResult) throws(SweepError) in
             results[item.offset] = row
         }
         return results
@@ -293,7 +330,8 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             result.code = failure.error?.code
         case .success(let run):
             result = attempt.finish(
-                Self.outcome(of: run, action: action, job: ended, sentAt: sentAt), message: "", elapsed: elapsed)
+                Self.outcome(of: run, action: action, jobStart: ended.job?.startTime ?? sentAt, stopped: ended.stopped),
+                message: "", elapsed: elapsed)
             result.message = Self.message(of: run, outcome: result.outcome, action: action, jobID: jobID, ended: ended)
             result.status = run.status
             if run.status.isClosed { result.finalStatus = run.status }
@@ -304,11 +342,14 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     }
 
     /// What the run's state says the job did.
-    static func outcome(of run: ExecutionDescription, action: Action, job ended: Ended, sentAt: Date) -> Outcome {
-        // Closed before the job was asked for: it found the run closed. Server and client clocks
-        // differ a little: a run that closed after the job started but before `sentAt` by the
-        // client's clock is judged by its status below.
-        let closedBefore = run.closeTime.map { $0 < (ended.job?.startTime ?? sentAt) } ?? false
+    /// - Parameters:
+    ///   - jobStart: when the job started (the server's clock), else when it was asked for.
+    ///   - stopped: whether sweep stopped the job before it ended.
+    package static func outcome(of run: ExecutionDescription, action: Action, jobStart: Date, stopped: Bool)
+        -> Outcome
+    {
+        // Closed before the job started: it found the run closed.
+        let closedBefore = run.closeTime.map { $0 < jobStart } ?? false
         switch action {
         case .terminate:
             if run.status == .terminated, !closedBefore { return .terminated }
@@ -319,7 +360,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             if run.status.isClosed { return .alreadyClosed }
         }
         // Still open and not acted on.
-        return ended.stopped ? .notAttempted : .failed
+        return stopped ? .notAttempted : .failed
     }
 
     private static func message(

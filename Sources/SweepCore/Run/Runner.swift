@@ -11,6 +11,12 @@ package enum Runner {
     ///   guards, unreachable server, a report that cannot be created). Per-workflow failures are
     ///   `failed` rows, and a failure mid-run ends the run with its summary; neither is thrown.
     package static func run(_ options: SweepOptions, console: some Console) async throws(SweepError) -> Summary {
+        if options.engine == .server, options.chain {
+            throw SweepError(
+                .usage,
+                "--chain and --engine server do not go together: a server batch job acts on the runs it is given, not on chains; nothing was sent"
+            )
+        }
         let display = ProgressDisplay(
             mode: options.progress.besideRows(
                 standardOutputIsTerminal: console.standardOutputIsTerminal,

@@ -27,8 +27,9 @@ package struct BatchRequest: Sendable, Hashable {
     /// Asked of the server; servers since 1.29 apply `worker.batcherRPS` instead (50/s by default).
     package var operationsPerSecond: Double
 
-    package init(jobID: String, action: Action, reason: String, executions: [WorkflowTarget], operationsPerSecond: Double)
-    {
+    package init(
+        jobID: String, action: Action, reason: String, executions: [WorkflowTarget], operationsPerSecond: Double
+    ) {
         self.jobID = jobID
         self.action = action
         self.reason = reason

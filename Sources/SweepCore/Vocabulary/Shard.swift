@@ -14,7 +14,8 @@ package struct Shard: Sendable, Hashable, CustomStringConvertible {
     package init(index: Int, count: Int) throws(SweepError) {
         guard count >= 1, index >= 0, index < count else {
             throw SweepError(
-                .usage, "--shard \(index)/\(count): the index must be 0 to \(max(count, 1) - 1) and the count at least 1")
+                .usage,
+                "--shard \(index)/\(count): the index must be 0 to \(max(count, 1) - 1) and the count at least 1")
         }
         self.index = index
         self.count = count

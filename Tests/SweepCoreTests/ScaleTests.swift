@@ -1,0 +1,282 @@
+import Foundation
+import SweepCore
+import SweepGRPC
+import Synchronization
+import Testing
+
+@Suite("--shard: a stable split of the job set")
+struct ShardTests {
+    @Test("INDEX/COUNT is parsed; anything else is refused with the form it takes")
+    func parsing() throws {
+        let shard = try Shard(parsing: "2/5")
+        #expect(shard.index == 2 && shard.count == 5)
+        #expect(shard.description == "2/5")
+        for bad in ["5/5", "-1/3", "1/0", "1", "a/b", "1/2/3", "", "1/"] {
+            #expect(throws: SweepError.self, "\(bad)") { try Shard(parsing: bad) }
+        }
+    }
+
+    @Test("the hash is 64-bit FNV-1a of the UTF-8 bytes (published vectors), so other tools can split the same way")
+    func fnvVectors() {
+        #expect(Shard.fnv1a64("") == 0xcbf2_9ce4_8422_2325)
+        #expect(Shard.fnv1a64("a") == 0xaf63_dc4c_8601_ec8c)
+        #expect(Shard.fnv1a64("foobar") == 0x8594_4171_f739_67e8)
+        // Byte for byte: two spellings of one string Swift calls equal fall apart.
+        #expect(Shard.fnv1a64("caf\u{E9}") != Shard.fnv1a64("cafe\u{301}"))
+    }
+
+    @Test("n shards of one ID list are disjoint, cover it, keep each ID's repeats together, and count the rest")
+    func partition() async throws {
+        var ids = (0..<3000).map { "order-\($0)" }
+        ids += ["order-7", "order-7", "order-2999"]  // repeats
+        let service = NoService()
+        var seen: [String: Int] = [:]
+        var handedOut = 0
+        for index in 0..<3 {
+            let shard = try Shard(index: index, count: 3)
+            let progress = SourceProgress()
+            var mine: [Job] = []
+            for try await job in Jobs(.workflowIDs(ids, runID: nil), service: service, progress: progress, shard: shard) {
+                mine.append(job)
+            }
+            let distinct = mine.filter { !$0.isDuplicate }
+            for job in distinct { seen[job.target.workflowID, default: 0] += 1 }
+            handedOut += mine.count
+            // Every repeat of an ID lands with it, marked duplicate.
+            for job in mine where job.isDuplicate {
+                #expect(shard.contains(job.target.workflowID))
+            }
+            #expect(progress.otherShards == ids.count - mine.count)
+            // Roughly even: within 10 % of a third.
+            #expect(abs(distinct.count - 1000) < 100, "shard \(index): \(distinct.count)")
+        }
+        #expect(seen.count == 3000)
+        #expect(seen.values.allSatisfy { $0 == 1 })
+        #expect(handedOut == ids.count)
+    }
+
+    @Test("1/1 takes everything")
+    func single() throws {
+        let shard = try Shard(index: 0, count: 1)
+        #expect(["", "a", "order-1"].allSatisfy(shard.contains))
+    }
+}
+
+/// A service that is never called (the IDs come from the command line).
+private struct NoService: ListingFake {
+    func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
+        throw RPCError(code: .unimplemented, message: "not in this fake")
+    }
+}
+
+@Suite("--engine server: the per-workflow report of a server batch job")
+struct ServerBatchEngineTests {
+    private static let started = Date(timeIntervalSince1970: 1_000_000)
+
+    private func run(
+        _ status: WorkflowStatus, closed: TimeInterval? = nil, cancelRequested: Bool = false
+    ) -> ExecutionDescription {
+        ExecutionDescription(
+            workflowID: "w", runID: "r", workflowType: "T", status: status,
+            closeTime: closed.map { Self.started.addingTimeInterval($0) }, cancelRequested: cancelRequested)
+    }
+
+    @Test("what a described run says the job did, for terminate and cancel, finished or stopped")
+    func verdicts() {
+        typealias Engine = ServerBatchEngine<ContinuousClock>
+        func outcome(_ run: ExecutionDescription, _ action: Action, stopped: Bool = false) -> Outcome {
+            Engine.outcome(of: run, action: action, jobStart: Self.started, stopped: stopped)
+        }
+        #expect(outcome(run(.terminated, closed: 1), .terminate) == .terminated)
+        // Terminated by someone else before the job started: the job found it closed.
+        #expect(outcome(run(.terminated, closed: -1), .terminate) == .alreadyClosed)
+        #expect(outcome(run(.completed, closed: 1), .terminate) == .alreadyClosed)
+        #expect(outcome(run(.running), .terminate) == .failed)
+        #expect(outcome(run(.running), .terminate, stopped: true) == .notAttempted)
+
+        #expect(outcome(run(.running, cancelRequested: true), .cancel) == .cancelRequested)
+        #expect(outcome(run(.canceled, closed: 1, cancelRequested: true), .cancel) == .cancelRequested)
+        #expect(outcome(run(.canceled, closed: 1), .cancel) == .cancelRequested)
+        #expect(outcome(run(.canceled, closed: -1), .cancel) == .alreadyClosed)
+        #expect(outcome(run(.completed, closed: 1), .cancel) == .alreadyClosed)
+        #expect(outcome(run(.running), .cancel) == .failed)
+        #expect(outcome(run(.running), .cancel, stopped: true) == .notAttempted)
+    }
+
+    @Test("every job gets exactly one final row over random inputs and slice sizes; the server gets only open runs, pinned")
+    func oneRowEach() async throws {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<25 {
+            let open = (0..<Int.random(in: 0...12, using: &generator)).map { "open-\(round)-\($0)" }
+            let closed = (0..<Int.random(in: 0...4, using: &generator)).map { "closed-\(round)-\($0)" }
+            let unknown = (0..<Int.random(in: 0...3, using: &generator)).map { "unknown-\(round)-\($0)" }
+            var input = open + closed + unknown
+            let repeats = (0..<Int.random(in: 0...3, using: &generator)).compactMap { _ in input.randomElement() }
+            input += repeats
+            input.shuffle(using: &generator)
+            guard !input.isEmpty else { continue }
+            let server = FakeBatchServer(open: open, closed: closed)
+            let action: Action = Bool.random(using: &generator) ? .terminate : .cancel
+            let batchSize = Int.random(in: 1...5, using: &generator)
+            let sink = CollectingSink()
+            let engine = ServerBatchEngine(
+                service: server, batches: server, options: ExecutorOptions(action: action, reason: "r", rate: 1e6),
+                clock: ContinuousClock(), batchSize: batchSize, jobIDPrefix: "job", pollInterval: .milliseconds(1))
+            try await engine.run(Jobs(.workflowIDs(input, runID: nil), service: server), reportingTo: sink)
+
+            let rows = sink.rows
+            #expect(rows.count == input.count, "round \(round)")
+            // `duplicate` rows stand for input lines, after their workflow's own row.
+            let final = rows.filter { $0.outcome != .duplicate }
+            #expect(final.count == Set(input).count, "round \(round)")
+            let last = Dictionary(final.map { ($0.job.target.workflowID, $0.outcome) }, uniquingKeysWith: { _, new in new })
+            for (position, row) in rows.enumerated() where row.outcome == .duplicate {
+                #expect(
+                    rows[..<position].contains { $0.outcome != .duplicate && $0.job.target == row.job.target },
+                    "a duplicate row before its workflow's row")
+            }
+            for id in open { #expect(last[id] == (action == .cancel ? .cancelRequested : .terminated), "\(id)") }
+            for id in closed { #expect(last[id] == .alreadyClosed, "\(id)") }
+            for id in unknown { #expect(last[id] == .notFound, "\(id)") }
+            #expect(rows.filter { $0.outcome == .duplicate }.count == repeats.count)
+            // Only open runs went to the server, each once, pinned to its run, in jobs of at most
+            // batchSize.
+            let sent = server.requests.flatMap(\.executions)
+            #expect(sent.map(\.workflowID).sorted() == open.sorted())
+            #expect(sent.allSatisfy { $0.runID == "run-of-\($0.workflowID)" })
+            #expect(server.requests.allSatisfy { $0.executions.count <= batchSize && $0.action == action })
+        }
+    }
+
+    @Test("a start refused because a job runs in the namespace: the slice is not_attempted, nothing sent, and the run stops saying why")
+    func busyNamespace() async throws {
+        let server = FakeBatchServer(open: ["a", "b", "c"], closed: ["z"], refusesStarts: true)
+        let sink = CollectingSink()
+        let engine = ServerBatchEngine(
+            service: server, batches: server, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
+            clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", busyWait: .zero)
+        let error = await #expect(throws: SweepError.self) {
+            try await engine.run(Jobs(.workflowIDs(["a", "z", "b", "c"], runID: nil), service: server), reportingTo: sink)
+        }
+        #expect(error?.message.contains("one batch job per namespace") == true)
+        let outcomes = Dictionary(uniqueKeysWithValues: sink.rows.map { ($0.job.target.workflowID, $0.outcome) })
+        #expect(outcomes == ["a": .notAttempted, "b": .notAttempted, "c": .notAttempted, "z": .alreadyClosed])
+        #expect(server.requests.isEmpty)
+        #expect(server.statuses(["a", "b", "c"]).allSatisfy { $0 == .running })
+    }
+
+    @Test("a stop while the job runs stops it on the server; what it did is reported, the rest not_attempted")
+    func stopped() async throws {
+        // The job acts on the first two it is given, then hangs until stopped.
+        let server = FakeBatchServer(open: ["a", "b", "c", "d"], closed: [], actsOn: 2)
+        let sink = CollectingSink()
+        let engine = ServerBatchEngine(
+            service: server, batches: server, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
+            clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", pollInterval: .milliseconds(5),
+            settleInterval: .milliseconds(5))
+        let task = Task {
+            try await engine.run(
+                Jobs(.workflowIDs(["a", "b", "c", "d"], runID: nil), service: server), reportingTo: sink)
+        }
+        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        try await task.value
+        #expect(server.stops == ["job-1"])
+        let outcomes = sink.rows.map(\.outcome)
+        #expect(sink.rows.count == 4)
+        #expect(outcomes.filter { $0 == .terminated }.count == 2)
+        #expect(outcomes.filter { $0 == .notAttempted }.count == 2)
+        #expect(sink.rows.filter { $0.outcome == .notAttempted }.allSatisfy { $0.attempts == 0 })
+    }
+}
+
+/// A server with workflows and a batcher that acts on a job's runs at once (or on the first
+/// `actsOn` of them, then runs until stopped).
+private final class FakeBatchServer: ListingFake, BatchService {
+    private struct Run {
+        var status: WorkflowStatus
+        var closeTime: Date?
+        var cancelRequested = false
+    }
+
+    private struct State {
+        var runs: [String: Run] = [:]
+        var requests: [BatchRequest] = []
+        var jobs: [String: BatchJob] = [:]
+        var stops: [String] = []
+    }
+
+    private let state = Mutex(State())
+    private let refusesStarts: Bool
+    private let actsOn: Int?
+
+    init(open: [String], closed: [String], refusesStarts: Bool = false, actsOn: Int? = nil) {
+        self.refusesStarts = refusesStarts
+        self.actsOn = actsOn
+        state.withLock {
+            for id in open { $0.runs[id] = Run(status: .running) }
+            for id in closed { $0.runs[id] = Run(status: .completed, closeTime: Date(timeIntervalSince1970: 0)) }
+        }
+    }
+
+    var requests: [BatchRequest] { state.withLock { $0.requests } }
+    var stops: [String] { state.withLock { $0.stops } }
+    func statuses(_ ids: [String]) -> [WorkflowStatus?] { state.withLock { s in ids.map { s.runs[$0]?.status } } }
+
+    func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
+        throw RPCError(code: .unimplemented, message: "not in this fake")
+    }
+
+    func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
+        let id = target.workflowID
+        guard let run = state.withLock({ $0.runs[id] }), target.runID == nil || target.runID == "run-of-\(id)" else {
+            throw RPCError(code: .notFound, message: "workflow not found for ID: \(id)")
+        }
+        return ExecutionDescription(
+            workflowID: id, runID: "run-of-\(id)", workflowType: "T", status: run.status, closeTime: run.closeTime,
+            cancelRequested: run.cancelRequested)
+    }
+
+    func startBatch(_ batch: BatchRequest) async throws(RPCError) {
+        if refusesStarts {
+            throw RPCError(code: .resourceExhausted, message: "Max concurrent batch operations is reached")
+        }
+        let startTime = Date()
+        state.withLock { s in
+            s.requests.append(batch)
+            for target in batch.executions.prefix(actsOn ?? batch.executions.count) {
+                guard var run = s.runs[target.workflowID], run.status == .running else { continue }
+                switch batch.action {
+                case .terminate:
+                    run.status = .terminated
+                    run.closeTime = Date()
+                case .cancel:
+                    run.cancelRequested = true
+                }
+                s.runs[target.workflowID] = run
+            }
+            s.jobs[batch.jobID] = BatchJob(
+                jobID: batch.jobID, state: actsOn == nil ? .completed : .running, startTime: startTime,
+                total: Int64(batch.executions.count))
+        }
+    }
+
+    func stopBatch(jobID: String, reason: String) async throws(RPCError) {
+        state.withLock {
+            $0.stops.append(jobID)
+            $0.jobs[jobID]?.state = .failed
+        }
+    }
+
+    func describeBatch(jobID: String) async throws(RPCError) -> BatchJob {
+        guard let job = state.withLock({ $0.jobs[jobID] }) else {
+            throw RPCError(code: .notFound, message: "workflow not found for ID: \(jobID)")
+        }
+        return job
+    }
+
+    func listBatches(pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> (jobs: [BatchJob], next: [UInt8]) {
+        (state.withLock { Array($0.jobs.values) }, [])
+    }
+}
