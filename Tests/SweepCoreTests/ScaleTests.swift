@@ -36,7 +36,8 @@ struct ShardTests {
             let shard = try Shard(index: index, count: 3)
             let progress = SourceProgress()
             var mine: [Job] = []
-            for try await job in Jobs(.workflowIDs(ids, runID: nil), service: service, progress: progress, shard: shard) {
+            for try await job in Jobs(.workflowIDs(ids, runID: nil), service: service, progress: progress, shard: shard)
+            {
                 mine.append(job)
             }
             let distinct = mine.filter { !$0.isDuplicate }
@@ -103,7 +104,9 @@ struct ServerBatchEngineTests {
         #expect(outcome(run(.running), .cancel, stopped: true) == .notAttempted)
     }
 
-    @Test("every job gets exactly one final row over random inputs and slice sizes; the server gets only open runs, pinned")
+    @Test(
+        "every job gets exactly one final row over random inputs and slice sizes; the server gets only open runs, pinned"
+    )
     func oneRowEach() async throws {
         var generator = SystemRandomNumberGenerator()
         for round in 0..<25 {
@@ -129,7 +132,8 @@ struct ServerBatchEngineTests {
             // `duplicate` rows stand for input lines, after their workflow's own row.
             let final = rows.filter { $0.outcome != .duplicate }
             #expect(final.count == Set(input).count, "round \(round)")
-            let last = Dictionary(final.map { ($0.job.target.workflowID, $0.outcome) }, uniquingKeysWith: { _, new in new })
+            let last = Dictionary(
+                final.map { ($0.job.target.workflowID, $0.outcome) }, uniquingKeysWith: { _, new in new })
             for (position, row) in rows.enumerated() where row.outcome == .duplicate {
                 #expect(
                     rows[..<position].contains { $0.outcome != .duplicate && $0.job.target == row.job.target },
@@ -148,7 +152,9 @@ struct ServerBatchEngineTests {
         }
     }
 
-    @Test("a start refused because a job runs in the namespace: the slice is not_attempted, nothing sent, and the run stops saying why")
+    @Test(
+        "a start refused because a job runs in the namespace: the slice is not_attempted, nothing sent, and the run stops saying why"
+    )
     func busyNamespace() async throws {
         let server = FakeBatchServer(open: ["a", "b", "c"], closed: ["z"], refusesStarts: true)
         let sink = CollectingSink()
@@ -156,7 +162,8 @@ struct ServerBatchEngineTests {
             service: server, batches: server, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
             clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", busyWait: .zero)
         let error = await #expect(throws: SweepError.self) {
-            try await engine.run(Jobs(.workflowIDs(["a", "z", "b", "c"], runID: nil), service: server), reportingTo: sink)
+            try await engine.run(
+                Jobs(.workflowIDs(["a", "z", "b", "c"], runID: nil), service: server), reportingTo: sink)
         }
         #expect(error?.message.contains("one batch job per namespace") == true)
         let outcomes = Dictionary(uniqueKeysWithValues: sink.rows.map { ($0.job.target.workflowID, $0.outcome) })

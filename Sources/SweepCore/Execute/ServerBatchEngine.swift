@@ -47,7 +47,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     package init(
         service: any WorkflowService, batches: any BatchService, options: ExecutorOptions, clock: C, batchSize: Int,
         jobIDPrefix: String, pollInterval: Duration = .seconds(1), stopGrace: Duration = .seconds(60),
-        settleInterval: Duration = .seconds(3), busyWait: Duration = .seconds(15),
+        settleInterval: Duration = .seconds(3), busyWait: Duration = .seconds(10),
         started: StartedBatchJobs = StartedBatchJobs(),
         note: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -62,7 +62,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         batches: any BatchService, calls: Calls<C>, options: ExecutorOptions, batchSize: Int, jobIDPrefix: String,
         pollInterval: Duration = .seconds(1), stopGrace: Duration = .seconds(60),
         settleInterval: Duration = .seconds(3),
-        busyWait: Duration = .seconds(15), started: StartedBatchJobs = StartedBatchJobs(),
+        busyWait: Duration = .seconds(10), started: StartedBatchJobs = StartedBatchJobs(),
         note: @escaping @Sendable (String) -> Void
     ) {
         self.batches = batches

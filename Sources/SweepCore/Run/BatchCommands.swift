@@ -47,7 +47,9 @@ package enum BatchCommands {
     /// when the server gave them (a listing does not).
     package static func table(_ jobs: [BatchJob]) -> String {
         let withCounts = jobs.contains { $0.total > 0 || $0.complete > 0 || $0.failure > 0 }
-        var rows = [["JOB ID", "OPERATION", "STATE", "STARTED", "CLOSED"] + (withCounts ? ["DONE", "FAILED", "TOTAL"] : [])]
+        var rows = [
+            ["JOB ID", "OPERATION", "STATE", "STARTED", "CLOSED"] + (withCounts ? ["DONE", "FAILED", "TOTAL"] : [])
+        ]
         for job in jobs {
             rows.append(
                 [
