@@ -80,4 +80,27 @@ struct SamplesTests {
         }
         try check(arguments, sample: "cronjob.yaml", needsLock: false)
     }
+
+    @Test("the Kubernetes Indexed Job: n pods, each taking its shard from JOB_COMPLETION_INDEX with the same n")
+    func shardedJob() throws {
+        let url = Self.samples.deletingLastPathComponent().appendingPathComponent("kubernetes/sharded-job.yaml")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.contains("completionMode: Indexed"))
+        #expect(text.contains("completions: 4"))
+        #expect(text.contains("parallelism: 4"))
+        #expect(text.contains("secretKeyRef"))
+        // The folded `- >-` block under args: one shell command line.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "- >-" })
+        let indent = lines[start + 1].prefix { $0 == " " }.count
+        let folded = lines[(start + 1)...].prefix { $0.prefix { $0 == " " }.count == indent && !$0.isEmpty }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        let words = try shellWords(folded.replacingOccurrences(of: "${JOB_COMPLETION_INDEX}", with: "2"))
+        #expect(Array(words.prefix(3)) == ["exec", "sweep", "terminate"])
+        let command = try Terminate.parse(Array(words.dropFirst(3)))
+        #expect(command.scale.shard == "2/4")
+        #expect(command.run.yes)
+        #expect(command.safety.max != nil)
+        #expect(command.run.report == "inc-1234-shard-2-of-4.csv")
+    }
 }

@@ -23,7 +23,9 @@ struct ScaleIntegrationTests {
         }
     }
 
-    @Test("--engine server by CSV: unknown IDs, a closed one and a duplicate reported as the client engine would; batch describe, list and stop")
+    @Test(
+        "--engine server by CSV: unknown IDs, a closed one and a duplicate reported as the client engine would; batch describe, list and stop"
+    )
     func serverEngineCSV() async throws {
         let type = TestEnvironment.uniqueName("SrvCsv")
         let seeded = try await harness.seed(6, type: type)
@@ -61,7 +63,9 @@ struct ScaleIntegrationTests {
         #expect(try await harness.statuses(of: seeded) == [.terminated: 6])
 
         // The server's own view of that job.
-        let described = try await harness.sweep.run(["batch", "describe", job, "-o", "json", "--address", harness.address])
+        let described = try await harness.sweep.run([
+            "batch", "describe", job, "-o", "json", "--address", harness.address,
+        ])
         #expect(described.status == 0, "\(described.standardError)")
         let document = try #require(
             try JSONSerialization.jsonObject(with: Data(described.standardOutput.utf8)) as? [String: Any])
@@ -72,7 +76,8 @@ struct ScaleIntegrationTests {
 
         let listed = try await harness.sweep.run(["batch", "list", "-o", "json", "--address", harness.address])
         #expect(listed.status == 0, "\(listed.standardError)")
-        let list = try #require(try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
+        let list = try #require(
+            try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
         #expect(list.contains { $0["job_id"] as? String == job })
         let table = try await harness.sweep.run(["batch", "list", "--address", harness.address])
         #expect(table.standardOutput.hasPrefix("JOB ID"))
@@ -81,7 +86,9 @@ struct ScaleIntegrationTests {
         let stopEnded = try await harness.sweep.run(["batch", "stop", job, "--address", harness.address])
         #expect(stopEnded.status == 0, "\(stopEnded.standardError)")
         #expect(stopEnded.standardError.contains("had already ended"))
-        let unknownJob = try await harness.sweep.run(["batch", "describe", "\(type)-no-such-job", "--address", harness.address])
+        let unknownJob = try await harness.sweep.run([
+            "batch", "describe", "\(type)-no-such-job", "--address", harness.address,
+        ])
         #expect(unknownJob.status == 2)
         #expect(unknownJob.standardError.contains("no batch job"))
     }
@@ -107,7 +114,9 @@ struct ScaleIntegrationTests {
         #expect(notRequested.isEmpty)
     }
 
-    @Test("a stop mid-job stops it on the server and reports exactly what it did; a second job meanwhile is refused clearly; both finish with --resume")
+    @Test(
+        "a stop mid-job stops it on the server and reports exactly what it did; a second job meanwhile is refused clearly; both finish with --resume"
+    )
     func stopBusyResume() async throws {
         let type = TestEnvironment.uniqueName("SrvStop")
         // The batcher acts at 50/s by default: 1,000 runs take it about 20 s.
@@ -180,8 +189,10 @@ struct ScaleIntegrationTests {
         let type = TestEnvironment.uniqueName("Shard")
         let seeded = try await harness.seed(300, type: type)
         var owner: [String: Int] = [:]
+        var reports: [String] = []
         for index in 0..<3 {
             let report = TestEnvironment.temporaryPath("shard-\(index).csv")
+            reports.append(report)
             let result = try await harness.sweep.run([
                 "terminate", "-q", "WorkflowType='\(type)'", "--shard", "\(index)/3", "--yes", "--rps", "500",
                 "--address", harness.address, "--report", report,
@@ -201,6 +212,17 @@ struct ScaleIntegrationTests {
         #expect(try await harness.statuses(of: seeded) == [.terminated: 300])
         // The same split as the documented hash gives.
         for (id, index) in owner { #expect(Shard.index(of: id, count: 3) == index) }
+
+        // The documented merge: one header, every shard's rows.
+        let merge = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/kubernetes/merge-reports").path
+        let merged = TestEnvironment.temporaryPath("merged.csv")
+        let result = try await harness.sweep.runShell(
+            "'\(merge)' \(reports.map { "'\($0)'" }.joined(separator: " ")) > '\(merged)'")
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try Report(path: merged).rows
+        #expect(rows.count == 300)
+        #expect(Set(rows.compactMap { $0["workflow_id"] }) == Set(seeded.map(\.workflowID)))
     }
 
     @Test("--shard over a CSV: a dry run of each share, disjoint and complete; --chain is refused with --engine server")
