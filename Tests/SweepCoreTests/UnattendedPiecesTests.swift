@@ -74,6 +74,14 @@ struct UnattendedPiecesTests {
         unknown.rate = 50
         unknown.retries = 0
         #expect(unknown.line == "terminate 4 2.0/s | terminated 2 not_found 1 failed 1")
+        // --engine server: the running job as the server counts it (the client's pace is not the point).
+        var server = snapshot
+        server.retries = 0
+        server.serverJob = StartedBatchJobs.Progress(jobID: "sweep-terminate-1", done: 120, total: 400)
+        #expect(
+            server.line
+                == "terminate 4/10 40% 2.0/s ETA 3s | terminated 2 not_found 1 failed 1 | batch job sweep-terminate-1: 120/400 on the server"
+        )
     }
 
     @Test("the JSON document: exit code, interruption, every outcome, nulls written")

@@ -171,6 +171,8 @@ struct ScaleIntegrationTests {
         let resumed = try await harness.sweep.run(arguments + ["--resume", report])
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(resumed.standardError.contains("\(1000 - left) workflows already settled are skipped"))
+        // The dev server's batcher goes at its own 50/s, not the 1,000/s asked; the run says so.
+        #expect(resumed.standardError.contains("the server's batcher sets its own pace"), "\(resumed.standardError)")
         let final = try Report(path: report).outcomes
         #expect(final.count == 1000)
         #expect(final.values.allSatisfy { $0 == "terminated" }, "\(Set(final.values))")

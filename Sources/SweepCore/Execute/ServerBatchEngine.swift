@@ -145,11 +145,12 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             for row in finals { try reporter.record(row) }
             throw refusal.error
         }
-        started.append(jobID)
+        started.append(jobID, total: executions.count)
         note(
             "batch job \(jobID): \(action == .cancel ? "cancelling" : "terminating") \(executions.count) workflows on the server"
         )
         let ended = await follow(jobID, total: executions.count)
+        started.ended()
         // Reconciled even when stopped: the job may have acted on some before it stopped.
         let reconciled = await Task { [self] in
             await settle(toAct.map { rows[$0] }, action: action, job: ended, sentAt: sentAt)
@@ -159,6 +160,22 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         note(
             "batch job \(jobID): \(Self.describe(ended.job)); reconciled \(reconciled.count) runs: \(Self.count(reconciled))"
         )
+        if let slow = Self.slowerThanAsked(ended, executions: executions.count, asked: options.rate) {
+            note(slow)
+        }
+    }
+
+    /// When a job that ran by itself went well below `--rps`: why (the server's batcher sets its
+    /// own pace), so that nobody waits for a rate the server does not apply.
+    static func slowerThanAsked(_ ended: Ended, executions: Int, asked: Double) -> String? {
+        guard !ended.stopped, let job = ended.job, let start = job.startTime, let close = job.closeTime else {
+            return nil
+        }
+        let seconds = close.timeIntervalSince(start)
+        let rate = Double(executions) / seconds
+        guard seconds >= 2, rate < asked * 0.8 else { return nil }
+        return
+            "batch job \(job.jobID) ran at \(Int(rate.rounded())) workflows/s, below the \(Int(asked.rounded()))/s asked: the server's batcher sets its own pace (worker.batcherRPS, 50/s per namespace by default; servers since 1.29 do not read the request's rate); --engine client goes at --rps"
     }
 
     /// Starts the job, retrying what is transient (a start that may have landed is checked first).
@@ -240,6 +257,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
                 continue
             }
             last = job
+            started.update(job)
             if !job.isRunning { return Ended(job: job, stopped: false) }
             if lastNote.duration(to: calls.clock.now) >= .seconds(10) {
                 lastNote = calls.clock.now
@@ -416,15 +434,51 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     }
 }
 
-/// The batch job IDs a run started, in order, for its summary.
+/// The batch job IDs a run started, in order, for its summary; and how far the one running now
+/// is, for the progress display.
 package final class StartedBatchJobs: Sendable {
-    private let jobs = Mutex<[String]>([])
+    /// A running job as the server counts it (complete and failed operations; the batcher counts
+    /// NOT_FOUND as complete).
+    package struct Progress: Sendable, Hashable {
+        package var jobID: String
+        package var done: Int64
+        package var total: Int
+
+        package init(jobID: String, done: Int64, total: Int) {
+            self.jobID = jobID
+            self.done = done
+            self.total = total
+        }
+    }
+
+    private struct State {
+        var jobs: [String] = []
+        var running: Progress?
+    }
+
+    private let state = Mutex(State())
 
     package init() {}
 
-    package var all: [String] { jobs.withLock { $0 } }
-    var count: Int { jobs.withLock { $0.count } }
-    func append(_ jobID: String) { jobs.withLock { $0.append(jobID) } }
+    package var all: [String] { state.withLock { $0.jobs } }
+    package var running: Progress? { state.withLock { $0.running } }
+    var count: Int { state.withLock { $0.jobs.count } }
+
+    func append(_ jobID: String, total: Int) {
+        state.withLock {
+            $0.jobs.append(jobID)
+            $0.running = Progress(jobID: jobID, done: 0, total: total)
+        }
+    }
+
+    func update(_ job: BatchJob) {
+        state.withLock {
+            guard $0.running?.jobID == job.jobID else { return }
+            $0.running?.done = job.complete + job.failure
+        }
+    }
+
+    func ended() { state.withLock { $0.running = nil } }
 }
 
 /// The rows a slice's plan produced, in the order they came (a duplicate after its first).

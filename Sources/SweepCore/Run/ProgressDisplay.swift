@@ -139,6 +139,8 @@ struct ProgressSnapshot: Sendable {
     /// The pace now and the one asked for (lower while the server throttles).
     var rate: Double
     var targetRate: Double
+    /// `--engine server`: the batch job running now, as the server counts it.
+    var serverJob: StartedBatchJobs.Progress?
 
     /// `terminate 1200/5000 24% 48.9/s ETA 1m17s | terminated 1180 not_found 20 | retries 3 | throttled to 25/s`
     var line: String {
@@ -159,7 +161,11 @@ struct ProgressSnapshot: Sendable {
         let counts = Outcome.allCases.filter { tally[$0] > 0 }.map { "\($0.rawValue) \(tally[$0])" }
         if !counts.isEmpty { parts.append(counts.joined(separator: " ")) }
         if retries > 0 { parts.append("retries \(retries)") }
-        if rate < targetRate * 0.99 { parts.append(String(format: "throttled to %.1f/s", rate)) }
+        if let serverJob {
+            parts.append("batch job \(serverJob.jobID): \(serverJob.done)/\(serverJob.total) on the server")
+        } else if rate < targetRate * 0.99 {
+            parts.append(String(format: "throttled to %.1f/s", rate))
+        }
         return parts.joined(separator: " | ")
     }
 

@@ -86,7 +86,9 @@ package enum Runner {
 
             let total = max(
                 0, preflight.expectedCount - (journal?.settledCount(followingUp: followingUp) ?? 0))
-            let snapshot = progressSnapshot(options.verb, statistics, total: total, calls, options)
+            let snapshot = progressSnapshot(
+                options.verb, statistics, total: total, calls, options,
+                serverJobs: options.engine == .server ? batchJobs : nil)
 
             var stages = Stages(deadline: options.deadline)
             let engineSink = sink
@@ -197,7 +199,7 @@ package enum Runner {
     /// What the progress display shows, read from the run's statistics and limiter, timed from now.
     private static func progressSnapshot(
         _ verb: String, _ statistics: RunStatistics, total: Int, _ calls: Calls<ContinuousClock>,
-        _ options: SweepOptions
+        _ options: SweepOptions, serverJobs: StartedBatchJobs? = nil
     ) -> @Sendable () -> ProgressSnapshot {
         let clock = ContinuousClock()
         let started = clock.now
@@ -205,7 +207,8 @@ package enum Runner {
         return {
             ProgressSnapshot(
                 verb: verb, tally: statistics.tally, total: total, elapsed: started.duration(to: clock.now),
-                retries: statistics.retries, rate: calls.limiter.rate, targetRate: target)
+                retries: statistics.retries, rate: calls.limiter.rate, targetRate: target,
+                serverJob: serverJobs?.running)
         }
     }
 
