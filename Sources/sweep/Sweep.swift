@@ -23,6 +23,11 @@ struct Sweep: AsyncParsableCommand {
               sweep plan -q "WorkflowType='OrderSaga'" --out plan.csv
               sweep apply plan.csv --action cancel --escalate-after 5m
 
+            Past one machine: Temporal's batch engine, or a share per host:
+              sweep terminate -q "WorkflowType='OrderSaga'" --engine server --yes --max 50000
+              sweep batch list
+              sweep terminate -q "WorkflowType='OrderSaga'" --shard 0/4 --yes --max 50000
+
             Nightly from cron:
               sweep terminate -q "WorkflowType='OrderSaga'" --older-than 24h --yes \\
                 --max 10000 --lock /var/lib/sweep/nightly.lock --max-duration 50m \\
