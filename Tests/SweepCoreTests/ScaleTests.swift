@@ -172,6 +172,21 @@ struct ServerBatchEngineTests {
         #expect(server.statuses(["a", "b", "c"]).allSatisfy { $0 == .running })
     }
 
+    @Test("a source that fails mid-slice: the jobs it handed out are acted on and reported, then the run stops")
+    func failingSource() async throws {
+        let server = FakeBatchServer(open: ["a", "b", "c"], closed: [])
+        let sink = CollectingSink()
+        let engine = ServerBatchEngine(
+            service: server, batches: server, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
+            clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", pollInterval: .milliseconds(1))
+        await #expect(throws: SweepError.self) {
+            try await engine.run(FailingAfter(["a", "b"]), reportingTo: sink)
+        }
+        #expect(sink.rows.map(\.job.target.workflowID).sorted() == ["a", "b"])
+        #expect(sink.rows.allSatisfy { $0.outcome == .terminated })
+        #expect(server.statuses(["a", "b", "c"]) == [.terminated, .terminated, .running])
+    }
+
     @Test("a stop while the job runs stops it on the server; what it did is reported, the rest not_attempted")
     func stopped() async throws {
         // The job acts on the first two it is given, then hangs until stopped.
@@ -285,5 +300,25 @@ private final class FakeBatchServer: ListingFake, BatchService {
 
     func listBatches(pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> (jobs: [BatchJob], next: [UInt8]) {
         (state.withLock { Array($0.jobs.values) }, [])
+    }
+}
+
+/// Jobs for `ids`, then a failure (a listing page that kept failing).
+private struct FailingAfter: AsyncSequence, Sendable {
+    typealias Element = Job
+    let ids: [String]
+
+    init(_ ids: [String]) {
+        self.ids = ids
+    }
+
+    func makeAsyncIterator() -> Iterator { Iterator(ids: ids[...]) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var ids: ArraySlice<String>
+        mutating func next() async throws -> Job? {
+            guard let id = ids.popFirst() else { throw SweepError(.server, "listing failed") }
+            return Job(target: WorkflowTarget(workflowID: id))
+        }
     }
 }

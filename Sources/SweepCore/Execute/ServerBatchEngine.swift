@@ -93,14 +93,23 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         var slice: [Job] = []
         while true {
             slice.removeAll(keepingCapacity: true)
-            while slice.count < batchSize, !Task.isCancelled, let job = try await Self.next(&iterator) {
-                slice.append(job)
+            // A source that fails mid-slice ends the run, after the jobs it already handed out
+            // are carried out and reported.
+            var sourceFailure: SweepError?
+            do {
+                while slice.count < batchSize, !Task.isCancelled, let job = try await Self.next(&iterator) {
+                    slice.append(job)
+                }
+            } catch {
+                sourceFailure = error
             }
-            if slice.isEmpty { break }
-            let planned = PlannedRows()
-            try await planner.run(JobList(slice), reportingTo: planned)
-            try await act(action, on: planned.rows, reportingTo: reporter)
-            if Task.isCancelled { break }
+            if !slice.isEmpty {
+                let planned = PlannedRows()
+                try await planner.run(JobList(slice), reportingTo: planned)
+                try await act(action, on: planned.rows, reportingTo: reporter)
+            }
+            if let sourceFailure { throw sourceFailure }
+            if slice.isEmpty || Task.isCancelled { break }
         }
         // Stopped: every job the source still holds is accounted for, nothing sent for it.
         guard Task.isCancelled else { return }
