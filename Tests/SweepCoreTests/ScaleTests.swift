@@ -82,6 +82,35 @@ struct ServerBatchEngineTests {
             closeTime: closed.map { Self.started.addingTimeInterval($0) }, cancelRequested: cancelRequested)
     }
 
+    /// Short waits, for fakes that answer at once.
+    private static var quick: ServerBatchEngine<ContinuousClock>.Timing {
+        var timing = ServerBatchEngine<ContinuousClock>.Timing()
+        timing.poll = .milliseconds(5)
+        timing.settleInterval = .milliseconds(20)
+        timing.settleMinimum = .milliseconds(200)
+        timing.busyWait = .zero
+        timing.busyWaitAfterOwn = .zero
+        timing.lostAfter = .milliseconds(100)
+        return timing
+    }
+
+    private func engine(
+        _ server: FakeBatchServer, _ action: Action = .terminate, batchSize: Int = 10,
+        timing: ServerBatchEngine<
+            ContinuousClock
+        >.Timing = quick
+    ) -> ServerBatchEngine<ContinuousClock> {
+        ServerBatchEngine(
+            service: server, batches: server, options: ExecutorOptions(action: action, reason: "r", rate: 1e6),
+            clock: ContinuousClock(), batchSize: batchSize, jobIDPrefix: "job", timing: timing)
+    }
+
+    private func outcomes(_ sink: CollectingSink) -> [String: Outcome] {
+        Dictionary(
+            sink.rows.filter { $0.outcome != .duplicate }.map { ($0.job.target.workflowID, $0.outcome) },
+            uniquingKeysWith: { _, new in new })
+    }
+
     @Test("what a described run says the job did, for terminate and cancel, finished or stopped")
     func verdicts() {
         typealias Engine = ServerBatchEngine<ContinuousClock>
@@ -122,18 +151,15 @@ struct ServerBatchEngineTests {
             let action: Action = Bool.random(using: &generator) ? .terminate : .cancel
             let batchSize = Int.random(in: 1...5, using: &generator)
             let sink = CollectingSink()
-            let engine = ServerBatchEngine(
-                service: server, batches: server, options: ExecutorOptions(action: action, reason: "r", rate: 1e6),
-                clock: ContinuousClock(), batchSize: batchSize, jobIDPrefix: "job", pollInterval: .milliseconds(1))
-            try await engine.run(Jobs(.workflowIDs(input, runID: nil), service: server), reportingTo: sink)
+            try await engine(server, action, batchSize: batchSize).run(
+                Jobs(.workflowIDs(input, runID: nil), service: server), reportingTo: sink)
 
             let rows = sink.rows
             #expect(rows.count == input.count, "round \(round)")
             // `duplicate` rows stand for input lines, after their workflow's own row.
             let final = rows.filter { $0.outcome != .duplicate }
             #expect(final.count == Set(input).count, "round \(round)")
-            let last = Dictionary(
-                final.map { ($0.job.target.workflowID, $0.outcome) }, uniquingKeysWith: { _, new in new })
+            let last = outcomes(sink)
             for (position, row) in rows.enumerated() where row.outcome == .duplicate {
                 #expect(
                     rows[..<position].contains { $0.outcome != .duplicate && $0.job.target == row.job.target },
@@ -153,51 +179,83 @@ struct ServerBatchEngineTests {
     }
 
     @Test(
-        "a start refused because a job runs in the namespace: the slice is not_attempted, nothing sent, and the run stops saying why"
+        "a second job refused because the namespace is busy: its slice and every job after it are not_attempted, nothing sent for them, and the run stops saying why"
     )
     func busyNamespace() async throws {
-        let server = FakeBatchServer(open: ["a", "b", "c"], closed: ["z"], refusesStarts: true)
+        let server = FakeBatchServer(open: ["a", "b", "c", "d", "e"], closed: ["z"], startsAccepted: 1)
         let sink = CollectingSink()
-        let engine = ServerBatchEngine(
-            service: server, batches: server, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
-            clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", busyWait: .zero)
         let error = await #expect(throws: SweepError.self) {
-            try await engine.run(
-                Jobs(.workflowIDs(["a", "z", "b", "c"], runID: nil), service: server), reportingTo: sink)
+            try await engine(server, batchSize: 2).run(
+                Jobs(.workflowIDs(["a", "b", "z", "c", "d", "e"], runID: nil), service: server), reportingTo: sink)
         }
         #expect(error?.message.contains("one batch job per namespace") == true)
-        let outcomes = Dictionary(uniqueKeysWithValues: sink.rows.map { ($0.job.target.workflowID, $0.outcome) })
-        #expect(outcomes == ["a": .notAttempted, "b": .notAttempted, "c": .notAttempted, "z": .alreadyClosed])
-        #expect(server.requests.isEmpty)
-        #expect(server.statuses(["a", "b", "c"]).allSatisfy { $0 == .running })
+        #expect(sink.rows.count == 6)
+        #expect(
+            outcomes(sink) == [
+                "a": .terminated, "b": .terminated, "z": .alreadyClosed, "c": .notAttempted, "d": .notAttempted,
+                "e": .notAttempted,
+            ])
+        #expect(server.requests.count == 1)
+        #expect(server.statuses(["c", "d", "e"]).allSatisfy { $0 == .running })
+    }
+
+    @Test("a busy namespace is waited out for a while: the start is tried again and goes through")
+    func busyThenFree() async throws {
+        let server = FakeBatchServer(open: ["a"], closed: [], refusedFirst: 1)
+        var timing = Self.quick
+        timing.busyWait = .seconds(5)
+        let sink = CollectingSink()
+        try await engine(server, timing: timing).run(
+            Jobs(.workflowIDs(["a"], runID: nil), service: server), reportingTo: sink)
+        #expect(outcomes(sink) == ["a": .terminated])
+        #expect(server.startsTried == 2)
+    }
+
+    @Test("a start whose answer was lost but that landed is taken as started, not refused")
+    func ambiguousStartLanded() async throws {
+        // The first start lands and answers DEADLINE_EXCEEDED; the next ones would be refused
+        // (the namespace now runs that very job).
+        let server = FakeBatchServer(open: ["a", "b"], closed: [], landsThenTimesOut: true)
+        let sink = CollectingSink()
+        try await engine(server).run(Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
+        #expect(outcomes(sink) == ["a": .terminated, "b": .terminated])
+        #expect(server.requests.count == 1)
+    }
+
+    @Test(
+        "a run replaced between the plan and the job (continue-as-new) is run_changed, naming the open run, not already_closed"
+    )
+    func replacedRun() async throws {
+        let server = FakeBatchServer(open: ["a", "b"], closed: [], replacedAtStart: ["b"])
+        let sink = CollectingSink()
+        try await engine(server).run(Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
+        #expect(outcomes(sink) == ["a": .terminated, "b": .runChanged])
+        let row = try #require(sink.rows.first { $0.job.target.workflowID == "b" })
+        #expect(row.message.contains("run2-of-b"))
     }
 
     @Test("a source that fails mid-slice: the jobs it handed out are acted on and reported, then the run stops")
     func failingSource() async throws {
         let server = FakeBatchServer(open: ["a", "b", "c"], closed: [])
         let sink = CollectingSink()
-        let engine = ServerBatchEngine(
-            service: server, batches: server, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
-            clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", pollInterval: .milliseconds(1))
         await #expect(throws: SweepError.self) {
-            try await engine.run(FailingAfter(["a", "b"]), reportingTo: sink)
+            try await engine(server).run(FailingAfter(["a", "b"]), reportingTo: sink)
         }
         #expect(sink.rows.map(\.job.target.workflowID).sorted() == ["a", "b"])
         #expect(sink.rows.allSatisfy { $0.outcome == .terminated })
         #expect(server.statuses(["a", "b", "c"]) == [.terminated, .terminated, .running])
     }
 
-    @Test("a stop while the job runs stops it on the server; what it did is reported, the rest not_attempted")
+    @Test(
+        "a stop stops the job; what its worker still does after the stop is waited for; only what stays open is not_attempted"
+    )
     func stopped() async throws {
-        // The job acts on the first two it is given, then hangs until stopped.
-        let server = FakeBatchServer(open: ["a", "b", "c", "d"], closed: [], actsOn: 2)
+        // The job acts on the first two at once, on a third 100 ms after it is stopped (its
+        // worker has not heard yet), never on the fourth.
+        let server = FakeBatchServer(open: ["a", "b", "c", "d"], closed: [], actsOn: 2, actsAfterStop: 1)
         let sink = CollectingSink()
-        let engine = ServerBatchEngine(
-            service: server, batches: server, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
-            clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", pollInterval: .milliseconds(5),
-            settleInterval: .milliseconds(5))
         let task = Task {
-            try await engine.run(
+            try await engine(server).run(
                 Jobs(.workflowIDs(["a", "b", "c", "d"], runID: nil), service: server), reportingTo: sink)
         }
         while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
@@ -205,16 +263,30 @@ struct ServerBatchEngineTests {
         task.cancel()
         try await task.value
         #expect(server.stops == ["job-1"])
-        let outcomes = sink.rows.map(\.outcome)
-        #expect(sink.rows.count == 4)
-        #expect(outcomes.filter { $0 == .terminated }.count == 2)
-        #expect(outcomes.filter { $0 == .notAttempted }.count == 2)
+        #expect(outcomes(sink) == ["a": .terminated, "b": .terminated, "c": .terminated, "d": .notAttempted])
         #expect(sink.rows.filter { $0.outcome == .notAttempted }.allSatisfy { $0.attempts == 0 })
+        #expect(server.statuses(["d"]) == [.running])
+    }
+
+    @Test("a stop the server refuses: the open runs are failed (the job may still act), not not_attempted")
+    func stopRefused() async throws {
+        let server = FakeBatchServer(open: ["a", "b"], closed: [], actsOn: 1, stopFails: true)
+        let sink = CollectingSink()
+        let task = Task {
+            try await engine(server).run(
+                Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
+        }
+        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        task.cancel()
+        try await task.value
+        #expect(outcomes(sink) == ["a": .terminated, "b": .failed])
+        let row = try #require(sink.rows.first { $0.job.target.workflowID == "b" })
+        #expect(row.message.contains("could not be stopped"))
     }
 }
 
 /// A server with workflows and a batcher that acts on a job's runs at once (or on the first
-/// `actsOn` of them, then runs until stopped).
+/// `actsOn` of them, then runs until stopped), with the faults the tests ask for.
 private final class FakeBatchServer: ListingFake, BatchService {
     private struct Run {
         var status: WorkflowStatus
@@ -223,28 +295,55 @@ private final class FakeBatchServer: ListingFake, BatchService {
     }
 
     private struct State {
-        var runs: [String: Run] = [:]
+        /// Per workflow ID, per run ID.
+        var runs: [String: [String: Run]] = [:]
+        var current: [String: String] = [:]
         var requests: [BatchRequest] = []
         var jobs: [String: BatchJob] = [:]
         var stops: [String] = []
+        var startsTried = 0
+        var pending: [WorkflowTarget] = []
     }
 
     private let state = Mutex(State())
-    private let refusesStarts: Bool
+    private let startsAccepted: Int
+    private let refusedFirst: Int
+    private let landsThenTimesOut: Bool
+    private let replacedAtStart: Set<String>
     private let actsOn: Int?
+    private let actsAfterStop: Int
+    private let stopFails: Bool
 
-    init(open: [String], closed: [String], refusesStarts: Bool = false, actsOn: Int? = nil) {
-        self.refusesStarts = refusesStarts
+    init(
+        open: [String], closed: [String], startsAccepted: Int = .max, refusedFirst: Int = 0,
+        landsThenTimesOut: Bool = false, replacedAtStart: Set<String> = [], actsOn: Int? = nil, actsAfterStop: Int = 0,
+        stopFails: Bool = false
+    ) {
+        self.startsAccepted = startsAccepted
+        self.refusedFirst = refusedFirst
+        self.landsThenTimesOut = landsThenTimesOut
+        self.replacedAtStart = replacedAtStart
         self.actsOn = actsOn
+        self.actsAfterStop = actsAfterStop
+        self.stopFails = stopFails
         state.withLock {
-            for id in open { $0.runs[id] = Run(status: .running) }
-            for id in closed { $0.runs[id] = Run(status: .completed, closeTime: Date(timeIntervalSince1970: 0)) }
+            for id in open {
+                $0.runs[id] = ["run-of-\(id)": Run(status: .running)]
+                $0.current[id] = "run-of-\(id)"
+            }
+            for id in closed {
+                $0.runs[id] = ["run-of-\(id)": Run(status: .completed, closeTime: Date(timeIntervalSince1970: 0))]
+                $0.current[id] = "run-of-\(id)"
+            }
         }
     }
 
     var requests: [BatchRequest] { state.withLock { $0.requests } }
     var stops: [String] { state.withLock { $0.stops } }
-    func statuses(_ ids: [String]) -> [WorkflowStatus?] { state.withLock { s in ids.map { s.runs[$0]?.status } } }
+    var startsTried: Int { state.withLock { $0.startsTried } }
+    func statuses(_ ids: [String]) -> [WorkflowStatus?] {
+        state.withLock { s in ids.map { id in s.current[id].flatMap { s.runs[id]?[$0]?.status } } }
+    }
 
     func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
         throw RPCError(code: .unimplemented, message: "not in this fake")
@@ -252,42 +351,78 @@ private final class FakeBatchServer: ListingFake, BatchService {
 
     func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
         let id = target.workflowID
-        guard let run = state.withLock({ $0.runs[id] }), target.runID == nil || target.runID == "run-of-\(id)" else {
+        let found = state.withLock { s -> (String, Run)? in
+            guard let runID = target.runID ?? s.current[id], let run = s.runs[id]?[runID] else { return nil }
+            return (runID, run)
+        }
+        guard let (runID, run) = found else {
             throw RPCError(code: .notFound, message: "workflow not found for ID: \(id)")
         }
         return ExecutionDescription(
-            workflowID: id, runID: "run-of-\(id)", workflowType: "T", status: run.status, closeTime: run.closeTime,
+            workflowID: id, runID: runID, workflowType: "T", status: run.status, closeTime: run.closeTime,
             cancelRequested: run.cancelRequested)
     }
 
-    func startBatch(_ batch: BatchRequest) async throws(RPCError) {
-        if refusesStarts {
-            throw RPCError(code: .resourceExhausted, message: "Max concurrent batch operations is reached")
+    /// Acts on one pinned run as the batcher would.
+    private static func act(_ target: WorkflowTarget, _ action: Action, _ s: inout State) {
+        guard let runID = target.runID, var run = s.runs[target.workflowID]?[runID], run.status == .running else {
+            return
         }
-        let startTime = Date()
-        state.withLock { s in
-            s.requests.append(batch)
-            for target in batch.executions.prefix(actsOn ?? batch.executions.count) {
-                guard var run = s.runs[target.workflowID], run.status == .running else { continue }
-                switch batch.action {
-                case .terminate:
-                    run.status = .terminated
-                    run.closeTime = Date()
-                case .cancel:
-                    run.cancelRequested = true
-                }
-                s.runs[target.workflowID] = run
+        switch action {
+        case .terminate:
+            run.status = .terminated
+            run.closeTime = Date()
+        case .cancel:
+            run.cancelRequested = true
+        }
+        s.runs[target.workflowID]?[runID] = run
+    }
+
+    func startBatch(_ batch: BatchRequest) async throws(RPCError) {
+        let refusal = state.withLock { s -> RPCError? in
+            s.startsTried += 1
+            if s.startsTried <= refusedFirst || s.requests.count >= startsAccepted
+                || !s.jobs.isEmpty
+                    && s.jobs.values.contains(where: \.isRunning)
+            {
+                return RPCError(code: .resourceExhausted, message: "Max concurrent batch operations is reached")
             }
+            if s.jobs[batch.jobID] != nil {
+                return RPCError(code: .alreadyExists, message: "job exists")
+            }
+            for id in replacedAtStart {
+                // Continued-as-new a moment before the job started: a newer run is open.
+                s.runs[id]?["run-of-\(id)"] = Run(status: .continuedAsNew, closeTime: Date(timeIntervalSinceNow: -5))
+                s.runs[id]?["run2-of-\(id)"] = Run(status: .running)
+                s.current[id] = "run2-of-\(id)"
+            }
+            s.requests.append(batch)
+            let startTime = Date()
+            let acted = actsOn ?? batch.executions.count
+            for target in batch.executions.prefix(acted) { Self.act(target, batch.action, &s) }
+            s.pending = Array(batch.executions.dropFirst(acted))
             s.jobs[batch.jobID] = BatchJob(
                 jobID: batch.jobID, state: actsOn == nil ? .completed : .running, startTime: startTime,
                 total: Int64(batch.executions.count))
+            return landsThenTimesOut && s.requests.count == 1
+                ? RPCError(code: .deadlineExceeded, message: "Deadline Exceeded") : nil
         }
+        if let refusal { throw refusal }
     }
 
     func stopBatch(jobID: String, reason: String) async throws(RPCError) {
-        state.withLock {
-            $0.stops.append(jobID)
-            $0.jobs[jobID]?.state = .failed
+        if stopFails { throw RPCError(code: .permissionDenied, message: "not allowed to stop batch jobs") }
+        let (late, action) = state.withLock { s -> ([WorkflowTarget], Action?) in
+            s.stops.append(jobID)
+            s.jobs[jobID]?.state = .failed
+            s.jobs[jobID]?.closeTime = Date()
+            return (Array(s.pending.prefix(actsAfterStop)), s.requests.last?.action)
+        }
+        guard !late.isEmpty, let action else { return }
+        // The worker, not yet told, acts on a few more a moment later.
+        Task {
+            try? await Task.sleep(for: .milliseconds(100))
+            state.withLock { s in for target in late { Self.act(target, action, &s) } }
         }
     }
 

@@ -8,19 +8,43 @@ import Synchronization
 /// The job set is taken in slices of ``batchSize``. For each slice:
 /// 1. **Plan**: the client engine's dry run (through the run's calls: the same resolution, the same
 ///    `already_closed`, `not_found`, `duplicate` and `run_changed` rows) pins the exact run of each
-///    workflow to act on.
+///    workflow to act on. Rows that need no action are recorded at once.
 /// 2. **Act**: one StartBatchOperation with exactly those runs (never a query: what the server
 ///    touches is what was planned), then DescribeBatchOperation until the job ends. The server
 ///    allows one running batch job per namespace by default, so slices run one after another.
 /// 3. **Reconcile**: the batcher only counts (and counts NOT_FOUND and "already completed" as
 ///    success), so every run handed to it is described: `terminated` or `cancel_requested` when the
-///    run shows it, `already_closed` when it closed before the job reached it, `not_attempted`
-///    when a stop ended the job first (`--resume` retries those), `failed` otherwise.
-/// 4. The slice's rows are recorded in the plan's order (a duplicate after its first occurrence).
+///    run shows it, `already_closed` when it closed before the job started (`run_changed` when a
+///    newer run is open), `not_attempted` when a stop ended the job first (`--resume` retries
+///    those), `failed` otherwise. Those rows follow, in the plan's order (a duplicate after its
+///    first occurrence).
 ///
 /// A stop (the task cancelled) while a job runs stops it (StopBatchOperation, with a reason),
-/// waits for it to end, and reconciles what it did; the rest of the source is `not_attempted`.
+/// lets its runs settle, and reconciles what it did; the rest of the source is `not_attempted`.
+/// A start the server refuses ends the run the same way, with its reason.
 package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Duration {
+    /// How the engine waits on the server.
+    package struct Timing: Sendable {
+        /// How often a running job is described (the first look comes after 100 ms).
+        package var poll: Duration = .seconds(1)
+        /// After a stop: how long, in all, the job is given to end and its runs to settle.
+        package var stopGrace: Duration = .seconds(60)
+        /// After a stop: the runs still open are described again this often...
+        package var settleInterval: Duration = .seconds(3)
+        /// ...until a look finds none newly closed, but not before this long after the stop: a
+        /// stopped job's worker acts until it next checks in with the server (about 8 s on the
+        /// dev server).
+        package var settleMinimum: Duration = .seconds(15)
+        /// A start refused because a batch job runs in the namespace is retried this long...
+        package var busyWait: Duration = .seconds(10)
+        /// ...or this long after a job of this run (visibility may count it as running a while).
+        package var busyWaitAfterOwn: Duration = .seconds(60)
+        /// DescribeBatchOperation failing this long: the job is given up on, its open runs `failed`.
+        package var lostAfter: Duration = .seconds(120)
+
+        package init() {}
+    }
+
     let batches: any BatchService
     let calls: Calls<C>
     let options: ExecutorOptions
@@ -28,41 +52,27 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     let batchSize: Int
     /// Job IDs are `<jobIDPrefix>-<n>`, n from 1.
     let jobIDPrefix: String
-    /// How often a running job is described.
-    let pollInterval: Duration
-    /// How long a stopped job is given to end, and its runs to settle, before what is still open
-    /// is reported `not_attempted`.
-    let stopGrace: Duration
-    /// How long a stopped job's open runs are left between two looks.
-    let settleInterval: Duration
-    /// How long a start refused because a batch job is running in the namespace is retried (the
-    /// job before, just ended, may still count as running for a moment).
-    let busyWait: Duration
-    /// The job IDs started, for the summary.
+    let timing: Timing
+    /// The job IDs started, for the summary and the progress display.
     let started: StartedBatchJobs
-    /// Progress for the operator (a job started, how far it is, how it ended).
+    /// Progress for the operator (a job started, how it ended).
     let note: @Sendable (String) -> Void
 
     /// An engine whose planning and reconciling calls go through `service` at `options.rate`.
     package init(
         service: any WorkflowService, batches: any BatchService, options: ExecutorOptions, clock: C, batchSize: Int,
-        jobIDPrefix: String, pollInterval: Duration = .seconds(1), stopGrace: Duration = .seconds(60),
-        settleInterval: Duration = .seconds(3), busyWait: Duration = .seconds(10),
-        started: StartedBatchJobs = StartedBatchJobs(),
+        jobIDPrefix: String, timing: Timing = Timing(), started: StartedBatchJobs = StartedBatchJobs(),
         note: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.init(
             batches: batches, calls: Calls(service: service, options: options, clock: clock), options: options,
-            batchSize: batchSize, jobIDPrefix: jobIDPrefix, pollInterval: pollInterval, stopGrace: stopGrace,
-            settleInterval: settleInterval, busyWait: busyWait, started: started, note: note)
+            batchSize: batchSize, jobIDPrefix: jobIDPrefix, timing: timing, started: started, note: note)
     }
 
     /// An engine sending through `calls`, which the follow-up stage shares.
     init(
         batches: any BatchService, calls: Calls<C>, options: ExecutorOptions, batchSize: Int, jobIDPrefix: String,
-        pollInterval: Duration = .seconds(1), stopGrace: Duration = .seconds(60),
-        settleInterval: Duration = .seconds(3),
-        busyWait: Duration = .seconds(10), started: StartedBatchJobs = StartedBatchJobs(),
+        timing: Timing = Timing(), started: StartedBatchJobs = StartedBatchJobs(),
         note: @escaping @Sendable (String) -> Void
     ) {
         self.batches = batches
@@ -70,10 +80,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         self.options = options
         self.batchSize = max(1, batchSize)
         self.jobIDPrefix = jobIDPrefix
-        self.pollInterval = pollInterval
-        self.stopGrace = stopGrace
-        self.settleInterval = settleInterval
-        self.busyWait = busyWait
+        self.timing = timing
         self.started = started
         self.note = note
     }
@@ -91,6 +98,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         let planner = Executor(calls: calls, options: planning)
         var iterator = jobs.makeAsyncIterator()
         var slice: [Job] = []
+        var refusal: SweepError?
         while true {
             slice.removeAll(keepingCapacity: true)
             // A source that fails mid-slice ends the run, after the jobs it already handed out
@@ -106,38 +114,48 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             if !slice.isEmpty {
                 let planned = PlannedRows()
                 try await planner.run(JobList(slice), reportingTo: planned)
-                try await act(action, on: planned.rows, reportingTo: reporter)
+                refusal = try await act(action, on: planned.rows, reportingTo: reporter)
             }
             if let sourceFailure { throw sourceFailure }
-            if slice.isEmpty || Task.isCancelled { break }
+            if slice.isEmpty || Task.isCancelled || refusal != nil { break }
         }
-        // Stopped: every job the source still holds is accounted for, nothing sent for it.
-        guard Task.isCancelled else { return }
+        // Stopped, or refused by the server: every job the source still holds is accounted for,
+        // nothing sent for it.
+        guard Task.isCancelled || refusal != nil else { return }
+        let why =
+            refusal == nil ? "stopped before it was sent" : "not sent: the run ended early (a batch job was refused)"
         while let job = try await Self.next(&iterator) {
             try reporter.record(
                 JobAttempt<C.Instant>(job: job, action: action).finish(
                     job.isDuplicate ? .duplicate : .notAttempted,
-                    message: job.isDuplicate
-                        ? "listed earlier in the input; acted on once" : "stopped before it was sent",
-                    elapsed: .zero))
+                    message: job.isDuplicate ? "listed earlier in the input; acted on once" : why, elapsed: .zero))
         }
+        if let refusal { throw refusal }
     }
 
-    /// Hands the planned runs of one slice to a batch job, reconciles them, and records the
-    /// slice's rows in the plan's order.
+    /// Hands the planned runs of one slice to a batch job and records the slice's rows: at once
+    /// those that need no action, the others (and the duplicates of those) once reconciled.
+    /// - Returns: the server's refusal to start the job, which ends the run.
     private func act(_ action: Action, on rows: [JobResult], reportingTo reporter: some ReportSink)
-        async throws(SweepError)
+        async throws(SweepError) -> SweepError?
     {
         let toAct = rows.indices.filter { rows[$0].outcome == .dryRun(action) }
+        let acted = Set(toAct.map { rows[$0].job.deduplicationKey })
+        let waits = Set(
+            rows.indices.filter { index in
+                toAct.contains(index)
+                    || (rows[index].outcome == .duplicate && acted.contains(rows[index].job.deduplicationKey))
+            })
+        for index in rows.indices where !waits.contains(index) { try reporter.record(rows[index]) }
         var finals = rows
-        guard !toAct.isEmpty else {
-            for row in rows { try reporter.record(row) }
-            return
+        func recordWaiting() throws(SweepError) {
+            for index in rows.indices where waits.contains(index) { try reporter.record(finals[index]) }
         }
+        guard !toAct.isEmpty else { return nil }
         if Task.isCancelled {
             for index in toAct { finals[index] = Self.unsent(rows[index], action, "stopped before it was sent") }
-            for row in finals { try reporter.record(row) }
-            return
+            try recordWaiting()
+            return nil
         }
         let jobID = "\(jobIDPrefix)-\(started.count + 1)"
         let executions = toAct.map { WorkflowTarget(workflowID: rows[$0].job.target.workflowID, runID: rows[$0].runID) }
@@ -145,41 +163,48 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             jobID: jobID, action: action, reason: options.reason, executions: executions,
             operationsPerSecond: options.rate)
         let sentAt = Date()
-        if let refusal = await start(request) {
+        switch await start(request) {
+        case .started:
+            break
+        case .stopped:
+            for index in toAct { finals[index] = Self.unsent(rows[index], action, "stopped before it was sent") }
+            try recordWaiting()
+            return nil
+        case .refused(let error, let reason):
             // Nothing was started: these runs are untouched, and a resume retries them.
             for index in toAct {
-                finals[index] = Self.unsent(
-                    rows[index], action, "batch job \(jobID) was not started: \(refusal.reason)")
+                finals[index] = Self.unsent(rows[index], action, "batch job \(jobID) was not started: \(reason)")
             }
-            for row in finals { try reporter.record(row) }
-            throw refusal.error
+            try recordWaiting()
+            return error
         }
         started.append(jobID, total: executions.count)
         note(
             "batch job \(jobID): \(action == .cancel ? "cancelling" : "terminating") \(executions.count) workflows on the server"
         )
-        let ended = await follow(jobID, total: executions.count)
+        let ended = await follow(jobID)
         started.ended()
-        // Reconciled even when stopped: the job may have acted on some before it stopped.
+        // Reconciled even when stopped: the job may have acted on some before it stopped. Outside
+        // the (perhaps cancelled) task: these are reads the report cannot do without.
         let reconciled = await Task { [self] in
             await settle(toAct.map { rows[$0] }, action: action, job: ended, sentAt: sentAt)
         }.value
         for (index, row) in zip(toAct, reconciled) { finals[index] = row }
-        for row in finals { try reporter.record(row) }
+        try recordWaiting()
         note(
             "batch job \(jobID): \(Self.describe(ended.job)); reconciled \(reconciled.count) runs: \(Self.count(reconciled))"
         )
         if let slow = Self.slowerThanAsked(ended, executions: executions.count, asked: options.rate) {
             note(slow)
         }
+        return nil
     }
 
     /// When a job that ran by itself went well below `--rps`: why (the server's batcher sets its
     /// own pace), so that nobody waits for a rate the server does not apply.
     static func slowerThanAsked(_ ended: Ended, executions: Int, asked: Double) -> String? {
-        guard !ended.stopped, let job = ended.job, let start = job.startTime, let close = job.closeTime else {
-            return nil
-        }
+        guard case .finished = ended.how, let job = ended.job, let start = job.startTime, let close = job.closeTime
+        else { return nil }
         let seconds = close.timeIntervalSince(start)
         let rate = Double(executions) / seconds
         guard seconds >= 2, rate < asked * 0.8 else { return nil }
@@ -187,136 +212,193 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             "batch job \(job.jobID) ran at \(Int(rate.rounded())) workflows/s, below the \(Int(asked.rounded()))/s asked: the server's batcher sets its own pace (worker.batcherRPS, 50/s per namespace by default; servers since 1.29 do not read the request's rate); --engine client goes at --rps"
     }
 
-    /// Starts the job, retrying what is transient (a start that may have landed is checked first).
-    /// - Returns: the whole-run error when the server refused it (and the server's words, for the
-    ///   rows), else `nil`.
-    private func start(_ request: BatchRequest) async -> (error: SweepError, reason: String)? {
-        var concurrentLimit = false
-        let busySince = calls.clock.now
-        do {
-            try await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
-                do throws(RPCError) {
-                    try await batches.startBatch(request)
-                } catch {
-                    if error.message.lowercased().contains("max concurrent batch operations") {
-                        // Waited out briefly (the job before may still count as running), not
-                        // longer: another job, perhaps another operator's, holds the namespace.
-                        concurrentLimit = true
-                        guard busySince.duration(to: calls.clock.now) >= busyWait else { throw error }
-                        throw RPCError(code: .failedPrecondition, message: error.message)
+    /// How a start ended.
+    enum Start {
+        case started
+        /// Stopped (the task cancelled) before the job was started.
+        case stopped
+        /// The server refused it: the whole-run error, and its words for the rows.
+        case refused(SweepError, reason: String)
+    }
+
+    /// Starts the job. Transient failures are retried under the run's policy, a namespace busy
+    /// with another job for ``Timing/busyWait``. Any failure is checked against the job ID first
+    /// (it is this run's alone): a start whose answer was lost may have landed.
+    private func start(_ request: BatchRequest) async -> Start {
+        let busyLimit = started.count == 0 ? timing.busyWait : timing.busyWaitAfterOwn
+        let since = calls.clock.now
+        while true {
+            var busy = false
+            do {
+                try await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
+                    do throws(RPCError) {
+                        try await batches.startBatch(request)
+                    } catch {
+                        if (try? await batches.describeBatch(jobID: request.jobID)) != nil { return }
+                        busy = error.message.lowercased().contains("max concurrent batch operations")
+                        // Not retried by the policy: waited out below, for its own time.
+                        if busy { throw RPCError(code: .failedPrecondition, message: error.message) }
+                        throw error
                     }
-                    // A start that timed out may have landed: the job ID says.
-                    if [.unavailable, .deadlineExceeded].contains(error.code),
-                        (try? await batches.describeBatch(jobID: request.jobID)) != nil
-                    {
-                        return
-                    }
-                    throw error
                 }
+                return .started
+            } catch let error as RPCError {
+                if await landed(request.jobID) { return .started }
+                if busy, since.duration(to: calls.clock.now) < busyLimit {
+                    do {
+                        try await calls.clock.sleep(for: .seconds(1))
+                        continue
+                    } catch {
+                        return await landed(request.jobID) ? .started : .stopped
+                    }
+                }
+                return .refused(Self.refusal(request, error, busy: busy), reason: error.message)
+            } catch {
+                // Stopped while retrying; a start in flight may still have landed (a stop then
+                // stops it at once).
+                return await landed(request.jobID) ? .started : .stopped
             }
-            return nil
-        } catch let error as RPCError {
-            if concurrentLimit {
-                return (
-                    SweepError(
-                        .server,
-                        "the server refused batch job \(request.jobID): \(error.message): it runs one batch job per namespace at a time (frontend.MaxConcurrentBatchOperationPerNamespace); see sweep batch list, wait for the running job or stop it, then --resume this report"
-                    ), error.message
-                )
-            }
-            return (
-                SweepError(
-                    .server,
-                    "the server refused batch job \(request.jobID) (\(error)); nothing was done to its \(request.executions.count) workflows\(error.code == .invalidArgument ? "; a smaller --batch-size may fit the server's limits" : "")"
-                ), error.description
-            )
-        } catch {
-            return (SweepError(.server, "batch job \(request.jobID) was not started: stopped"), "stopped")
         }
     }
 
-    /// How a followed job ended, and whether sweep stopped it.
+    /// Whether the job exists on the server, asked outside the (perhaps cancelled) task.
+    private func landed(_ jobID: String) async -> Bool {
+        await Task { [self] in
+            (try? await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
+                try await batches.describeBatch(jobID: jobID)
+            }) != nil
+        }.value
+    }
+
+    private static func refusal(_ request: BatchRequest, _ error: RPCError, busy: Bool) -> SweepError {
+        if busy {
+            return SweepError(
+                .server,
+                "the server refused batch job \(request.jobID): \(error.message): it runs one batch job per namespace at a time (frontend.MaxConcurrentBatchOperationPerNamespace); see sweep batch list, wait for the running job or stop it, then --resume this report"
+            )
+        }
+        return SweepError(
+            .server,
+            "the server refused batch job \(request.jobID) (\(error)); nothing was done to its \(request.executions.count) workflows\(error.code == .invalidArgument ? "; a smaller --batch-size may fit the server's limits" : "")"
+        )
+    }
+
+    /// How a followed job ended.
     struct Ended {
+        enum How {
+            /// It ended by itself (completed, or failed on the server).
+            case finished
+            /// sweep stopped it: the runs it did not reach are `not_attempted`.
+            case stopped
+            /// sweep could not stop it, or lost sight of it: it may still act, so open runs are `failed`.
+            case uncertain(String)
+        }
+
         var job: BatchJob?
-        var stopped: Bool
+        var how: How
+        /// When sweep stopped it (or tried to).
+        var stoppedAt: C.Instant?
     }
 
     /// Describes the job until it ends; a stop (the task cancelled) stops it first.
-    private func follow(_ jobID: String, total: Int) async -> Ended {
-        var lastNote = calls.clock.now
+    private func follow(_ jobID: String) async -> Ended {
         var last: BatchJob?
+        var failingSince: C.Instant?
         // A small job ends within a second: looked at after 100 ms, then less often up to the
         // poll interval.
-        var pause = min(pollInterval, .milliseconds(100))
+        var pause = min(timing.poll, .milliseconds(100))
         while true {
             do {
                 try await calls.clock.sleep(for: pause)
-                pause = min(pollInterval, pause * 2)
+                pause = min(timing.poll, pause * 2)
             } catch {
                 return await stop(jobID, last: last)
             }
-            guard
-                let job = try? await calls.retry.run(
-                    on: calls.clock,
-                    { () async throws(RPCError) in
-                        try await batches.describeBatch(jobID: jobID)
-                    })
-            else {
-                if Task.isCancelled { return await stop(jobID, last: last) }
-                continue
-            }
-            last = job
-            started.update(job)
-            if !job.isRunning { return Ended(job: job, stopped: false) }
-            if lastNote.duration(to: calls.clock.now) >= .seconds(10) {
-                lastNote = calls.clock.now
-                note("batch job \(jobID): \(job.complete + job.failure) of \(total) done")
+            do {
+                let job = try await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
+                    try await batches.describeBatch(jobID: jobID)
+                }
+                failingSince = nil
+                last = job
+                started.update(job)
+                if job.hasEnded { return Ended(job: job, how: .finished) }
+            } catch let error as RPCError {
+                let since = failingSince ?? calls.clock.now
+                failingSince = since
+                if since.duration(to: calls.clock.now) >= timing.lostAfter {
+                    note(
+                        "batch job \(jobID): lost sight of it (DescribeBatchOperation: \(error)); it may still be running"
+                    )
+                    return Ended(job: last, how: .uncertain("could not be followed (\(error))"))
+                }
+            } catch {
+                return await stop(jobID, last: last)
             }
         }
     }
 
-    /// Stops the job (outside the cancelled task) and waits, up to ``stopGrace``, for it to end.
+    /// Stops the job (outside the cancelled task) and waits, within ``Timing/stopGrace``, for it to
+    /// end.
     private func stop(_ jobID: String, last: BatchJob?) async -> Ended {
         let reason = "stopped by temporal-sweep (signal or --max-duration)"
-        let stopped = await Task { [self] () -> BatchJob? in
-            _ = try? await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
-                try await batches.stopBatch(jobID: jobID, reason: reason)
+        let stoppedAt = calls.clock.now
+        let (job, failure) = await Task { [self] () -> (BatchJob?, String?) in
+            do {
+                try await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
+                    do throws(RPCError) {
+                        try await batches.stopBatch(jobID: jobID, reason: reason)
+                    } catch {
+                        // It ended meanwhile: nothing to stop.
+                        guard error.code == .notFound, error.message.lowercased().contains("already completed")
+                        else { throw error }
+                    }
+                }
+            } catch {
+                return (last, "\(error)")
             }
-            let deadline = calls.clock.now.advanced(by: stopGrace)
+            let deadline = stoppedAt.advanced(by: timing.stopGrace)
             var job = last
             while calls.clock.now < deadline {
                 if let described = try? await batches.describeBatch(jobID: jobID) {
                     job = described
-                    if !described.isRunning { break }
+                    if described.hasEnded { break }
                 }
                 try? await calls.clock.sleep(for: .milliseconds(200))
             }
-            return job
+            return (job, nil)
         }.value
+        if let failure {
+            note(
+                "batch job \(jobID): could not be stopped (\(failure)); it may go on acting: sweep batch stop \(jobID)")
+            return Ended(job: job, how: .uncertain("could not be stopped (\(failure))"), stoppedAt: stoppedAt)
+        }
         note("batch job \(jobID): stopped (StopBatchOperation, reason: \(reason))")
-        return Ended(job: stopped, stopped: true)
+        return Ended(job: job, how: .stopped, stoppedAt: stoppedAt)
     }
 
     /// Each planned run as it stands once the job has done all it will do. A stopped job's
-    /// worker goes on acting until it next checks in with the server (about 8 s on the dev
-    /// server): the runs still open are described again, every ``settleInterval``, until a round
-    /// finds none newly closed (or ``stopGrace`` is over). Only what is open then is
-    /// `not_attempted`.
+    /// worker goes on acting until it next checks in with the server: the runs still open are
+    /// described again, every ``Timing/settleInterval``, until a look finds none newly closed
+    /// (and ``Timing/settleMinimum`` has passed since the stop), within ``Timing/stopGrace``. Only
+    /// what is open then is `not_attempted`.
     private func settle(_ rows: [JobResult], action: Action, job ended: Ended, sentAt: Date) async -> [JobResult] {
         var results = await reconcile(rows, action: action, job: ended, sentAt: sentAt)
-        guard ended.stopped else { return results }
-        let deadline = calls.clock.now.advanced(by: stopGrace)
+        guard case .stopped = ended.how, let stoppedAt = ended.stoppedAt else { return results }
+        let deadline = stoppedAt.advanced(by: timing.stopGrace)
+        let minimum = stoppedAt.advanced(by: timing.settleMinimum)
         while calls.clock.now < deadline {
             let open = results.indices.filter { results[$0].outcome == .notAttempted }
             guard !open.isEmpty else { break }
-            try? await calls.clock.sleep(for: settleInterval)
+            try? await calls.clock.sleep(for: timing.settleInterval)
             let again = await reconcile(open.map { rows[$0] }, action: action, job: ended, sentAt: sentAt)
             var changed = false
             for (index, row) in zip(open, again) {
                 changed = changed || row.outcome != .notAttempted
+                var row = row
+                row.callsSent += results[index].callsSent - rows[index].callsSent
                 results[index] = row
             }
-            if !changed { break }
+            if !changed, calls.clock.now >= minimum { break }
         }
         return results
     }
@@ -336,7 +418,8 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         return results
     }
 
-    /// One planned run as it stands now.
+    /// One planned run as it stands now. Reads, not paced (as a follow-up's checks are not): the
+    /// concurrency bounds them.
     func reconcile(_ planned: JobResult, action: Action, job ended: Ended, sentAt: Date) async -> JobResult {
         let jobID = ended.job?.jobID ?? "?"
         var attempt = JobAttempt<C.Instant>(job: planned.job, action: action)
@@ -344,7 +427,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         attempt.attempts = 1
         attempt.callsSent = planned.callsSent
         let target = WorkflowTarget(workflowID: planned.job.target.workflowID, runID: planned.runID)
-        let described = await calls.describe(target, &attempt, pacing: .every)
+        let described = await calls.describe(target, &attempt, pacing: .none)
         let elapsed = max(.zero, Duration.seconds(Date().timeIntervalSince(sentAt)))
         var result: JobResult
         switch described {
@@ -356,16 +439,37 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
                 elapsed: elapsed)
             result.code = failure.error?.code
         case .success(let run):
-            result = attempt.finish(
-                Self.outcome(of: run, action: action, jobStart: ended.job?.startTime ?? sentAt, stopped: ended.stopped),
-                message: "", elapsed: elapsed)
-            result.message = Self.message(of: run, outcome: result.outcome, action: action, jobID: jobID, ended: ended)
+            // When the job started (the server's clock; else when the client asked), less the skew
+            // between clocks: a run closed that little before is taken as closed by the job.
+            let jobStart = (ended.job?.startTime ?? sentAt).addingTimeInterval(-ExecutionDescription.clockSkew)
+            var stopped = false
+            if case .stopped = ended.how { stopped = true }
+            let outcome = Self.outcome(of: run, action: action, jobStart: jobStart, stopped: stopped)
+            var message = Self.message(of: run, outcome: outcome, action: action, jobID: jobID, ended: ended)
+            var final = outcome
+            if outcome == .alreadyClosed, let newer = await newerOpenRun(of: target, &attempt) {
+                // Closed before the job reached it, and replaced: the new run was planned by nobody.
+                final = .runChanged
+                message =
+                    "run is \(run.status.rawValue): closed before batch job \(jobID) reached it; a newer run \(newer.runID) is open and was not touched (run sweep again to act on it)"
+            }
+            result = attempt.finish(final, message: message, elapsed: elapsed)
             result.status = run.status
-            if run.status.isClosed { result.finalStatus = run.status }
         }
-        result.callsSent = attempt.callsSent
         if result.outcome == .notAttempted { result.attempts = 0 }
         return result
+    }
+
+    /// The workflow's current run, when it is open and not `pinned`.
+    private func newerOpenRun(of pinned: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async
+        -> ExecutionDescription?
+    {
+        guard
+            case .success(let current) = await calls.describe(
+                WorkflowTarget(workflowID: pinned.workflowID), &attempt, pacing: .none),
+            current.runID != pinned.runID, !current.status.isClosed
+        else { return nil }
+        return current
     }
 
     /// What the run's state says the job did.
@@ -401,9 +505,15 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         case .notAttempted:
             return "batch job \(jobID) was stopped before it reached this run"
         default:
-            let state = ended.job.map { $0.state.rawValue } ?? "unknown"
-            return
-                "batch job \(jobID) ended (\(state)) but this run is still open\(action == .cancel ? " without a cancel request" : "")"
+            switch ended.how {
+            case .uncertain(let why):
+                return
+                    "batch job \(jobID) \(why) while this run was still open: it may still act on it (sweep batch describe \(jobID))"
+            case .finished, .stopped:
+                let state = ended.job.map { $0.state.rawValue } ?? "unknown"
+                return
+                    "batch job \(jobID) ended (\(state)) but this run is still open\(action == .cancel ? " without a cancel request" : "")"
+            }
         }
     }
 

@@ -19,7 +19,8 @@ package final class SourceProgress: Sendable {
     /// More distinct workflows came than `--max` allows; those past it were not listed or sent.
     package var overMax: Bool { state.withLock { $0.overMax } }
 
-    /// Workflows read from the source that fall to other shards (`--shard`): left to their hosts.
+    /// Entries read from the source (IDs, listed runs, repeats included) that fall to other shards
+    /// (`--shard`): left to their hosts.
     package var otherShards: Int { state.withLock { $0.otherShards } }
     func leftToOtherShard() { state.withLock { $0.otherShards += 1 } }
     func listingStopped() { state.withLock { $0.stoppedListing = true } }

@@ -108,7 +108,7 @@ package struct Summary: Sendable, Hashable {
         }
         if let shard {
             lines.append(
-                "  shard \(shard): \(otherShards) workflows read fell to the other \(shard.count - 1) shards and were left to them"
+                "  shard \(shard): \(otherShards) \(otherShards == 1 ? "entry" : "entries") read (IDs, or listed runs) fell to the other \(shard.count - 1) shards and were left to them"
             )
         }
         if !batchJobs.isEmpty {

@@ -78,4 +78,14 @@ package struct BatchJob: Sendable, Hashable, Codable {
     }
 
     package var isRunning: Bool { state == .running }
+
+    /// Completed or failed; a state this client does not know counts as ended once the job has a
+    /// close time.
+    package var hasEnded: Bool {
+        switch state {
+        case .completed, .failed: true
+        case .running: false
+        case .unspecified: closeTime != nil
+        }
+    }
 }

@@ -12,9 +12,9 @@ struct ScaleOptions: ParsableArguments {
     @Option(
         name: .customLong("batch-size"),
         help: ArgumentHelp(
-            "With --engine server: workflows per batch job (jobs run one after another; the server allows one per namespace by default).",
+            "With --engine server: workflows per batch job (jobs run one after another; the server allows one per namespace by default; default 5000).",
             valueName: "n"))
-    var batchSize: Int = Defaults.serverBatchSize
+    var batchSize: Int?
 
     @Option(
         help: ArgumentHelp(
@@ -30,13 +30,18 @@ struct ScaleOptions: ParsableArguments {
                 throw ValidationError(error.message)
             }
         }
-        try Limits.batchSize.check(batchSize, flag: "--batch-size")
+        if let batchSize {
+            guard engine == .server else {
+                throw ValidationError("--batch-size sizes the jobs of --engine server; add --engine server or drop it.")
+            }
+            try Limits.batchSize.check(batchSize, flag: "--batch-size")
+        }
     }
 
     /// Sets the engine and shard on `options`.
     func apply(to options: inout SweepOptions) throws(SweepError) {
         options.engine = engine.engine
-        options.serverBatchSize = batchSize
+        options.serverBatchSize = batchSize ?? Defaults.serverBatchSize
         options.shard = try shard.map { text throws(SweepError) in try Shard(parsing: text) }
     }
 }

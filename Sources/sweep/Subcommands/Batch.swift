@@ -106,7 +106,8 @@ struct Batch: AsyncParsableCommand {
         do {
             try await body()
         } catch let error as SweepError {
-            StandardConsole().say("error: \(error.message)")
+            // The server's words and a job ID typed in may hold anything: escaped for the terminal.
+            StandardConsole().say("error: \(error.message.escapedForTerminal)")
             throw ExitCode(error.code.exitCode)
         }
     }
