@@ -244,7 +244,8 @@ struct ScaleIntegrationTests {
             seen += outcomes.keys
             #expect(
                 result.standardError.contains(
-                    "shard \(index)/4: \(200 - outcomes.count) entries read (IDs, or listed runs) fell to the other 3 shards"),
+                    "shard \(index)/4: \(200 - outcomes.count) entries read (IDs, or listed runs) fell to the other 3 shards"
+                ),
                 "\(result.standardError)")
         }
         #expect(seen.count == 200)
