@@ -87,7 +87,7 @@ struct ServerBatchEngineTests {
         var timing = ServerBatchEngine<ContinuousClock>.Timing()
         timing.poll = .milliseconds(5)
         timing.settleInterval = .milliseconds(20)
-        timing.settleMinimum = .milliseconds(200)
+        timing.settleMinimum = .seconds(1)
         timing.busyWait = .zero
         timing.busyWaitAfterOwn = .zero
         timing.lostAfter = .milliseconds(100)
@@ -201,7 +201,7 @@ struct ServerBatchEngineTests {
 
     @Test("a busy namespace is waited out for a while: the start is tried again and goes through")
     func busyThenFree() async throws {
-        let server = FakeBatchServer(open: ["a"], closed: [], refusedFirst: 1)
+        let server = FakeBatchServer(open: ["a"], closed: [], refusedStarts: [1])
         var timing = Self.quick
         timing.busyWait = .seconds(5)
         let sink = CollectingSink()
@@ -211,15 +211,63 @@ struct ServerBatchEngineTests {
         #expect(server.startsTried == 2)
     }
 
-    @Test("a start whose answer was lost but that landed is taken as started, not refused")
+    @Test("a start whose answer was lost but that landed (not yet visible) is taken as started, not refused")
     func ambiguousStartLanded() async throws {
-        // The first start lands and answers DEADLINE_EXCEEDED; the next ones would be refused
-        // (the namespace now runs that very job).
-        let server = FakeBatchServer(open: ["a", "b"], closed: [], landsThenTimesOut: true)
+        // The first start lands and answers DEADLINE_EXCEEDED, and the job does not show at the
+        // first look; the retry under the same ID is refused (ALREADY_EXISTS), then it shows.
+        let server = FakeBatchServer(open: ["a", "b"], closed: [], landsThenTimesOut: true, hiddenDescribes: 1)
         let sink = CollectingSink()
         try await engine(server).run(Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
         #expect(outcomes(sink) == ["a": .terminated, "b": .terminated])
         #expect(server.requests.count == 1)
+    }
+
+    @Test("a start that went unanswered and cannot be found: its runs are failed (it may yet act); the run stops")
+    func ambiguousStartUnknown() async throws {
+        let server = FakeBatchServer(open: ["a", "b"], closed: [], landsThenTimesOut: true, hiddenDescribes: .max)
+        let sink = CollectingSink()
+        let error = await #expect(throws: SweepError.self) {
+            try await engine(server).run(
+                Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
+        }
+        #expect(error?.message.contains("may have started") == true)
+        #expect(outcomes(sink) == ["a": .failed, "b": .failed])
+        #expect(sink.rows.allSatisfy { $0.message.contains("sweep batch describe job-1") })
+    }
+
+    @Test(
+        "after a job of its own, a busy namespace is waited out longer (visibility may still count that job as running)"
+    )
+    func busyAfterOwnJob() async throws {
+        // Slice 1 starts at once; slice 2's first start is refused as busy, its second goes through.
+        let server = FakeBatchServer(open: ["a", "b"], closed: [], refusedStarts: [2])
+        var timing = Self.quick
+        timing.busyWaitAfterOwn = .seconds(5)
+        let sink = CollectingSink()
+        try await engine(server, batchSize: 1, timing: timing).run(
+            Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
+        #expect(outcomes(sink) == ["a": .terminated, "b": .terminated])
+        #expect(server.startsTried == 3)
+    }
+
+    @Test("a job lost from sight (DescribeBatchOperation failing): its open runs are failed, and the run stops")
+    func lostJob() async throws {
+        let server = FakeBatchServer(open: ["a", "b"], closed: [], describeFails: true, actsOn: 1)
+        let sink = CollectingSink()
+        let engine = ServerBatchEngine(
+            service: server, batches: server,
+            options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 1, retryWindow: .zero),
+            clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", timing: Self.quick)
+        let error = await #expect(throws: SweepError.self) {
+            try await engine.run(Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
+        }
+        #expect(error?.message.contains("could not be followed") == true)
+        // Whichever the job reached is terminated; the other, still open, failed.
+        let final = outcomes(sink)
+        #expect(final.values.sorted { $0.rawValue < $1.rawValue } == [.failed, .terminated])
+        for (id, outcome) in final {
+            #expect(server.statuses([id]) == [outcome == .terminated ? .terminated : .running], "\(id)")
+        }
     }
 
     @Test(
@@ -263,9 +311,14 @@ struct ServerBatchEngineTests {
         task.cancel()
         try await task.value
         #expect(server.stops == ["job-1"])
-        #expect(outcomes(sink) == ["a": .terminated, "b": .terminated, "c": .terminated, "d": .notAttempted])
+        // Which runs the job reached depends on the plan's order; the report matches the server.
+        let final = outcomes(sink)
+        #expect(final.values.filter { $0 == .terminated }.count == 3)
+        #expect(final.values.filter { $0 == .notAttempted }.count == 1)
+        for (id, outcome) in final {
+            #expect(server.statuses([id]) == [outcome == .terminated ? .terminated : .running], "\(id)")
+        }
         #expect(sink.rows.filter { $0.outcome == .notAttempted }.allSatisfy { $0.attempts == 0 })
-        #expect(server.statuses(["d"]) == [.running])
     }
 
     @Test("a stop the server refuses: the open runs are failed (the job may still act), not not_attempted")
@@ -278,10 +331,14 @@ struct ServerBatchEngineTests {
         }
         while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
         task.cancel()
-        try await task.value
-        #expect(outcomes(sink) == ["a": .terminated, "b": .failed])
-        let row = try #require(sink.rows.first { $0.job.target.workflowID == "b" })
+        // The run ends with an error: no other job can start while this one may run.
+        let error = await #expect(throws: SweepError.self) { try await task.value }
+        #expect(error?.message.contains("could not be stopped") == true)
+        let final = outcomes(sink)
+        #expect(final.values.sorted { $0.rawValue < $1.rawValue } == [.failed, .terminated])
+        let row = try #require(sink.rows.first { $0.outcome == .failed })
         #expect(row.message.contains("could not be stopped"))
+        #expect(server.statuses([row.job.target.workflowID]) == [.running])
     }
 }
 
@@ -302,25 +359,30 @@ private final class FakeBatchServer: ListingFake, BatchService {
         var jobs: [String: BatchJob] = [:]
         var stops: [String] = []
         var startsTried = 0
+        var describes = 0
         var pending: [WorkflowTarget] = []
     }
 
     private let state = Mutex(State())
     private let startsAccepted: Int
-    private let refusedFirst: Int
+    private let refusedStarts: Set<Int>
     private let landsThenTimesOut: Bool
+    private let hiddenDescribes: Int
+    private let describeFails: Bool
     private let replacedAtStart: Set<String>
     private let actsOn: Int?
     private let actsAfterStop: Int
     private let stopFails: Bool
 
     init(
-        open: [String], closed: [String], startsAccepted: Int = .max, refusedFirst: Int = 0,
-        landsThenTimesOut: Bool = false, replacedAtStart: Set<String> = [], actsOn: Int? = nil, actsAfterStop: Int = 0,
-        stopFails: Bool = false
+        open: [String], closed: [String], startsAccepted: Int = .max, refusedStarts: Set<Int> = [],
+        landsThenTimesOut: Bool = false, hiddenDescribes: Int = 0, describeFails: Bool = false,
+        replacedAtStart: Set<String> = [], actsOn: Int? = nil, actsAfterStop: Int = 0, stopFails: Bool = false
     ) {
         self.startsAccepted = startsAccepted
-        self.refusedFirst = refusedFirst
+        self.refusedStarts = refusedStarts
+        self.hiddenDescribes = hiddenDescribes
+        self.describeFails = describeFails
         self.landsThenTimesOut = landsThenTimesOut
         self.replacedAtStart = replacedAtStart
         self.actsOn = actsOn
@@ -381,7 +443,7 @@ private final class FakeBatchServer: ListingFake, BatchService {
     func startBatch(_ batch: BatchRequest) async throws(RPCError) {
         let refusal = state.withLock { s -> RPCError? in
             s.startsTried += 1
-            if s.startsTried <= refusedFirst || s.requests.count >= startsAccepted
+            if refusedStarts.contains(s.startsTried) || s.requests.count >= startsAccepted
                 || !s.jobs.isEmpty
                     && s.jobs.values.contains(where: \.isRunning)
             {
@@ -402,8 +464,8 @@ private final class FakeBatchServer: ListingFake, BatchService {
             for target in batch.executions.prefix(acted) { Self.act(target, batch.action, &s) }
             s.pending = Array(batch.executions.dropFirst(acted))
             s.jobs[batch.jobID] = BatchJob(
-                jobID: batch.jobID, state: actsOn == nil ? .completed : .running, startTime: startTime,
-                total: Int64(batch.executions.count))
+                jobID: batch.jobID, operation: batch.action.rawValue, state: actsOn == nil ? .completed : .running,
+                startTime: startTime, total: Int64(batch.executions.count), reason: batch.reason)
             return landsThenTimesOut && s.requests.count == 1
                 ? RPCError(code: .deadlineExceeded, message: "Deadline Exceeded") : nil
         }
@@ -427,7 +489,16 @@ private final class FakeBatchServer: ListingFake, BatchService {
     }
 
     func describeBatch(jobID: String) async throws(RPCError) -> BatchJob {
-        guard let job = state.withLock({ $0.jobs[jobID] }) else {
+        if describeFails, state.withLock({ !$0.jobs.isEmpty }) {
+            throw RPCError(code: .unavailable, message: "connection refused")
+        }
+        let job = state.withLock { s -> BatchJob? in
+            guard let job = s.jobs[jobID] else { return nil }
+            s.describes += 1
+            // A job just started may not show yet.
+            return s.describes <= hiddenDescribes ? nil : job
+        }
+        guard let job else {
             throw RPCError(code: .notFound, message: "workflow not found for ID: \(jobID)")
         }
         return job

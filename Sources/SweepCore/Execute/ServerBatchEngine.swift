@@ -158,14 +158,25 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             return nil
         }
         let jobID = "\(jobIDPrefix)-\(started.count + 1)"
+        // Each run once: two lines may name one run ("W" and "W,R"); each keeps its own row.
+        var seen: Set<ExactKey> = []
         let executions = toAct.map { WorkflowTarget(workflowID: rows[$0].job.target.workflowID, runID: rows[$0].runID) }
+            .filter { seen.insert(ExactKey(workflowID: $0.workflowID, runID: $0.runID)).inserted }
         let request = BatchRequest(
             jobID: jobID, action: action, reason: options.reason, executions: executions,
             operationsPerSecond: options.rate)
-        let sentAt = Date()
+        let sentAt: Date
         switch await start(request) {
-        case .started:
-            break
+        case .started(let at):
+            sentAt = at
+        case .uncertain(let error, let reason):
+            // It may have started after all: nothing can be said of these runs but that.
+            for index in toAct {
+                finals[index] = Self.unsent(rows[index], action, reason)
+                finals[index].outcome = .failed
+            }
+            try recordWaiting()
+            return error
         case .stopped:
             for index in toAct { finals[index] = Self.unsent(rows[index], action, "stopped before it was sent") }
             try recordWaiting()
@@ -197,6 +208,13 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         if let slow = Self.slowerThanAsked(ended, executions: executions.count, asked: options.rate) {
             note(slow)
         }
+        if case .uncertain(let why) = ended.how {
+            // Another job cannot start while this one may run: the run ends here.
+            return SweepError(
+                .server,
+                "batch job \(jobID) \(why): it may still be acting; check it with sweep batch describe \(jobID) (or stop it with sweep batch stop \(jobID)), then --resume this report"
+            )
+        }
         return nil
     }
 
@@ -214,60 +232,103 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
 
     /// How a start ended.
     enum Start {
-        case started
+        /// Started; `at` is the client's time just before the call that started it.
+        case started(at: Date)
         /// Stopped (the task cancelled) before the job was started.
         case stopped
         /// The server refused it: the whole-run error, and its words for the rows.
         case refused(SweepError, reason: String)
+        /// A start whose answer was lost, and the job not found since: it may yet run.
+        case uncertain(SweepError, reason: String)
     }
 
-    /// Starts the job. Transient failures are retried under the run's policy, a namespace busy
-    /// with another job for ``Timing/busyWait``. Any failure is checked against the job ID first
-    /// (it is this run's alone): a start whose answer was lost may have landed.
+    /// Starts the job. Transient failures are retried under the run's policy (with the same job
+    /// ID: the server refuses a second job under one ID), a namespace busy with another job for
+    /// ``Timing/busyWait``. Any failure is checked against the job ID first: a start whose answer
+    /// was lost may have landed.
     private func start(_ request: BatchRequest) async -> Start {
         let busyLimit = started.count == 0 ? timing.busyWait : timing.busyWaitAfterOwn
         let since = calls.clock.now
+        // Whether some attempt may have landed without saying so (its answer lost or garbled).
+        var ambiguous = false
         while true {
             var busy = false
+            let at = Date()
             do {
                 try await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
                     do throws(RPCError) {
                         try await batches.startBatch(request)
                     } catch {
-                        if (try? await batches.describeBatch(jobID: request.jobID)) != nil { return }
+                        if isOurs(try? await batches.describeBatch(jobID: request.jobID), request) { return }
                         busy = error.message.lowercased().contains("max concurrent batch operations")
+                        ambiguous = ambiguous || Self.ambiguousCodes.contains(error.code)
                         // Not retried by the policy: waited out below, for its own time.
                         if busy { throw RPCError(code: .failedPrecondition, message: error.message) }
                         throw error
                     }
                 }
-                return .started
+                return .started(at: at)
             } catch let error as RPCError {
-                if await landed(request.jobID) { return .started }
+                if await landed(request) { return .started(at: at) }
                 if busy, since.duration(to: calls.clock.now) < busyLimit {
                     do {
                         try await calls.clock.sleep(for: .seconds(1))
                         continue
                     } catch {
-                        return await landed(request.jobID) ? .started : .stopped
+                        if await landed(request) { return .started(at: at) }
+                        return ambiguous ? uncertain(request, "stopped while its start was unanswered") : .stopped
                     }
                 }
+                guard !ambiguous else { return uncertain(request, error.description) }
                 return .refused(Self.refusal(request, error, busy: busy), reason: error.message)
             } catch {
                 // Stopped while retrying; a start in flight may still have landed (a stop then
                 // stops it at once).
-                return await landed(request.jobID) ? .started : .stopped
+                if await landed(request) { return .started(at: at) }
+                return ambiguous ? uncertain(request, "stopped while its start was unanswered") : .stopped
             }
         }
     }
 
-    /// Whether the job exists on the server, asked outside the (perhaps cancelled) task.
-    private func landed(_ jobID: String) async -> Bool {
+    /// Codes after which a start may have landed though it did not say so.
+    private static var ambiguousCodes: Set<RPCError.Code> {
+        [
+            .deadlineExceeded, .unavailable, .unknown, .internal, .cancelled,
+        ]
+    }
+
+    private func uncertain(_ request: BatchRequest, _ why: String) -> Start {
+        let jobID = request.jobID
+        return .uncertain(
+            SweepError(
+                .server,
+                "batch job \(jobID) may have started (its start went unanswered: \(why)) but cannot be found; check with sweep batch describe \(jobID) (or stop it with sweep batch stop \(jobID)), then --resume this report"
+            ),
+            reason:
+                "batch job \(jobID) may have started (its start went unanswered) and may act on this run: sweep batch describe \(jobID)"
+        )
+    }
+
+    /// Whether the job exists on the server and is this run's, asked outside the (perhaps
+    /// cancelled) task, a few times over two seconds (a job just started may not show yet).
+    private func landed(_ request: BatchRequest) async -> Bool {
         await Task { [self] in
-            (try? await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
-                try await batches.describeBatch(jobID: jobID)
-            }) != nil
+            for look in 0..<3 {
+                if look > 0 { try? await calls.clock.sleep(for: .seconds(1)) }
+                let job = try? await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
+                    try await batches.describeBatch(jobID: request.jobID)
+                }
+                if isOurs(job, request) { return true }
+            }
+            return false
         }.value
+    }
+
+    /// A job under this ID that this run asked for: the ID carries the time and 32 random bits,
+    /// and the reason and operation must match too.
+    private func isOurs(_ job: BatchJob?, _ request: BatchRequest) -> Bool {
+        guard let job else { return false }
+        return job.reason == request.reason && (job.operation.isEmpty || job.operation == request.action.rawValue)
     }
 
     private static func refusal(_ request: BatchRequest, _ error: RPCError, busy: Bool) -> SweepError {
@@ -294,9 +355,10 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             case uncertain(String)
         }
 
+        var jobID: String
         var job: BatchJob?
         var how: How
-        /// When sweep stopped it (or tried to).
+        /// When the server took sweep's stop.
         var stoppedAt: C.Instant?
     }
 
@@ -318,10 +380,15 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
                 let job = try await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
                     try await batches.describeBatch(jobID: jobID)
                 }
-                failingSince = nil
                 last = job
                 started.update(job)
-                if job.hasEnded { return Ended(job: job, how: .finished) }
+                if job.hasEnded { return Ended(jobID: jobID, job: job, how: .finished) }
+                // A state this client does not know, with no close time: followed as running,
+                // but not for ever.
+                if job.state == .unspecified {
+                    throw RPCError(code: .unknown, message: "the server reports an unknown state")
+                }
+                failingSince = nil
             } catch let error as RPCError {
                 let since = failingSince ?? calls.clock.now
                 failingSince = since
@@ -329,7 +396,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
                     note(
                         "batch job \(jobID): lost sight of it (DescribeBatchOperation: \(error)); it may still be running"
                     )
-                    return Ended(job: last, how: .uncertain("could not be followed (\(error))"))
+                    return Ended(jobID: jobID, job: last, how: .uncertain("could not be followed (\(error))"))
                 }
             } catch {
                 return await stop(jobID, last: last)
@@ -337,43 +404,63 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         }
     }
 
-    /// Stops the job (outside the cancelled task) and waits, within ``Timing/stopGrace``, for it to
-    /// end.
+    /// Stops the job (outside the cancelled task) and waits, within ``Timing/stopGrace`` of the
+    /// server taking the stop, for it to end.
     private func stop(_ jobID: String, last: BatchJob?) async -> Ended {
         let reason = "stopped by temporal-sweep (signal or --max-duration)"
-        let stoppedAt = calls.clock.now
-        let (job, failure) = await Task { [self] () -> (BatchJob?, String?) in
+        let result = await Task { [self] () -> StopResult in
+            var alreadyEnded = false
             do {
                 try await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
                     do throws(RPCError) {
                         try await batches.stopBatch(jobID: jobID, reason: reason)
                     } catch {
-                        // It ended meanwhile: nothing to stop.
                         guard error.code == .notFound, error.message.lowercased().contains("already completed")
                         else { throw error }
+                        alreadyEnded = true
                     }
                 }
             } catch {
-                return (last, "\(error)")
+                return .failed("\(error)")
             }
+            let stoppedAt = calls.clock.now
             let deadline = stoppedAt.advanced(by: timing.stopGrace)
             var job = last
-            while calls.clock.now < deadline {
+            while true {
                 if let described = try? await batches.describeBatch(jobID: jobID) {
                     job = described
                     if described.hasEnded { break }
                 }
+                guard calls.clock.now < deadline else { return .stillRunning(job) }
                 try? await calls.clock.sleep(for: .milliseconds(200))
             }
-            return (job, nil)
+            return alreadyEnded ? .ended(job) : .stopped(job, at: stoppedAt)
         }.value
-        if let failure {
+        switch result {
+        case .stopped(let job, let at):
+            note("batch job \(jobID): stopped (StopBatchOperation, reason: \(reason))")
+            return Ended(jobID: jobID, job: job, how: .stopped, stoppedAt: at)
+        case .ended(let job):
+            return Ended(jobID: jobID, job: job, how: .finished)
+        case .failed(let failure):
             note(
                 "batch job \(jobID): could not be stopped (\(failure)); it may go on acting: sweep batch stop \(jobID)")
-            return Ended(job: job, how: .uncertain("could not be stopped (\(failure))"), stoppedAt: stoppedAt)
+            return Ended(jobID: jobID, job: last, how: .uncertain("could not be stopped (\(failure))"))
+        case .stillRunning(let job):
+            let grace = Int(timing.stopGrace.inSeconds)
+            note("batch job \(jobID): still running \(grace) s after its stop")
+            return Ended(jobID: jobID, job: job, how: .uncertain("was still running \(grace) s after its stop"))
         }
-        note("batch job \(jobID): stopped (StopBatchOperation, reason: \(reason))")
-        return Ended(job: job, how: .stopped, stoppedAt: stoppedAt)
+    }
+
+    /// How a stop went.
+    private enum StopResult: Sendable {
+        case stopped(BatchJob?, at: C.Instant)
+        /// It had ended by itself: nothing to stop.
+        case ended(BatchJob?)
+        case failed(String)
+        /// Stopped, but still running at the end of the grace.
+        case stillRunning(BatchJob?)
     }
 
     /// Each planned run as it stands once the job has done all it will do. A stopped job's
@@ -421,7 +508,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     /// One planned run as it stands now. Reads, not paced (as a follow-up's checks are not): the
     /// concurrency bounds them.
     func reconcile(_ planned: JobResult, action: Action, job ended: Ended, sentAt: Date) async -> JobResult {
-        let jobID = ended.job?.jobID ?? "?"
+        let jobID = ended.jobID
         var attempt = JobAttempt<C.Instant>(job: planned.job, action: action)
         attempt.runID = planned.runID
         attempt.attempts = 1
@@ -439,9 +526,9 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
                 elapsed: elapsed)
             result.code = failure.error?.code
         case .success(let run):
-            // When the job started (the server's clock; else when the client asked), less the skew
-            // between clocks: a run closed that little before is taken as closed by the job.
-            let jobStart = (ended.job?.startTime ?? sentAt).addingTimeInterval(-ExecutionDescription.clockSkew)
+            // When the job started, by the server's clock, as the run's close time is; else when the
+            // client asked, less the skew between the clocks.
+            let jobStart = ended.job?.startTime ?? sentAt.addingTimeInterval(-ExecutionDescription.clockSkew)
             var stopped = false
             if case .stopped = ended.how { stopped = true }
             let outcome = Self.outcome(of: run, action: action, jobStart: jobStart, stopped: stopped)
@@ -460,14 +547,15 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         return result
     }
 
-    /// The workflow's current run, when it is open and not `pinned`.
+    /// The workflow's current run, when it is open and not `pinned` (described on an attempt of
+    /// its own: what the row says of the pinned run stays the pinned run's).
     private func newerOpenRun(of pinned: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async
         -> ExecutionDescription?
     {
-        guard
-            case .success(let current) = await calls.describe(
-                WorkflowTarget(workflowID: pinned.workflowID), &attempt, pacing: .none),
-            current.runID != pinned.runID, !current.status.isClosed
+        var own = JobAttempt<C.Instant>(job: attempt.job, action: attempt.action)
+        let described = await calls.describe(WorkflowTarget(workflowID: pinned.workflowID), &own, pacing: .none)
+        attempt.callsSent += own.callsSent
+        guard case .success(let current) = described, current.runID != pinned.runID, !current.status.isClosed
         else { return nil }
         return current
     }

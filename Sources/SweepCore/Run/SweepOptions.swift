@@ -119,11 +119,11 @@ package struct SweepOptions: Sendable {
         return "\(action == .cancel ? "cancelled" : "terminated") by temporal-sweep at \(ReportFormat.timestamp(date))"
     }
 
-    /// The server engine's batch job IDs: `sweep-<action>-<UTC time>-<4 hex>[-shard-i-of-n]`,
+    /// The server engine's batch job IDs: `sweep-<action>-<UTC time>-<8 hex>[-shard-i-of-n]`,
     /// then `-1`, `-2`... per job.
     package func batchJobIDPrefix(at date: Date) -> String {
         let stamp = ReportFormat.timestamp(date).filter { $0.isNumber || $0 == "T" }.prefix(15)
-        let random = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        let random = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
         return "sweep-\(verb)-\(stamp)Z-\(random)" + (shard.map { "-shard-\($0.index)-of-\($0.count)" } ?? "")
     }
 
