@@ -119,12 +119,13 @@ struct ScaleIntegrationTests {
     )
     func stopBusyResume() async throws {
         let type = TestEnvironment.uniqueName("SrvStop")
-        // The batcher acts at 50/s by default: 1,000 runs take it about 20 s.
-        let seeded = try await harness.seed(1000, type: type)
+        // The batcher acts at 50/s by default: 1,500 runs take it about 30 s, long enough for a
+        // second sweep to be refused meanwhile (after its 10 s wait) and for a stop to find work left.
+        let seeded = try await harness.seed(1500, type: type)
         let other = try await harness.seed(1, type: TestEnvironment.uniqueName("SrvOther"))
         let report = TestEnvironment.temporaryPath("server-stop.csv")
         let arguments = [
-            "terminate", "--engine", "server", "-q", "WorkflowType='\(type)'", "--yes", "--max", "1000", "--rps",
+            "terminate", "--engine", "server", "-q", "WorkflowType='\(type)'", "--yes", "--max", "1500", "--rps",
             "1000", "--address", harness.address,
         ]
         let running = try harness.sweep.start(arguments + ["--report", report])
@@ -156,10 +157,10 @@ struct ScaleIntegrationTests {
         #expect(stopped.status == 130, "\(stopped.standardError)")
         #expect(stopped.standardError.contains("StopBatchOperation"))
         let first = try Report(path: report).outcomes
-        #expect(first.count == 1000)
+        #expect(first.count == 1500)
         let done = first.filter { $0.value == "terminated" }.count
         let left = first.filter { $0.value == "not_attempted" }.count
-        #expect(done + left == 1000, "\(Set(first.values))")
+        #expect(done + left == 1500, "\(Set(first.values))")
         #expect(done > 0 && left > 0, "terminated \(done), not_attempted \(left)")
         // The report says what the server did, run by run.
         let statuses = try await harness.withClient { client in try await client.describeAll(seeded) }
@@ -170,13 +171,16 @@ struct ScaleIntegrationTests {
 
         let resumed = try await harness.sweep.run(arguments + ["--resume", report])
         #expect(resumed.status == 0, "\(resumed.standardError)")
-        #expect(resumed.standardError.contains("\(1000 - left) workflows already settled are skipped"))
-        // The dev server's batcher goes at its own 50/s, not the 1,000/s asked; the run says so.
-        #expect(resumed.standardError.contains("the server's batcher sets its own pace"), "\(resumed.standardError)")
+        #expect(resumed.standardError.contains("\(1500 - left) workflows already settled are skipped"))
+        if left >= 150 {
+            // The dev server's batcher goes at its own 50/s, not the 1,000/s asked; the run says so.
+            #expect(
+                resumed.standardError.contains("the server's batcher sets its own pace"), "\(resumed.standardError)")
+        }
         let final = try Report(path: report).outcomes
-        #expect(final.count == 1000)
+        #expect(final.count == 1500)
         #expect(final.values.allSatisfy { $0 == "terminated" }, "\(Set(final.values))")
-        #expect(try await harness.statuses(of: seeded) == [.terminated: 1000])
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 1500])
 
         let busyResumed = try await harness.sweep.run([
             "terminate", "--engine", "server", "-w", other[0].workflowID, "--address", harness.address, "--resume",

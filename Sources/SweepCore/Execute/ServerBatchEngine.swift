@@ -269,13 +269,15 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
                 }
                 return .started(at: at)
             } catch let error as RPCError {
-                if await landed(request) { return .started(at: at) }
+                // Each failure was checked against the job ID at once; one that may have landed
+                // unseen is looked for again, for a while.
+                if ambiguous, await landed(request) { return .started(at: at) }
                 if busy, since.duration(to: calls.clock.now) < busyLimit {
                     do {
                         try await calls.clock.sleep(for: .seconds(1))
                         continue
                     } catch {
-                        if await landed(request) { return .started(at: at) }
+                        if ambiguous, await landed(request) { return .started(at: at) }
                         return ambiguous ? uncertain(request, "stopped while its start was unanswered") : .stopped
                     }
                 }
