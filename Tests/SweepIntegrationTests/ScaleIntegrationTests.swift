@@ -118,15 +118,19 @@ struct ScaleIntegrationTests {
         "a stop mid-job stops it on the server and reports exactly what it did; a second job meanwhile is refused clearly; both finish with --resume"
     )
     func stopBusyResume() async throws {
+        // A server of its own whose batcher goes at 5/s: 150 runs take it about 30 s, long enough
+        // for a second sweep to be refused meanwhile (after its 10 s wait) and for a stop to find
+        // work left, without loading the shared server the other suites time their runs on.
+        let server = try DevServer(extraArguments: ["--dynamic-config-value", "worker.batcherRPS=5"])
+        try await server.start()
+        let address = server.address
         let type = TestEnvironment.uniqueName("SrvStop")
-        // The batcher acts at 50/s by default: 1,500 runs take it about 30 s, long enough for a
-        // second sweep to be refused meanwhile (after its 10 s wait) and for a stop to find work left.
-        let seeded = try await harness.seed(1500, type: type)
-        let other = try await harness.seed(1, type: TestEnvironment.uniqueName("SrvOther"))
+        let seeded = try await harness.seed(150, type: type, address: address)
+        let other = try await harness.seed(1, type: TestEnvironment.uniqueName("SrvOther"), address: address)
         let report = TestEnvironment.temporaryPath("server-stop.csv")
         let arguments = [
-            "terminate", "--engine", "server", "-q", "WorkflowType='\(type)'", "--yes", "--max", "1500", "--rps",
-            "1000", "--address", harness.address,
+            "terminate", "--engine", "server", "-q", "WorkflowType='\(type)'", "--yes", "--rps", "1000", "--address",
+            address,
         ]
         let running = try harness.sweep.start(arguments + ["--report", report])
         let clock = ContinuousClock()
@@ -134,7 +138,7 @@ struct ScaleIntegrationTests {
         var jobRunning = false
         while !jobRunning, clock.now < deadline {
             try await Task.sleep(for: .milliseconds(200))
-            jobRunning = try await harness.withClient { client in
+            jobRunning = try await harness.withClient(address: address) { client in
                 try await client.listBatches(pageSize: 10, pageToken: []).jobs.contains { $0.isRunning }
             }
         }
@@ -143,27 +147,26 @@ struct ScaleIntegrationTests {
         // A second job in the namespace is refused (after a short wait), said plainly, nothing sent.
         let otherReport = TestEnvironment.temporaryPath("server-busy.csv")
         let busy = try await harness.sweep.run([
-            "terminate", "--engine", "server", "-w", other[0].workflowID, "--address", harness.address, "--report",
-            otherReport,
+            "terminate", "--engine", "server", "-w", other[0].workflowID, "--address", address, "--report", otherReport,
         ])
         #expect(busy.status == 1, "\(busy.standardError)")
         #expect(busy.standardError.contains("Max concurrent batch operations is reached"))
         #expect(busy.standardError.contains("one batch job per namespace"))
         #expect(try Report(path: otherReport).outcomes == [other[0].workflowID: "not_attempted"])
-        #expect(try await harness.statuses(of: other) == [.running: 1])
+        #expect(try await harness.statuses(of: other, address: address) == [.running: 1])
 
         running.send(SIGINT)
         let stopped = await running.wait()
         #expect(stopped.status == 130, "\(stopped.standardError)")
         #expect(stopped.standardError.contains("StopBatchOperation"))
         let first = try Report(path: report).outcomes
-        #expect(first.count == 1500)
+        #expect(first.count == 150)
         let done = first.filter { $0.value == "terminated" }.count
         let left = first.filter { $0.value == "not_attempted" }.count
-        #expect(done + left == 1500, "\(Set(first.values))")
+        #expect(done + left == 150, "\(Set(first.values))")
         #expect(done > 0 && left > 0, "terminated \(done), not_attempted \(left)")
         // The report says what the server did, run by run.
-        let statuses = try await harness.withClient { client in try await client.describeAll(seeded) }
+        let statuses = try await harness.withClient(address: address) { client in try await client.describeAll(seeded) }
         for (id, outcome) in first {
             let expected: WorkflowStatus = outcome == "terminated" ? .terminated : .running
             #expect(statuses[id]?.status == expected, "\(id): reported \(outcome)")
@@ -171,23 +174,23 @@ struct ScaleIntegrationTests {
 
         let resumed = try await harness.sweep.run(arguments + ["--resume", report])
         #expect(resumed.status == 0, "\(resumed.standardError)")
-        #expect(resumed.standardError.contains("\(1500 - left) workflows already settled are skipped"))
-        if left >= 150 {
-            // The dev server's batcher goes at its own 50/s, not the 1,000/s asked; the run says so.
+        #expect(resumed.standardError.contains("\(150 - left) workflows already settled are skipped"))
+        if left >= 15 {
+            // The batcher goes at its own 5/s, not the 1,000/s asked; the run says so.
             #expect(
                 resumed.standardError.contains("the server's batcher sets its own pace"), "\(resumed.standardError)")
         }
         let final = try Report(path: report).outcomes
-        #expect(final.count == 1500)
+        #expect(final.count == 150)
         #expect(final.values.allSatisfy { $0 == "terminated" }, "\(Set(final.values))")
-        #expect(try await harness.statuses(of: seeded) == [.terminated: 1500])
+        #expect(try await harness.statuses(of: seeded, address: address) == [.terminated: 150])
 
         let busyResumed = try await harness.sweep.run([
-            "terminate", "--engine", "server", "-w", other[0].workflowID, "--address", harness.address, "--resume",
-            otherReport,
+            "terminate", "--engine", "server", "-w", other[0].workflowID, "--address", address, "--resume", otherReport,
         ])
         #expect(busyResumed.status == 0, "\(busyResumed.standardError)")
         #expect(try Report(path: otherReport).outcomes == [other[0].workflowID: "terminated"])
+        try await server.stop()  // (on a failure above, its deinit stops it)
     }
 
     @Test("--shard i/3 over one query: three runs act on disjoint shares that cover it, each saying which shard it was")

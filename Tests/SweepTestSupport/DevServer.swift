@@ -2,17 +2,21 @@ package import Foundation
 package import SweepCore
 
 /// A Temporal dev server of a test's own (on disk, so that it keeps its state across a restart),
-/// for the tests that stop and restart the server. Other tests share the server scripts/test starts.
+/// for the tests that stop and restart the server or need other dynamic config. Other tests share
+/// the server scripts/test starts.
 package final class DevServer {
     package let port: Int
     package let databasePath: String
+    /// More `start-dev` flags (`--dynamic-config-value K=V`).
+    private let extraArguments: [String]
     private var process: Process?
 
     package var address: String { "127.0.0.1:\(port)" }
 
-    package init() throws {
+    package init(extraArguments: [String] = []) throws {
         port = try Self.freePort()
         databasePath = TestEnvironment.temporaryPath("temporal.db")
+        self.extraArguments = extraArguments
     }
 
     deinit {
@@ -23,12 +27,13 @@ package final class DevServer {
     package func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "temporal", "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", String(port),
-            "--ui-port", String(try Self.freePort()), "--metrics-port", String(try Self.freePort()),
-            "--db-filename", databasePath, "--log-level", "error",
-            "--dynamic-config-value", "frontend.namespaceRPS.visibility=100000",
-        ]
+        process.arguments =
+            [
+                "temporal", "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", String(port),
+                "--ui-port", String(try Self.freePort()), "--metrics-port", String(try Self.freePort()),
+                "--db-filename", databasePath, "--log-level", "error",
+                "--dynamic-config-value", "frontend.namespaceRPS.visibility=100000",
+            ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
