@@ -64,6 +64,23 @@ package enum BatchCommands {
         }.joined(separator: "\n")
     }
 
+    /// A job as a listing knows it (ListBatchOperations carries no counts, identity or reason).
+    package struct Listed: Encodable, Sendable {
+        var jobID: String
+        var operation: String
+        var state: BatchJob.State
+        var startTime: Date?
+        var closeTime: Date?
+
+        package init(_ job: BatchJob) {
+            jobID = job.jobID
+            operation = job.operation
+            state = job.state
+            startTime = job.startTime
+            closeTime = job.closeTime
+        }
+    }
+
     /// The same as JSON for programs: snake_case keys, times in ISO 8601 (UTC).
     package static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()

@@ -39,7 +39,7 @@ struct Batch: AsyncParsableCommand {
                 let jobs = try await BatchCommands.list(try connection.options(identity: nil), limit: limit)
                 switch output {
                 case .text: print(jobs.isEmpty ? "no batch jobs" : BatchCommands.table(jobs))
-                case .json: print(jobs.isEmpty ? "[]" : BatchCommands.json(jobs))
+                case .json: print(jobs.isEmpty ? "[]" : BatchCommands.json(jobs.map(BatchCommands.Listed.init)))
                 }
             }
         }
