@@ -80,7 +80,7 @@ struct UnattendedPiecesTests {
         server.serverJob = StartedBatchJobs.Progress(jobID: "sweep-terminate-1", done: 120, total: 400)
         #expect(
             server.line
-                == "terminate 4/10 40% 2.0/s ETA 3s | terminated 2 not_found 1 failed 1 | batch job sweep-terminate-1: 120/400 on the server"
+                == "terminate 4/10 40% 2.0/s | terminated 2 not_found 1 failed 1 | batch job sweep-terminate-1: 120/400 on the server"
         )
     }
 

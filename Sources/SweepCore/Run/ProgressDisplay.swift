@@ -151,7 +151,8 @@ struct ProgressSnapshot: Sendable {
         if let total, total > 0 {
             let percent = min(100, Int((Double(done) / Double(total) * 100).rounded(.down)))
             var head = "\(verb) \(done)/\(total) \(percent)% " + String(format: "%.1f/s", perSecond)
-            if done < total, perSecond > 0 {
+            // With a server batch job, rows come a slice at a time: their pace says nothing of the end.
+            if done < total, perSecond > 0, serverJob == nil {
                 head += " ETA \(Self.format(seconds: Double(total - done) / perSecond))"
             }
             parts.append(head)

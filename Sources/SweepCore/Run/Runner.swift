@@ -218,10 +218,13 @@ package enum Runner {
         // a lookup says is at most about a second and a half old when a cancel acts on it (it
         // trusts it for two). A dry run or a plan, which act on nothing, look up two seconds'
         // worth per call, four calls ahead.
+        // The server engine acts on none of it either: it plans from the lookups, and what it
+        // hands the batcher is described afterwards; a page of 1,000 IDs per lookup.
         guard options.resolvesThroughVisibility else { return nil }
-        let actsOnLookups = !options.dryRun && options.action != nil
+        let actsOnLookups = !options.dryRun && options.action != nil && options.engine == .client
         var resolver = VisibilityResolver(
-            service: preflight.client, retry: options.retry, chunkSize: Int(options.rate * (actsOnLookups ? 0.5 : 2)))
+            service: preflight.client, retry: options.retry,
+            chunkSize: options.engine == .server ? 1000 : Int(options.rate * (actsOnLookups ? 0.5 : 2)))
         resolver.lookAhead = actsOnLookups ? 1 : 4
         resolver.requiresFirstRunID = options.action == nil
         return resolver
