@@ -115,7 +115,7 @@ struct ScaleIntegrationTests {
     }
 
     @Test(
-        "a stop mid-job stops it on the server and reports exactly what it did; a second job meanwhile is refused clearly; both finish with --resume"
+        "a stop mid-job stops it on the server and reports exactly what it did; a second job meanwhile is refused clearly; both finish with --resume; a job stopped with sweep batch stop leaves its unreached runs failed"
     )
     func stopBusyResume() async throws {
         // A server of its own whose batcher goes at 5/s: 150 runs take it about 30 s, long enough
@@ -190,6 +190,41 @@ struct ScaleIntegrationTests {
         ])
         #expect(busyResumed.status == 0, "\(busyResumed.standardError)")
         #expect(try Report(path: otherReport).outcomes == [other[0].workflowID: "terminated"])
+
+        // A job stopped by someone else (sweep batch stop): the sweep reports what it did, and
+        // the runs it never reached as failed (exit 1), matching the server run by run.
+        let thirdType = TestEnvironment.uniqueName("SrvStopped")
+        let third = try await harness.seed(60, type: thirdType, address: address)
+        let thirdReport = TestEnvironment.temporaryPath("server-stopped-by-other.csv")
+        let thirdRun = try harness.sweep.start([
+            "terminate", "--engine", "server", "-q", "WorkflowType='\(thirdType)'", "--yes", "--address", address,
+            "--report", thirdReport,
+        ])
+        var jobID: String?
+        let thirdDeadline = clock.now.advanced(by: .seconds(60))
+        while jobID == nil, clock.now < thirdDeadline {
+            try await Task.sleep(for: .milliseconds(200))
+            jobID = try await harness.withClient(address: address) { client in
+                try await client.listBatches(pageSize: 10, pageToken: []).jobs.first { $0.isRunning }?.jobID
+            }
+        }
+        let job = try #require(jobID, "no batch job started within 60 s")
+        let stop = try await harness.sweep.run(["batch", "stop", job, "--reason", "test", "--address", address])
+        #expect(stop.status == 0, "\(stop.standardError)")
+        #expect(stop.standardOutput.contains(job))
+        let thirdResult = await thirdRun.wait()
+        #expect(thirdResult.status == 1, "\(thirdResult.standardError)")
+        let thirdOutcomes = try Report(path: thirdReport).outcomes
+        #expect(thirdOutcomes.count == 60)
+        #expect(thirdOutcomes.values.contains("failed"), "\(Set(thirdOutcomes.values))")
+        let thirdStatuses = try await harness.withClient(address: address) { client in
+            try await client.describeAll(third)
+        }
+        for (id, outcome) in thirdOutcomes {
+            #expect(["terminated", "failed"].contains(outcome), "\(id): \(outcome)")
+            let expected: WorkflowStatus = outcome == "terminated" ? .terminated : .running
+            #expect(thirdStatuses[id]?.status == expected, "\(id): reported \(outcome)")
+        }
         try await server.stop()  // (on a failure above, its deinit stops it)
     }
 
