@@ -11,6 +11,28 @@ struct DuplicateFilterTests {
         Job(target: WorkflowTarget(workflowID: id, runID: run))
     }
 
+    @Test(
+        "the buckets' radix sort agrees with the standard sort: random keys, one shared top byte, repeats, 0 and 1 keys"
+    )
+    func radixSort() {
+        var generator = SystemRandomNumberGenerator()
+        let scratch = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 5000)
+        defer { scratch.deallocate() }
+        let top: UInt64 = 0xAB << 56
+        let inputs: [[UInt64]] = [
+            [], [42], [3, 1, 2, 1, 3],
+            (0..<5000).map { _ in UInt64.random(in: 0...UInt64.max, using: &generator) },
+            (0..<4000).map { _ in top | UInt64.random(in: 0..<(1 << 56), using: &generator) },
+            (0..<3000).map { _ in top | UInt64.random(in: 0..<16, using: &generator) },
+            [UInt64](repeating: .max, count: 100),
+        ]
+        for input in inputs {
+            var values = input
+            values.withUnsafeMutableBufferPointer { FingerprintBuckets.radixSort($0, scratch: scratch) }
+            #expect(values == input.sorted(), "\(input.count) keys")
+        }
+    }
+
     @Test("keys compare byte for byte: é precomposed and e with a combining accent are two workflow IDs")
     func exactKey() {
         #expect(composed == decomposed, "the premise: Swift's String equality is canonical equivalence")

@@ -178,9 +178,11 @@ package final class FingerprintBuckets {
     package func surveyed() -> SurveyedFingerprints {
         var surveyed = SurveyedFingerprints()
         surveyed.all.reserveCapacity(count)
+        let scratch = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: buckets.map(\.count).max() ?? 0)
+        defer { scratch.deallocate() }
         for index in buckets.indices {
-            var values = UnsafeMutableBufferPointer(start: buckets[index].start, count: buckets[index].count)
-            values.sort()
+            let values = UnsafeMutableBufferPointer(start: buckets[index].start, count: buckets[index].count)
+            Self.radixSort(values, scratch: scratch)
             for position in values.indices.dropFirst() where values[position] == values[position - 1] {
                 surveyed.repeated.insert(values[position])
             }
@@ -190,6 +192,41 @@ package final class FingerprintBuckets {
             buckets[index] = Self.reserve(1, mapping: false)
         }
         return surveyed
+    }
+
+    /// Sorts `values` ascending: least significant byte first, eight passes through `scratch`
+    /// (at least as large), a pass skipped when every value shares its byte (the top one does, in
+    /// a bucket). About three times as fast as the standard library's merge sort on random keys.
+    package static func radixSort(
+        _ values: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        guard values.count > 1, let valuesBase = values.baseAddress, let scratchBase = scratch.baseAddress else {
+            return
+        }
+        var source = valuesBase
+        var target = scratchBase
+        var counts = [Int](repeating: 0, count: 256)
+        for shift in stride(from: 0, to: 64, by: 8) {
+            counts.withUnsafeMutableBufferPointer { counts in
+                counts.update(repeating: 0)
+                for position in 0..<values.count { counts[Int((source[position] >> UInt64(shift)) & 0xFF)] += 1 }
+                guard counts[Int((source[0] >> UInt64(shift)) & 0xFF)] != values.count else { return }
+                var offset = 0
+                for digit in 0..<256 {
+                    let count = counts[digit]
+                    counts[digit] = offset
+                    offset += count
+                }
+                for position in 0..<values.count {
+                    let value = source[position]
+                    let digit = Int((value >> UInt64(shift)) & 0xFF)
+                    target[counts[digit]] = value
+                    counts[digit] += 1
+                }
+                swap(&source, &target)
+            }
+        }
+        if source != valuesBase { valuesBase.update(from: source, count: values.count) }
     }
 
     /// Room for `capacity` fingerprints: a mapping (its pages backed as they are written), or,
