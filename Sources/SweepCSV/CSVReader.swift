@@ -16,7 +16,10 @@ package final class CSVReader {
     private let parser: UnsafeMutablePointer<csv_parser>
     private let maximumFieldLength: Int
     private let tracksOffsets: Bool
-    private var fields: [String] = []
+    /// The record being read: its first field, the others, and how many.
+    private var firstField = ""
+    private var otherFields: [String] = []
+    private var fieldCount = 0
     private var completed: [CSVRecord] = []
     private var line = 1
     private var recordLine = 1
@@ -80,7 +83,7 @@ package final class CSVReader {
                 throw CSVError(
                     line: recordLine,
                     message:
-                        "field \(fields.count + 1) is over the limit of \(maximumFieldLength) bytes (a quote left open?); close the quote"
+                        "field \(fieldCount + 1) is over the limit of \(maximumFieldLength) bytes (a quote left open?); close the quote"
                 )
             }
             start = end
@@ -124,11 +127,11 @@ package final class CSVReader {
 
     private func appendField(_ bytes: UnsafeRawBufferPointer) {
         guard pendingError == nil else { return }
-        if fields.isEmpty { recordLine = line }
+        if fieldCount == 0 { recordLine = line }
         if bytes.count > maximumFieldLength {
             pendingError = CSVError(
                 line: line,
-                message: "field \(fields.count + 1) is \(bytes.count) bytes, over the limit of \(maximumFieldLength)"
+                message: "field \(fieldCount + 1) is \(bytes.count) bytes, over the limit of \(maximumFieldLength)"
             )
             return
         }
@@ -140,30 +143,39 @@ package final class CSVReader {
             if byte >= 0x80 { isASCII = false }
         }
         newlinesInRecord += newlines
+        let field: String
         if isASCII {
-            fields.append(String(decoding: bytes, as: UTF8.self))
+            field = String(decoding: bytes, as: UTF8.self)
+        } else if let valid = String(validating: bytes, as: UTF8.self) {
+            field = valid
+        } else {
+            pendingError = CSVError(line: line, message: "field \(fieldCount + 1) is not valid UTF-8")
             return
         }
-        guard let field = String(validating: bytes, as: UTF8.self) else {
-            pendingError = CSVError(line: line, message: "field \(fields.count + 1) is not valid UTF-8")
-            return
+        if fieldCount == 0 {
+            firstField = field
+        } else {
+            otherFields.append(field)
         }
-        fields.append(field)
+        fieldCount += 1
     }
 
     private func endRecord(terminator: Int32) {
         guard pendingError == nil else { return }
         // With CSV_REPALL_NL, CRLF arrives as CR (ending the record) and then LF (an empty record).
         let isLF = terminator == 0x0A
-        let continuesCRLF = isLF && lastTerminatorWasCR && fields.isEmpty
+        let continuesCRLF = isLF && lastTerminatorWasCR && fieldCount == 0
         lastTerminatorWasCR = terminator == 0x0D
-        if !fields.isEmpty {
+        if fieldCount > 0 {
             // Within a piece, the only line end is its last byte: the record ends there (a lone CR
             // ending a record mid-piece is given the piece's end, which is where its line ends).
             completed.append(
                 CSVRecord(
-                    fields: fields, line: recordLine, endOffset: pieceEnd, isTerminated: !finishing))
-            fields.removeAll(keepingCapacity: true)
+                    first: firstField, rest: otherFields, count: fieldCount, line: recordLine, endOffset: pieceEnd,
+                    isTerminated: !finishing))
+            if !otherFields.isEmpty { otherFields = [] }
+            firstField = ""
+            fieldCount = 0
         }
         if !continuesCRLF, terminator >= 0 {
             line += 1 + newlinesInRecord

@@ -60,25 +60,25 @@ package struct CSVJobDecoder: Sendable {
             layout = .singleColumn
             return try decode(record)
         case .singleColumn:
-            guard record.fields.count == 1 else {
+            guard record.count == 1 else {
                 throw CSVError(
                     line: record.line,
                     message:
-                        "expected one column of workflow IDs but found \(record.fields.count); add a header row naming workflow_id (and run_id)"
+                        "expected one column of workflow IDs but found \(record.count); add a header row naming workflow_id (and run_id)"
                 )
             }
             return Job(
-                target: WorkflowTarget(workflowID: try Self.workflowID(record.fields[0], line: record.line)),
+                target: WorkflowTarget(workflowID: try Self.workflowID(record[0], line: record.line)),
                 line: record.line)
         case .header(let workflowIDColumn, let runIDColumn, let firstRunIDColumn, let width, let writtenBySweep):
-            guard record.fields.count == width else {
+            guard record.count == width else {
                 throw CSVError(
                     line: record.line,
-                    message: "expected \(width) fields as in the header but found \(record.fields.count)"
+                    message: "expected \(width) fields as in the header but found \(record.count)"
                 )
             }
             let cell = { (column: Int) in
-                writtenBySweep ? ReportFormat.restore(record.fields[column]) : record.fields[column]
+                writtenBySweep ? ReportFormat.restore(record[column]) : record[column]
             }
             // An ID in sweep's own plan or report came from the server or was checked when it was
             // read: whatever its bytes, it is read back as written.
@@ -109,7 +109,7 @@ package struct CSVJobDecoder: Sendable {
 
     /// A first line that is a header of some other shape, which would otherwise be read as an ID.
     private static func refuseHeaderLookalike(_ record: CSVRecord) throws(CSVError) {
-        let cell = record.fields[0]
+        let cell = record[0]
         let name = columnName(cell)
         if lookalikeHeaders.contains(name) {
             throw CSVError(
