@@ -118,8 +118,19 @@ package struct Jobs: AsyncSequence, Sendable {
         package mutating func next() async throws -> Job? {
             if csv != nil { return try nextFromFile() }
             while !ended {
-                guard let job = try await nextFromBase() else { return try finish() }
-                if let accepted = try accept(job) { return accepted }
+                guard var job = try await nextFromBase() else { return try finish() }
+                if try accept(&job) { return job }
+            }
+            return nil
+        }
+
+        /// For a survey, which only counts: whether the next job is new (`false`: a repeat), or
+        /// `nil` at the end; as ``next()``, without handing the job out.
+        package mutating func nextIsNew() async throws -> Bool? {
+            if csv == nil { return try await next().map { !$0.isDuplicate } }
+            while !ended {
+                guard var job = try csv?.nextJob() else { return try finish().map { !$0.isDuplicate } }
+                if try accept(&job) { return !job.isDuplicate }
             }
             return nil
         }
@@ -127,8 +138,8 @@ package struct Jobs: AsyncSequence, Sendable {
         /// ``next()`` of a CSV file, without suspending.
         private mutating func nextFromFile() throws -> Job? {
             while !ended {
-                guard let job = try csv?.nextJob() else { return try finish() }
-                if let accepted = try accept(job) { return accepted }
+                guard var job = try csv?.nextJob() else { return try finish() }
+                if try accept(&job) { return job }
             }
             return nil
         }
@@ -152,16 +163,16 @@ package struct Jobs: AsyncSequence, Sendable {
             if case .json = base { ("entry", "entries") } else { ("line", "lines") }
         }
 
-        /// `job` as handed out (marked duplicate, numbered), or `nil` when it is dropped (another
-        /// shard's, a listing's repeat) or the job set reached `maximum` (then `ended` is set).
-        private mutating func accept(_ job: Job) throws(SweepError) -> Job? {
+        /// Marks `job` as handed out (duplicate or not, numbered); `false` when it is dropped
+        /// (another shard's, a listing's repeat) or the job set reached `maximum` (then `ended` is
+        /// set).
+        private mutating func accept(_ job: inout Job) throws(SweepError) -> Bool {
             if let shard, !shard.contains(job.target.workflowID) {
                 // Another host's: neither handed out nor remembered (every run of a workflow, and
                 // every repeat of its ID, falls to the same shard).
                 progress.leftToOtherShard()
-                return nil
+                return false
             }
-            var job = job
             let isNew: Bool
             do {
                 isNew = try seen.insert(job)
@@ -177,14 +188,14 @@ package struct Jobs: AsyncSequence, Sendable {
                 // A job set that grew past --max after it was counted: stop here, and say so.
                 progress.reachedMax()
                 ended = true
-                return nil
+                return false
             }
             job.isDuplicate = !isNew
             if isNew { distinct += 1 }
-            if job.isDuplicate, case .query = base { return nil }
+            if job.isDuplicate, case .query = base { return false }
             job.sequence = count
             count += 1
-            return job
+            return true
         }
 
         private mutating func nextFromBase() async throws -> Job? {

@@ -65,13 +65,17 @@ package struct Planner: Sendable {
         var preview: [Job] = []
         var iterator = Jobs(source, service: service, duplicates: mode, shard: shard).makeAsyncIterator()
         do {
-            while let job = try await iterator.next() {
+            // The first few jobs for the preview; then only whether each is new.
+            while preview.count < previewSize, let job = try await iterator.next() {
                 if job.isDuplicate {
                     duplicates += 1
                     continue
                 }
                 count += 1
-                if preview.count < previewSize { preview.append(job) }
+                preview.append(job)
+            }
+            while let isNew = try await iterator.nextIsNew() {
+                if isNew { count += 1 } else { duplicates += 1 }
             }
         } catch let error as SweepError {
             throw error
