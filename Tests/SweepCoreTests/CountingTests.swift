@@ -30,6 +30,36 @@ struct CountingTests {
         #expect(progress.overMax)
     }
 
+    @Test(
+        "a survey counts past its ten-job preview: distinct and duplicate lines of a CSV and an ID list, and a shard's share"
+    )
+    func surveyPastPreview() async throws {
+        let service = ScriptedWorkflowService()
+        let planner = Planner(service: service)
+        // w1...w10 fill the preview; the repeats and new IDs after it are counted without it.
+        let ids = (1...10).map { "w\($0)" } + ["w3", "w11", "w11", "w12", "w1"]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("survey-\(UUID()).csv").path
+        try Data((["workflow_id"] + ids).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for source in [JobSource.csvFile(path: path), .workflowIDs(ids, runID: nil)] {
+            let survey = try await planner.survey(source)
+            #expect(survey.count == 12, "\(source.label)")
+            #expect(survey.duplicates == 3, "\(source.label)")
+            #expect(survey.preview.map(\.target.workflowID) == Array(ids.prefix(10)))
+            // The run's pass, with the survey's fingerprints, marks the same lines.
+            var marks: [Bool] = []
+            for try await job in planner.jobs(source, survey: survey) { marks.append(job.isDuplicate) }
+            #expect(marks == ids.indices.map { ids[..<$0].contains(ids[$0]) }, "\(source.label)")
+        }
+        // A shard counts its own share, and the repeats within it.
+        var sharded = planner
+        sharded.shard = try Shard(index: 1, count: 2)
+        let mine = ids.filter { Shard.index(of: $0, count: 2) == 1 }
+        let survey = try await sharded.survey(.csvFile(path: path))
+        #expect(survey.count == Set(mine).count)
+        #expect(survey.duplicates == mine.count - Set(mine).count)
+    }
+
     @Test("a follow-up row replaces its workflow's outcome in the tally; duplicates are rows, not workflows")
     func tallyCountsWorkflows() {
         var tally = Tally()

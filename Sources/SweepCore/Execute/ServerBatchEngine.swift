@@ -295,7 +295,8 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     /// Codes after which a start may have landed though it did not say so.
     private static var ambiguousCodes: Set<RPCError.Code> {
         [
-            .deadlineExceeded, .unavailable, .unknown, .internal, .cancelled,
+            // ALREADY_EXISTS: a retry (ours, or a proxy's) of a start that landed.
+            .deadlineExceeded, .unavailable, .unknown, .internal, .cancelled, .alreadyExists,
         ]
     }
 

@@ -203,6 +203,7 @@ package final class FingerprintBuckets {
         guard values.count > 1, let valuesBase = values.baseAddress, let scratchBase = scratch.baseAddress else {
             return
         }
+        precondition(scratch.count >= values.count, "radixSort: scratch of \(scratch.count) for \(values.count) values")
         var source = valuesBase
         var target = scratchBase
         var counts = [Int](repeating: 0, count: 256)

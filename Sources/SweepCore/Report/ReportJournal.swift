@@ -170,8 +170,8 @@ package struct ReportJournal: Sendable {
             return nil
         }
         return records.first { record in
-            record.fields.count == ReportFormat.columns.count && Action(rawValue: record.fields[2]) != nil
-                && Outcome(rawValue: record.fields[3]) != nil
+            record.count == ReportFormat.columns.count && Action(rawValue: record[2]) != nil
+                && Outcome(rawValue: record[3]) != nil
         }?.line
     }
 
