@@ -321,6 +321,22 @@ struct ServerBatchEngineTests {
         #expect(sink.rows.filter { $0.outcome == .notAttempted }.allSatisfy { $0.attempts == 0 })
     }
 
+    @Test("a job stopped by someone else: what its worker still does afterwards is waited for; the rest is failed")
+    func stoppedByOthers() async throws {
+        let server = FakeBatchServer(
+            open: ["a", "b", "c", "d"], closed: [], actsOn: 2, actsAfterStop: 1, stoppedByOthers: true)
+        let sink = CollectingSink()
+        try await engine(server).run(
+            Jobs(.workflowIDs(["a", "b", "c", "d"], runID: nil), service: server), reportingTo: sink)
+        let final = outcomes(sink)
+        #expect(final.values.filter { $0 == .terminated }.count == 3)
+        #expect(final.values.filter { $0 == .failed }.count == 1)
+        for (id, outcome) in final {
+            #expect(server.statuses([id]) == [outcome == .terminated ? .terminated : .running], "\(id)")
+        }
+        #expect(server.stops.isEmpty)
+    }
+
     @Test("a stop the server refuses: the open runs are failed (the job may still act), not not_attempted")
     func stopRefused() async throws {
         let server = FakeBatchServer(open: ["a", "b"], closed: [], actsOn: 1, stopFails: true)
@@ -373,12 +389,15 @@ private final class FakeBatchServer: ListingFake, BatchService {
     private let actsOn: Int?
     private let actsAfterStop: Int
     private let stopFails: Bool
+    private let stoppedByOthers: Bool
 
     init(
         open: [String], closed: [String], startsAccepted: Int = .max, refusedStarts: Set<Int> = [],
         landsThenTimesOut: Bool = false, hiddenDescribes: Int = 0, describeFails: Bool = false,
-        replacedAtStart: Set<String> = [], actsOn: Int? = nil, actsAfterStop: Int = 0, stopFails: Bool = false
+        replacedAtStart: Set<String> = [], actsOn: Int? = nil, actsAfterStop: Int = 0, stopFails: Bool = false,
+        stoppedByOthers: Bool = false
     ) {
+        self.stoppedByOthers = stoppedByOthers
         self.startsAccepted = startsAccepted
         self.refusedStarts = refusedStarts
         self.hiddenDescribes = hiddenDescribes
@@ -466,6 +485,17 @@ private final class FakeBatchServer: ListingFake, BatchService {
             s.jobs[batch.jobID] = BatchJob(
                 jobID: batch.jobID, operation: batch.action.rawValue, state: actsOn == nil ? .completed : .running,
                 startTime: startTime, total: Int64(batch.executions.count), reason: batch.reason)
+            if stoppedByOthers {
+                // Someone else stops it at once; its worker acts on a few more a moment later.
+                s.jobs[batch.jobID]?.state = .failed
+                s.jobs[batch.jobID]?.closeTime = Date()
+                let late = Array(s.pending.prefix(actsAfterStop))
+                let action = batch.action
+                Task {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    self.state.withLock { s in for target in late { Self.act(target, action, &s) } }
+                }
+            }
             return landsThenTimesOut && s.requests.count == 1
                 ? RPCError(code: .deadlineExceeded, message: "Deadline Exceeded") : nil
         }

@@ -466,24 +466,36 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         case stillRunning(BatchJob?)
     }
 
-    /// Each planned run as it stands once the job has done all it will do. A stopped job's
-    /// worker goes on acting until it next checks in with the server: the runs still open are
-    /// described again, every ``Timing/settleInterval``, until a look finds none newly closed
+    /// Each planned run as it stands once the job has done all it will do. A stopped (or failed)
+    /// job's worker goes on acting until it next checks in with the server: the runs still open
+    /// are described again, every ``Timing/settleInterval``, until a look finds none newly closed
     /// (and ``Timing/settleMinimum`` has passed since the stop), within ``Timing/stopGrace``. Only
-    /// what is open then is `not_attempted`.
+    /// what is open then is `not_attempted` (sweep's stop) or `failed`.
     private func settle(_ rows: [JobResult], action: Action, job ended: Ended, sentAt: Date) async -> [JobResult] {
         var results = await reconcile(rows, action: action, job: ended, sentAt: sentAt)
-        guard case .stopped = ended.how, let stoppedAt = ended.stoppedAt else { return results }
-        let deadline = stoppedAt.advanced(by: timing.stopGrace)
-        let minimum = stoppedAt.advanced(by: timing.settleMinimum)
+        // A job that did not complete (stopped, by sweep or by someone else, or failed on the
+        // server) may have a worker still acting: its open runs settle first.
+        let since: C.Instant
+        switch ended.how {
+        case .stopped:
+            guard let stoppedAt = ended.stoppedAt else { return results }
+            since = stoppedAt
+        case .finished where ended.job?.state == .failed:
+            since = calls.clock.now
+        case .finished, .uncertain:
+            return results
+        }
+        let deadline = since.advanced(by: timing.stopGrace)
+        let minimum = since.advanced(by: timing.settleMinimum)
+        func isOpen(_ row: JobResult) -> Bool { [.notAttempted, .failed].contains(row.outcome) }
         while calls.clock.now < deadline {
-            let open = results.indices.filter { results[$0].outcome == .notAttempted }
+            let open = results.indices.filter { isOpen(results[$0]) }
             guard !open.isEmpty else { break }
             try? await calls.clock.sleep(for: timing.settleInterval)
             let again = await reconcile(open.map { rows[$0] }, action: action, job: ended, sentAt: sentAt)
             var changed = false
             for (index, row) in zip(open, again) {
-                changed = changed || row.outcome != .notAttempted
+                changed = changed || !isOpen(row)
                 var row = row
                 row.callsSent += results[index].callsSent - rows[index].callsSent
                 results[index] = row
