@@ -324,11 +324,18 @@ struct ServerBatchEngineTests {
     @Test("a job stopped by someone else: what its worker still does afterwards is waited for; the rest is failed")
     func stoppedByOthers() async throws {
         let server = FakeBatchServer(
-            open: ["a", "b", "c", "d"], closed: [], actsOn: 2, actsAfterStop: 1, stoppedByOthers: true)
+            open: ["a", "b", "c", "d", "e"], closed: [], actsOn: 2, actsAfterStop: 1, stoppedByOthers: true)
         let sink = CollectingSink()
-        try await engine(server).run(
-            Jobs(.workflowIDs(["a", "b", "c", "d"], runID: nil), service: server), reportingTo: sink)
-        let final = outcomes(sink)
+        // The run stops there (a job stopped by someone is no reason to start the next one).
+        let error = await #expect(throws: SweepError.self) {
+            try await engine(server, batchSize: 4).run(
+                Jobs(.workflowIDs(["a", "b", "c", "d", "e"], runID: nil), service: server), reportingTo: sink)
+        }
+        #expect(error?.message.contains("ended unfinished") == true)
+        var final = outcomes(sink)
+        #expect(final["e"] == .notAttempted)
+        #expect(server.requests.count == 1)
+        final.removeValue(forKey: "e")
         #expect(final.values.filter { $0 == .terminated }.count == 3)
         #expect(final.values.filter { $0 == .failed }.count == 1)
         for (id, outcome) in final {

@@ -119,11 +119,10 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             if let sourceFailure { throw sourceFailure }
             if slice.isEmpty || Task.isCancelled || refusal != nil { break }
         }
-        // Stopped, or refused by the server: every job the source still holds is accounted for,
-        // nothing sent for it.
+        // Stopped, or ended early (the server refused a job, or a job ended unfinished): every job
+        // the source still holds is accounted for, nothing sent for it.
         guard Task.isCancelled || refusal != nil else { return }
-        let why =
-            refusal == nil ? "stopped before it was sent" : "not sent: the run ended early (a batch job was refused)"
+        let why = refusal == nil ? "stopped before it was sent" : "not sent: the run ended early (see its summary)"
         while let job = try await Self.next(&iterator) {
             try reporter.record(
                 JobAttempt<C.Instant>(job: job, action: action).finish(
@@ -135,7 +134,8 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
 
     /// Hands the planned runs of one slice to a batch job and records the slice's rows: at once
     /// those that need no action, the others (and the duplicates of those) once reconciled.
-    /// - Returns: the server's refusal to start the job, which ends the run.
+    /// - Returns: what ends the run: the server's refusal to start the job, or a job that did not
+    ///   finish (stopped by someone else, failed on the server, or lost from sight).
     private func act(_ action: Action, on rows: [JobResult], reportingTo reporter: some ReportSink)
         async throws(SweepError) -> SweepError?
     {
@@ -208,14 +208,23 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         if let slow = Self.slowerThanAsked(ended, executions: executions.count, asked: options.rate) {
             note(slow)
         }
-        if case .uncertain(let why) = ended.how {
+        switch ended.how {
+        case .uncertain(let why):
             // Another job cannot start while this one may run: the run ends here.
             return SweepError(
                 .server,
                 "batch job \(jobID) \(why): it may still be acting; check it with sweep batch describe \(jobID) (or stop it with sweep batch stop \(jobID)), then --resume this report"
             )
+        case .finished where ended.job?.state == .failed:
+            // Stopped by someone (sweep batch stop, the UI) or failed on the server: not a reason
+            // to start the next one.
+            return SweepError(
+                .server,
+                "batch job \(jobID) ended unfinished (failed: stopped by someone else, or failed on the server; sweep batch describe \(jobID)); the run stops here; --resume this report to finish"
+            )
+        case .finished, .stopped:
+            return nil
         }
-        return nil
     }
 
     /// When a job that ran by itself went well below `--rps`: why (the server's batcher sets its
@@ -361,8 +370,9 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         var jobID: String
         var job: BatchJob?
         var how: How
-        /// When the server took sweep's stop.
-        var stoppedAt: C.Instant?
+        /// When the server took sweep's stop, or sweep saw the job end: what is open settles from
+        /// then.
+        var endedAt: C.Instant?
     }
 
     /// Describes the job until it ends; a stop (the task cancelled) stops it first.
@@ -385,7 +395,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
                 }
                 last = job
                 started.update(job)
-                if job.hasEnded { return Ended(jobID: jobID, job: job, how: .finished) }
+                if job.hasEnded { return Ended(jobID: jobID, job: job, how: .finished, endedAt: calls.clock.now) }
                 // A state this client does not know, with no close time: followed as running,
                 // but not for ever.
                 if job.state == .unspecified {
@@ -442,9 +452,9 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         switch result {
         case .stopped(let job, let at):
             note("batch job \(jobID): stopped (StopBatchOperation, reason: \(reason))")
-            return Ended(jobID: jobID, job: job, how: .stopped, stoppedAt: at)
+            return Ended(jobID: jobID, job: job, how: .stopped, endedAt: at)
         case .ended(let job):
-            return Ended(jobID: jobID, job: job, how: .finished)
+            return Ended(jobID: jobID, job: job, how: .finished, endedAt: calls.clock.now)
         case .failed(let failure):
             note(
                 "batch job \(jobID): could not be stopped (\(failure)); it may go on acting: sweep batch stop \(jobID)")
@@ -475,19 +485,17 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         var results = await reconcile(rows, action: action, job: ended, sentAt: sentAt)
         // A job that did not complete (stopped, by sweep or by someone else, or failed on the
         // server) may have a worker still acting: its open runs settle first.
-        let since: C.Instant
         switch ended.how {
-        case .stopped:
-            guard let stoppedAt = ended.stoppedAt else { return results }
-            since = stoppedAt
-        case .finished where ended.job?.state == .failed:
-            since = calls.clock.now
-        case .finished, .uncertain:
-            return results
+        case .stopped,
+            .finished where ended.job?.state == .failed:
+            break
+        case .finished, .uncertain: return results
         }
+        guard let since = ended.endedAt else { return results }
         let deadline = since.advanced(by: timing.stopGrace)
         let minimum = since.advanced(by: timing.settleMinimum)
-        func isOpen(_ row: JobResult) -> Bool { [.notAttempted, .failed].contains(row.outcome) }
+        // Open and not acted on (a row that failed on a Describe's error is not looked at again).
+        func isOpen(_ row: JobResult) -> Bool { [.notAttempted, .failed].contains(row.outcome) && row.code == nil }
         while calls.clock.now < deadline {
             let open = results.indices.filter { isOpen(results[$0]) }
             guard !open.isEmpty else { break }

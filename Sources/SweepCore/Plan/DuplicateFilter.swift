@@ -200,10 +200,12 @@ package final class FingerprintBuckets {
     package static func radixSort(
         _ values: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>
     ) {
+        precondition(
+            values.count <= 1 || scratch.count >= values.count,
+            "radixSort: scratch of \(scratch.count) for \(values.count) values")
         guard values.count > 1, let valuesBase = values.baseAddress, let scratchBase = scratch.baseAddress else {
             return
         }
-        precondition(scratch.count >= values.count, "radixSort: scratch of \(scratch.count) for \(values.count) values")
         var source = valuesBase
         var target = scratchBase
         var counts = [Int](repeating: 0, count: 256)
