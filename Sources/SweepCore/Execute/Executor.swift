@@ -38,7 +38,7 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
         // flight, its duplicates wait here (at most one entry per job in flight).
         var waitingDuplicates: [ExactKey: [JobResult]] = [:]
         func nextJob() async throws(SweepError) -> Job? {
-            while var job = try await Self.next(&iterator) {
+            while var job = try await JobStream.next(&iterator) {
                 // The same run while it is in flight (a resumed job pinned to the run a listed one
                 // names) is a duplicate too: sent once.
                 if waitingDuplicates[job.deduplicationKey] != nil { job.isDuplicate = true }
@@ -46,7 +46,7 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
                     waitingDuplicates[job.deduplicationKey] = []
                     return job
                 }
-                let duplicate = finishedWithoutCall(job, .duplicate)
+                let duplicate = JobStream.unsent(job, action: options.action)
                 if waitingDuplicates[job.deduplicationKey] != nil {
                     waitingDuplicates[job.deduplicationKey, default: []].append(duplicate)
                 } else {
@@ -66,30 +66,6 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
         // listing stops at the page it has: see QueryJobs). Nothing is in flight any more, so no
         // duplicate has to wait for its first occurrence.
         guard Task.isCancelled else { return }
-        while let job = try await Self.next(&iterator) {
-            try reporter.record(finishedWithoutCall(job, job.isDuplicate ? .duplicate : .notAttempted))
-        }
-    }
-
-    /// The row of a job that needs no call: a duplicate, or one the stop came before.
-    private func finishedWithoutCall(_ job: Job, _ outcome: Outcome) -> JobResult {
-        JobAttempt<C.Instant>(job: job, action: options.action).finish(
-            outcome,
-            message: outcome == .duplicate
-                ? "listed earlier in the input; acted on once" : "stopped before it was sent",
-            elapsed: .zero)
-    }
-
-    /// The source's next job; a failing source is a whole-run failure.
-    private static func next<Iterator: AsyncIteratorProtocol>(_ iterator: inout Iterator) async throws(SweepError)
-        -> Job? where Iterator.Element == Job
-    {
-        do {
-            return try await iterator.next()
-        } catch let error as SweepError {
-            throw error
-        } catch {
-            throw SweepError(.input, "reading the job set failed: \(error)")
-        }
+        try await JobStream.drain(&iterator, action: options.action, into: reporter)
     }
 }

@@ -105,7 +105,7 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
             // are carried out and reported.
             var sourceFailure: SweepError?
             do {
-                while slice.count < batchSize, !Task.isCancelled, let job = try await Self.next(&iterator) {
+                while slice.count < batchSize, !Task.isCancelled, let job = try await JobStream.next(&iterator) {
                     slice.append(job)
                 }
             } catch {
@@ -122,13 +122,10 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         // Stopped, or ended early (the server refused a job, or a job ended unfinished): every job
         // the source still holds is accounted for, nothing sent for it.
         guard Task.isCancelled || refusal != nil else { return }
-        let why = refusal == nil ? "stopped before it was sent" : "not sent: the run ended early (see its summary)"
-        while let job = try await Self.next(&iterator) {
-            try reporter.record(
-                JobAttempt<C.Instant>(job: job, action: action).finish(
-                    job.isDuplicate ? .duplicate : .notAttempted,
-                    message: job.isDuplicate ? "listed earlier in the input; acted on once" : why, elapsed: .zero))
-        }
+        try await JobStream.drain(
+            &iterator, action: action,
+            why: refusal == nil ? "stopped before it was sent" : "not sent: the run ended early (see its summary)",
+            into: reporter)
         if let refusal { throw refusal }
     }
 
@@ -648,19 +645,6 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         for row in rows { tally[row.outcome, default: 0] += 1 }
         return Outcome.allCases.compactMap { outcome in tally[outcome].map { "\($0) \(outcome.rawValue)" } }
             .joined(separator: ", ")
-    }
-
-    /// The source's next job; a failing source is a whole-run failure.
-    private static func next<Iterator: AsyncIteratorProtocol>(_ iterator: inout Iterator) async throws(SweepError)
-        -> Job? where Iterator.Element == Job
-    {
-        do {
-            return try await iterator.next()
-        } catch let error as SweepError {
-            throw error
-        } catch {
-            throw SweepError(.input, "reading the job set failed: \(error)")
-        }
     }
 }
 

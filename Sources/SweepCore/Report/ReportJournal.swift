@@ -116,7 +116,7 @@ package struct ReportJournal: Sendable {
     }
 
     private mutating func read(_ record: CSVRecord, path: String, action: Action) throws(SweepError) {
-        let fields = record.fields
+        let fields = record  // read through its subscript: no array per row
         guard fields.count == ReportFormat.columns.count,
             let rowAction = Action(rawValue: fields[2]),
             let outcome = Outcome(rawValue: fields[3])
