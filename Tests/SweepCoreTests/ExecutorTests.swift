@@ -295,3 +295,51 @@ struct ListedCancelTests {
         #expect(calls.filter { $0.contains("w3") }.count == 2, "\(calls)")
     }
 }
+
+@Suite("Executor: jobs handed out near their slot")
+struct AdmissionTests {
+    @Test(
+        "at a low rate with many in flight, each listed run is still one call: jobs wait for their slot in the source, not in flight"
+    )
+    func lowRateHighConcurrency() async throws {
+        // 60 runs at 40/s with 64 in flight: handed out at once, the last would wait 1.5 s for
+        // its slot, past a listing's trust (here 1 s), and be described first.
+        let service = ScriptedWorkflowService(latency: .milliseconds(1))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("admission-\(UUID().uuidString).csv")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reporter = try ReportWriter(path: path)
+        var options = ExecutorOptions(action: .cancel, reason: "r", rate: 40, concurrency: 64)
+        options.listingFreshness = .seconds(1)
+        let executor = Executor(service: service, options: options, clock: ContinuousClock())
+        // A listing that describes each run as it hands it out (a page fetched just then).
+        let runs = (1...60).map { WorkflowTarget(workflowID: "w\($0)", runID: UUID().uuidString.lowercased()) }
+        let stream = AsyncStream<Job> { continuation in
+            for target in runs {
+                var job = Job(target: target, listedStatus: .running)
+                job.listedAt = .now
+                continuation.yield(job)
+            }
+            continuation.finish()
+        }
+        let listed = stream.map { job -> Job in
+            var fresh = job
+            fresh.listedAt = .now
+            return fresh
+        }
+        let start = ContinuousClock.now
+        try await executor.run(listed, reportingTo: reporter)
+        let elapsed = start.duration(to: .now)
+        let calls = service.calls
+        #expect(calls.filter { $0.hasPrefix("describe") }.isEmpty, "\(calls.filter { $0.hasPrefix("describe") })")
+        #expect(calls.filter { $0.hasPrefix("cancel") }.count == 60)
+        // Still paced at 40/s: the holding back cost no rate.
+        #expect(elapsed >= .milliseconds(1400) && elapsed < .seconds(3), "\(elapsed)")
+    }
+
+    @Test("the horizon is half a second, or two slots when slots are further apart")
+    func horizon() {
+        #expect(Executor<ContinuousClock>.admissionHorizon(rate: 100) == .milliseconds(500))
+        #expect(Executor<ContinuousClock>.admissionHorizon(rate: 1) == .seconds(2))
+    }
+}

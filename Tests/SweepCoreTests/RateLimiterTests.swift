@@ -23,6 +23,17 @@ struct RateLimiterTests {
         #expect(waits == [.zero, .zero, .milliseconds(100), .milliseconds(200)])
     }
 
+    @Test("the backlog is how far ahead the slots booked reach, zero once they have passed")
+    func backlog() {
+        var bucket = TokenBucket<Instant>(rate: 10)
+        let now = Instant(offset: .zero)
+        #expect(bucket.backlog(now: now) == .zero)
+        for _ in 0..<5 { _ = bucket.reserve(now: now) }  // slots at 0, 100, ..., 400 ms: next free 500 ms
+        #expect(bucket.backlog(now: now) == .milliseconds(500))
+        #expect(bucket.backlog(now: Instant(offset: .milliseconds(350))) == .milliseconds(150))
+        #expect(bucket.backlog(now: Instant(offset: .seconds(2))) == .zero)
+    }
+
     @Test("a slower rate takes effect for the next reservations")
     func setRate() {
         var bucket = TokenBucket<Instant>(rate: 100)

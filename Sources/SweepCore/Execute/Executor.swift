@@ -1,6 +1,7 @@
 import Foundation
 package import Logging
 import SweepGRPC
+import Synchronization
 
 /// The client-side engine: a task group with at most `concurrency` jobs in flight, cancel or
 /// terminate calls paced by one shared, throttling-aware rate limiter, transient failures retried
@@ -37,6 +38,11 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
         // A duplicate's row follows the row of the occurrence it refers to: while that one is in
         // flight, its duplicates wait here (at most one entry per job in flight).
         var waitingDuplicates: [ExactKey: [JobResult]] = [:]
+        // Jobs handed out, and how many of them have started (and so booked their slot, or are
+        // about to): the rest will book theirs soon, which ``pauseBeforeNextJob(unstarted:)``
+        // counts before the limiter has seen them.
+        var handedOut = 0
+        let started = StartedJobs()
         func nextJob() async throws(SweepError) -> Job? {
             while var job = try await JobStream.next(&iterator) {
                 // The same run while it is in flight (a resumed job pinned to the run a listed one
@@ -44,6 +50,7 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
                 if waitingDuplicates[job.deduplicationKey] != nil { job.isDuplicate = true }
                 guard job.isDuplicate else {
                     waitingDuplicates[job.deduplicationKey] = []
+                    handedOut += 1
                     return job
                 }
                 let duplicate = JobStream.unsent(job, action: options.action)
@@ -55,7 +62,14 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
             }
             return nil
         }
-        try await forEachBounded(limit: options.concurrency, next: nextJob, { job in await perform(job) }) {
+        try await forEachBounded(
+            limit: options.concurrency, next: nextJob,
+            pause: { pauseBeforeNextJob(unstarted: handedOut - started.count) },
+            { job in
+                started.add()
+                return await perform(job)
+            }
+        ) {
             (_: Job, finished: JobResult) throws(SweepError) in
             try reporter.record(finished)
             for duplicate in waitingDuplicates.removeValue(forKey: finished.job.deduplicationKey) ?? [] {
@@ -68,4 +82,33 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
         guard Task.isCancelled else { return }
         try await JobStream.drain(&iterator, action: options.action, into: reporter)
     }
+
+    /// Holds the next job back while the slots already booked (and those the `unstarted` jobs are
+    /// about to book) reach further than ``admissionHorizon(rate:)`` ahead: at `--rps 10` with 16 in flight, a job handed out at once would
+    /// wait 1.6 s for its slot, and a cancel would find its listing's word (trusted for two
+    /// seconds) gone stale and Describe first, two calls instead of one. Jobs in flight, retries
+    /// and the follow-up stage's calls all book slots, so all count.
+    private func pauseBeforeNextJob(unstarted: Int) -> (@Sendable () async -> Void)? {
+        let rate = calls.limiter.rate
+        let booked = calls.limiter.backlog + .seconds(Double(max(0, unstarted)) / rate)
+        let early = booked - Self.admissionHorizon(rate: rate)
+        guard early > .zero else { return nil }
+        let clock = calls.clock
+        return { try? await clock.sleep(for: early) }
+    }
+
+    /// How far ahead of its slot a job may be handed out: half a second, or two slots when they
+    /// are further apart (a job is then always waiting for the next slot).
+    package static func admissionHorizon(rate: Double) -> Duration {
+        max(.milliseconds(500), .seconds(2 / rate))
+    }
+}
+
+/// How many of a run's jobs have started, counted from the jobs' own tasks.
+private final class StartedJobs: Sendable {
+    private let started = Atomic<Int>(0)
+
+    func add() { started.add(1, ordering: .relaxed) }
+
+    var count: Int { started.load(ordering: .relaxed) }
 }

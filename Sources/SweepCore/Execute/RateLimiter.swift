@@ -63,6 +63,13 @@ package final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration
     /// The longest a job waits past its slot (see ``wakeUp(for:interval:)``).
     static var tick: Duration { .milliseconds(20) }
 
+    /// How far ahead the slots already reserved reach (zero when a slot is free now): a caller
+    /// that acquires now waits about this long.
+    package var backlog: Duration {
+        let now = clock.now
+        return state.withLock { $0.bucket.backlog(now: now) }
+    }
+
     /// The current rate, in calls per second.
     package var rate: Double { state.withLock { $0.bucket.rate } }
 

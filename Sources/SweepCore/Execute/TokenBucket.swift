@@ -37,6 +37,14 @@ package struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dur
         return wait > .zero ? wait : .zero
     }
 
+    /// How far past `now` the slots already reserved reach: zero when the next reservation may
+    /// run at once.
+    package func backlog(now: Instant) -> Duration {
+        guard let nextFree else { return .zero }
+        let ahead = now.duration(to: nextFree)
+        return ahead > .zero ? ahead : .zero
+    }
+
     /// Changes the rate for the reservations that follow (the adaptive limiter's lever).
     package mutating func setRate(_ newRate: Double) {
         precondition(newRate > 0, "a token bucket needs a positive rate")

@@ -50,12 +50,14 @@ struct Preflight: Sendable {
 
         do {
             return try await withWorkflowServiceClient(options.connection) { client in
-                // A cancel trusts a listing's word on a run for two seconds only: pages of about a
-                // second's work, each fetched while the second half of the one before is worked
-                // on, keep it fresh (at --rps 50, 50 a page).
+                // A cancel trusts a listing's word on a run for two seconds only: pages of half a
+                // second's work, each fetched while the second half of the one before is handed
+                // out, and jobs handed out at most half a second before their slot (see
+                // Executor), keep it fresh: at most about 1.3 s old when sent (at --rps 50, 25 a
+                // page; two List calls a second at any rate).
                 let pageSize =
                     options.action == .cancel && !options.dryRun
-                    ? Int(max(20, min(1000, options.rate))) : 1000
+                    ? Int(max(1, min(1000, (options.rate / 2).rounded(.up)))) : 1000
                 var planner = Planner(service: client, pageSize: pageSize, retry: options.retry)
                 planner.shard = options.shard
                 var survey: Survey?
