@@ -1,6 +1,6 @@
 // In-process benchmarks of the parts a run spends its client time in, with ordo-one/benchmark:
 // `scripts/bench-micro` (all of them, a table), `scripts/bench-micro --filter 'CSV.*'`.
-// Whole-run throughput against the server and its peers is `scripts/bench-table`.
+// Whole-run throughput against the server and its peers is `scripts/bench`.
 import Benchmark
 import Foundation
 import SweepCSV
