@@ -8,7 +8,11 @@ struct BoundedFanOutTests {
     /// Counts items in flight and the most seen at once.
     private final class Gauge: Sendable {
         private let state = Mutex((now: 0, most: 0))
-        func enter() { state.withLock { $0.now += 1; $0.most = max($0.most, $0.now) } }
+        func enter() {
+            state.withLock {
+                $0.now += 1; $0.most = max($0.most, $0.now)
+            }
+        }
         func leave() { state.withLock { $0.now -= 1 } }
         var most: Int { state.withLock { $0.most } }
     }
@@ -82,5 +86,58 @@ struct BoundedFanOutTests {
             handle: { (_: Int, _: Int) throws(SweepError) in handled += 1 })
         #expect(handled == 3)
         #expect(start.duration(to: .now) < .seconds(10))
+    }
+
+    @Test(
+        "an error from handle while a long pause is pending: every item in flight is still handled, and the end is not held up"
+    )
+    func errorWhilePaused() async throws {
+        var remaining = Array(0..<10)[...]
+        var handled: [Int] = []
+        let start = ContinuousClock.now
+        await #expect(throws: SweepError.self) {
+            try await forEachBounded(
+                limit: 4,
+                next: { () throws(SweepError) -> Int? in remaining.popFirst() },
+                pause: { { try? await Task.sleep(for: .seconds(30)) } },
+                { (item: Int) -> Int in
+                    try? await Task.sleep(for: .milliseconds(5))
+                    return item
+                },
+                handle: { (item: Int, _: Int) throws(SweepError) in
+                    handled.append(item)
+                    if item == 2 { throw SweepError(.usage, "stop here") }
+                })
+        }
+        // One at a time (the pause holds the rest): items 0, 1 and 2 were started, and handled.
+        #expect(handled == [0, 1, 2])
+        #expect(start.duration(to: .now) < .seconds(10))
+    }
+}
+
+@Suite("Listing pages")
+struct ListingPageSizeTests {
+    private func options(rate: Double, shard: Shard? = nil, engine: SweepOptions.Engine = .client, dryRun: Bool = false)
+        -> SweepOptions
+    {
+        var options = SweepOptions(action: .cancel, source: .query("q"), dryRun: dryRun, rate: rate)
+        options.shard = shard
+        options.engine = engine
+        return options
+    }
+
+    @Test("a cancel's pages hold half a second's work, this shard's share of it; 20 below 2/s; 1,000 otherwise")
+    func sizes() throws {
+        #expect(Preflight.listingPageSize(options(rate: 50)) == 25)
+        #expect(Preflight.listingPageSize(options(rate: 10)) == 5)
+        #expect(Preflight.listingPageSize(options(rate: 50, shard: try Shard(index: 0, count: 4))) == 100)
+        #expect(Preflight.listingPageSize(options(rate: 1_000_000)) == 1000)
+        #expect(Preflight.listingPageSize(options(rate: 1)) == 20)
+        #expect(Preflight.listingPageSize(options(rate: 0.01)) == 20)
+        #expect(Preflight.listingPageSize(options(rate: 50, engine: .server)) == 1000)
+        #expect(Preflight.listingPageSize(options(rate: 50, dryRun: true)) == 1000)
+        var terminate = options(rate: 50)
+        terminate.action = .terminate
+        #expect(Preflight.listingPageSize(terminate) == 1000)
     }
 }

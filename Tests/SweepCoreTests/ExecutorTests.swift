@@ -302,18 +302,19 @@ struct AdmissionTests {
         "at a low rate with many in flight, each listed run is still one call: jobs wait for their slot in the source, not in flight"
     )
     func lowRateHighConcurrency() async throws {
-        // 60 runs at 40/s with 64 in flight: handed out at once, the last would wait 1.5 s for
-        // its slot, past a listing's trust (here 1 s), and be described first.
+        // 120 runs at 40/s with 64 in flight: handed out at once, the 64th would wait 1.6 s for
+        // its slot, past a listing's trust (here 1.5 s, a second more than the half a second a
+        // job may now wait), and be described first.
         let service = ScriptedWorkflowService(latency: .milliseconds(1))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("admission-\(UUID().uuidString).csv")
             .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reporter = try ReportWriter(path: path)
         var options = ExecutorOptions(action: .cancel, reason: "r", rate: 40, concurrency: 64)
-        options.listingFreshness = .seconds(1)
+        options.listingFreshness = .milliseconds(1500)
         let executor = Executor(service: service, options: options, clock: ContinuousClock())
         // A listing that describes each run as it hands it out (a page fetched just then).
-        let runs = (1...60).map { WorkflowTarget(workflowID: "w\($0)", runID: UUID().uuidString.lowercased()) }
+        let runs = (1...120).map { WorkflowTarget(workflowID: "w\($0)", runID: UUID().uuidString.lowercased()) }
         let stream = AsyncStream<Job> { continuation in
             for target in runs {
                 var job = Job(target: target, listedStatus: .running)
@@ -332,9 +333,39 @@ struct AdmissionTests {
         let elapsed = start.duration(to: .now)
         let calls = service.calls
         #expect(calls.filter { $0.hasPrefix("describe") }.isEmpty, "\(calls.filter { $0.hasPrefix("describe") })")
-        #expect(calls.filter { $0.hasPrefix("cancel") }.count == 60)
+        #expect(calls.filter { $0.hasPrefix("cancel") }.count == 120)
         // Still paced at 40/s: the holding back cost no rate.
-        #expect(elapsed >= .milliseconds(1400) && elapsed < .seconds(3), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(2900) && elapsed < .seconds(5), "\(elapsed)")
+    }
+
+    @Test("a stop while jobs are held back in the source: every job is reported, none sent after the stop")
+    func stopWhileHeldBack() async throws {
+        let service = ScriptedWorkflowService(latency: .milliseconds(1))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("held-\(UUID().uuidString).csv")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reporter = try ReportWriter(path: path)
+        // 5/s with 64 in flight: at most about three jobs are out at a time, the rest in the source.
+        let options = ExecutorOptions(action: .terminate, reason: "r", rate: 5, concurrency: 64)
+        let executor = Executor(service: service, options: options, clock: ContinuousClock())
+        let stream = AsyncStream<Job> { continuation in
+            for index in 1...200 { continuation.yield(Job(target: WorkflowTarget(workflowID: "w\(index)"))) }
+            continuation.finish()
+        }
+        let run = Task { try await executor.run(stream, reportingTo: reporter) }
+        while service.calls.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        run.cancel()
+        try await run.value
+        let reader = CSVReader()
+        let rows = try reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + (try reader.finish())
+        let records = rows.dropFirst().map(\.fields)
+        #expect(records.count == 200)
+        #expect(Set(records.map { $0[0] }).count == 200)
+        let terminated = records.filter { $0[3] == "terminated" }.map { $0[0] }
+        #expect(terminated.count >= 2 && terminated.count < 50, "\(terminated)")
+        #expect(records.filter { $0[3] == "not_attempted" }.count == 200 - terminated.count)
+        let sent = Set(service.calls.filter { $0.hasPrefix("terminate ") }.map { String($0.dropFirst(10)) })
+        #expect(sent == Set(terminated))
     }
 
     @Test("the horizon is half a second, or two slots when slots are further apart")

@@ -78,6 +78,7 @@ static int start_next(void) {
     length += put_string(message + length, 6, "bench");
 
     unary_call *call = calloc(1, sizeof *call);
+    if (call == NULL) exit(1);
     grpc_slice slice = grpc_slice_from_copied_buffer((const char *)message, length);
     call->request = grpc_raw_byte_buffer_create(&slice, 1);
     grpc_slice_unref(slice);
@@ -120,12 +121,19 @@ static int read_runs(const char *path) {
         char *comma = strchr(line, ',');
         if (comma == NULL) continue;
         *comma = 0;
+        // Temporal's own limit on an ID (limit.maxIDLength); the buffers in start_next hold it.
+        if (strlen(line) > 1000 || strlen(comma + 1) > 1000) {
+            fprintf(stderr, "c_floor: an ID over 1,000 bytes: %.40s...\n", line);
+            exit(2);
+        }
         if (run_count == capacity) {
             capacity = capacity ? capacity * 2 : 1024;
             runs = realloc(runs, capacity * sizeof *runs);
+            if (runs == NULL) exit(1);
         }
         runs[run_count].workflow_id = strdup(line);
         runs[run_count].run_id = strdup(comma + 1);
+        if (runs[run_count].workflow_id == NULL || runs[run_count].run_id == NULL) exit(1);
         run_count++;
     }
     fclose(file);
@@ -177,6 +185,12 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_SELF, &after);
     double elapsed = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
     double cpu = seconds(after.ru_utime) - seconds(before.ru_utime) + seconds(after.ru_stime) - seconds(before.ru_stime);
+    grpc_channel_destroy(channel);
+    grpc_completion_queue_shutdown(queue);
+    while (grpc_completion_queue_next(queue, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN) {
+    }
+    grpc_completion_queue_destroy(queue);
+    grpc_shutdown();
     printf("{\"workflows\": %zu, \"failed\": %zu, \"seconds\": %.6f, \"per_second\": %.3f, \"cpu_seconds\": %.6f}\n",
            succeeded, failed, elapsed, elapsed > 0 ? (double)succeeded / elapsed : 0.0, cpu);
     return 0;

@@ -84,10 +84,10 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
     }
 
     /// Holds the next job back while the slots already booked (and those the `unstarted` jobs are
-    /// about to book) reach further than ``admissionHorizon(rate:)`` ahead: at `--rps 10` with 16 in flight, a job handed out at once would
-    /// wait 1.6 s for its slot, and a cancel would find its listing's word (trusted for two
-    /// seconds) gone stale and Describe first, two calls instead of one. Jobs in flight, retries
-    /// and the follow-up stage's calls all book slots, so all count.
+    /// about to book) reach further than ``admissionHorizon(rate:)`` ahead. At `--rps 10` with 64
+    /// in flight, a job handed out at once would wait 6.4 s for its slot, and a cancel would find
+    /// its listing's word (trusted for two seconds) stale and Describe first: two calls, not one.
+    /// Jobs in flight, retries and the follow-up stage's calls all book slots, so all count.
     private func pauseBeforeNextJob(unstarted: Int) -> (@Sendable () async -> Void)? {
         let rate = calls.limiter.rate
         let booked = calls.limiter.backlog + .seconds(Double(max(0, unstarted)) / rate)

@@ -50,14 +50,7 @@ struct Preflight: Sendable {
 
         do {
             return try await withWorkflowServiceClient(options.connection) { client in
-                // A cancel trusts a listing's word on a run for two seconds only: pages of half a
-                // second's work, each fetched while the second half of the one before is handed
-                // out, and jobs handed out at most half a second before their slot (see
-                // Executor), keep it fresh: at most about 1.3 s old when sent (at --rps 50, 25 a
-                // page; two List calls a second at any rate).
-                let pageSize =
-                    options.action == .cancel && !options.dryRun
-                    ? Int(max(1, min(1000, (options.rate / 2).rounded(.up)))) : 1000
+                let pageSize = Self.listingPageSize(options)
                 var planner = Planner(service: client, pageSize: pageSize, retry: options.retry)
                 planner.shard = options.shard
                 var survey: Survey?
@@ -101,5 +94,19 @@ struct Preflight: Sendable {
         } catch {
             throw SweepError(.server, "\(error)")
         }
+    }
+
+    /// How many runs a listing page holds. A cancel by the client engine trusts a listing's word
+    /// on a run for two seconds only: pages of half a second's work (this shard's share of it),
+    /// each fetched while the second half of the one before is handed out, and jobs handed out at
+    /// most half a second before their slot (see `Executor`), keep it under about 1.3 s when sent,
+    /// at two List calls a second (at --rps 50, 25 a page; with 4 shards, 100). Below 2/s a job
+    /// waits longer than that for its slot anyway and is described first: pages of 20 then spare
+    /// the List calls. Anything else reads pages of 1,000.
+    static func listingPageSize(_ options: SweepOptions) -> Int {
+        guard options.action == .cancel, !options.dryRun, options.engine == .client else { return 1000 }
+        guard options.rate >= 2 else { return 20 }
+        let share = Double(options.shard?.count ?? 1)
+        return Int(min(1000, (options.rate / 2 * share).rounded(.up)))
     }
 }

@@ -221,10 +221,13 @@ package enum Runner {
         // The server engine acts on none of it either: it plans from the lookups, and what it
         // hands the batcher is described afterwards; a page of 1,000 IDs per lookup.
         guard options.resolvesThroughVisibility else { return nil }
+        // Below 2/s a cancel waits longer than its trust for its slot and Describes first anyway:
+        // chunks of 20 then spare the List calls.
         let actsOnLookups = !options.dryRun && options.action != nil && options.engine == .client
-        var resolver = VisibilityResolver(
-            service: preflight.client, retry: options.retry,
-            chunkSize: options.engine == .server ? 1000 : Int(options.rate * (actsOnLookups ? 0.5 : 2)))
+        let chunkSize =
+            options.engine == .server
+            ? 1000 : actsOnLookups ? (options.rate >= 2 ? Int(options.rate * 0.5) : 20) : Int(options.rate * 2)
+        var resolver = VisibilityResolver(service: preflight.client, retry: options.retry, chunkSize: chunkSize)
         resolver.lookAhead = actsOnLookups ? 1 : 4
         resolver.requiresFirstRunID = options.action == nil
         return resolver
