@@ -314,8 +314,9 @@ struct AdmissionTests {
     func lowRateHighConcurrency() async throws {
         // 120 runs at 40/s with 64 in flight: taken at once, 64 would wait for slots up to 1.6 s
         // ahead (a listing's word on each gone stale past 2 s at lower rates); held back, about
-        // half a second's worth (20) waits. Counted, not timed, so that a loaded machine cannot
-        // make it pass or fail.
+        // half a second's worth (20) waits (more if a loaded machine stalls the jobs past their
+        // slots; never the 64 of a fan-out filled at once). Counted, not timed against a listing's
+        // trust, which a loaded machine could stall past.
         let service = ScriptedWorkflowService(latency: .milliseconds(1))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("admission-\(UUID().uuidString).csv")
             .path
@@ -341,7 +342,7 @@ struct AdmissionTests {
         let start = ContinuousClock.now
         try await executor.run(taken, reportingTo: reporter)
         let elapsed = start.duration(to: .now)
-        #expect(lead.most >= 10 && lead.most <= 30, "\(lead.most) jobs taken ahead of their calls")
+        #expect(lead.most >= 10 && lead.most <= 48, "\(lead.most) jobs taken ahead of their calls")
         let calls = service.calls
         #expect(calls.count == 120 && calls.allSatisfy { $0.hasPrefix("cancel") }, "\(calls)")
         // Still paced: 120 at 40/s take 2.975 s at least.
