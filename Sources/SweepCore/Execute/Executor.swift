@@ -97,10 +97,12 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
         return { try? await clock.sleep(for: early) }
     }
 
-    /// How far ahead of its slot a job may be handed out: half a second, or two slots when they
-    /// are further apart (a job is then always waiting for the next slot).
+    /// How far ahead of its slot a job may be handed out: a second, or two slots when they are
+    /// further apart (a job is then always waiting for the next slot). A second's worth of booked
+    /// slots rides out a stall of the engine's task (a loaded machine) without losing rate, as
+    /// slots booked by jobs in flight did before jobs were held back.
     package static func admissionHorizon(rate: Double) -> Duration {
-        max(.milliseconds(500), .seconds(2 / rate))
+        max(.seconds(1), .seconds(2 / rate))
     }
 }
 

@@ -99,7 +99,7 @@ struct Preflight: Sendable {
     /// How many runs a listing page holds. A cancel by the client engine trusts a listing's word
     /// on a run for two seconds only: pages of half a second's work (this shard's share of it),
     /// each fetched while the second half of the one before is handed out, and jobs handed out at
-    /// most half a second before their slot (see `Executor`), keep it under about 1.3 s when sent,
+    /// most a second before their slot (see `Executor`), keep it under about 1.8 s when sent,
     /// at two List calls a second (at --rps 50, 25 a page; with 4 shards, 100). Below 2/s a job
     /// waits longer than that for its slot anyway and is described first: pages of 20 then spare
     /// the List calls. Anything else reads pages of 1,000.
