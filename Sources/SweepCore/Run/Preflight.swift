@@ -96,17 +96,11 @@ struct Preflight: Sendable {
         }
     }
 
-    /// How many runs a listing page holds. A cancel by the client engine trusts a listing's word
-    /// on a run for two seconds only: pages of half a second's work (this shard's share of it),
-    /// each fetched while the second half of the one before is handed out, and jobs handed out at
-    /// most a second before their slot (see `Executor`), keep it under about 1.8 s when sent,
-    /// at two List calls a second (at --rps 50, 25 a page; with 4 shards, 100). Below 2/s a job
-    /// waits longer than that for its slot anyway and is described first: pages of 20 then spare
-    /// the List calls. Anything else reads pages of 1,000.
+    /// How many runs a listing page holds: for a cancel by the client engine, a fresh batch of
+    /// this shard's share (`SweepOptions.freshBatchSize(share:)`: at --rps 50 with 4 shards, 100);
+    /// anything else reads pages of 1,000.
     static func listingPageSize(_ options: SweepOptions) -> Int {
         guard options.action == .cancel, !options.dryRun, options.engine == .client else { return 1000 }
-        guard options.rate >= 2 else { return 20 }
-        let share = Double(options.shard?.count ?? 1)
-        return Int(min(1000, (options.rate / 2 * share).rounded(.up)))
+        return options.freshBatchSize(share: options.shard?.count ?? 1)
     }
 }

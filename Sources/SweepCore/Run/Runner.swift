@@ -214,19 +214,15 @@ package enum Runner {
 
     /// The bulk resolver, when this run resolves its IDs through visibility.
     private static func resolver(_ options: SweepOptions, _ preflight: Preflight) -> VisibilityResolver? {
-        // Half a second of work per lookup, the next one made while this one is worked on: what
-        // a lookup says is at most about a second and a half old when a cancel acts on it (it
-        // trusts it for two). A dry run or a plan, which act on nothing, look up two seconds'
-        // worth per call, four calls ahead.
+        // A cancel acts on what each lookup says: a fresh batch per lookup
+        // (`SweepOptions.freshBatchSize`), the next one made while this one is worked on. A dry
+        // run or a plan, which act on nothing, look up two seconds' worth per call, four ahead.
         // The server engine acts on none of it either: it plans from the lookups, and what it
         // hands the batcher is described afterwards; a page of 1,000 IDs per lookup.
         guard options.resolvesThroughVisibility else { return nil }
-        // Below 2/s a cancel waits longer than its trust for its slot and Describes first anyway:
-        // chunks of 20 then spare the List calls.
         let actsOnLookups = !options.dryRun && options.action != nil && options.engine == .client
         let chunkSize =
-            options.engine == .server
-            ? 1000 : actsOnLookups ? (options.rate >= 2 ? Int(options.rate * 0.5) : 20) : Int(options.rate * 2)
+            options.engine == .server ? 1000 : actsOnLookups ? options.freshBatchSize() : Int(options.rate * 2)
         var resolver = VisibilityResolver(service: preflight.client, retry: options.retry, chunkSize: chunkSize)
         resolver.lookAhead = actsOnLookups ? 1 : 4
         resolver.requiresFirstRunID = options.action == nil
