@@ -5,6 +5,16 @@ import SweepGRPC
 import Synchronization
 import Testing
 
+/// Runs `body` with a report in a temporary file; returns its rows as field arrays (header dropped).
+private func reportRows(_ body: (ReportWriter) async throws -> Void) async throws -> [[String]] {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID().uuidString).csv").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try await body(try ReportWriter(path: path))
+    let reader = CSVReader()
+    let records = try reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + (try reader.finish())
+    return records.dropFirst().map(\.fields)
+}
+
 @Suite("Executor")
 struct ExecutorTests {
     private func jobs(_ ids: [String]) -> AsyncStream<Job> {
@@ -21,15 +31,8 @@ struct ExecutorTests {
         options: ExecutorOptions,
         clock: ManualClock = ManualClock()
     ) async throws -> [[String]] {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID().uuidString).csv")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reporter = try ReportWriter(path: path)
         let executor = Executor(service: service, options: options, clock: clock)
-        try await executor.run(jobs(ids), reportingTo: reporter)
-        let reader = CSVReader()
-        let records = try reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + (try reader.finish())
-        return records.dropFirst().map(\.fields)
+        return try await reportRows { try await executor.run(jobs(ids), reportingTo: $0) }
     }
 
     @Test("every job gets exactly one row; in-flight calls never exceed the concurrency cap")
@@ -235,10 +238,6 @@ struct ExecutorTests {
 @Suite("Executor: one call per listed workflow")
 struct ListedCancelTests {
     private func run(_ jobs: [Job], service: ScriptedWorkflowService) async throws -> [[String]] {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("listed-\(UUID().uuidString).csv")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reporter = try ReportWriter(path: path)
         var options = ExecutorOptions(action: .cancel, reason: "r", rate: 1e6)
         // Fresh for as long as a loaded test machine may take; the stale job is an hour old.
         options.listingFreshness = .seconds(600)
@@ -247,10 +246,7 @@ struct ListedCancelTests {
             for job in jobs { continuation.yield(job) }
             continuation.finish()
         }
-        try await executor.run(stream, reportingTo: reporter)
-        let reader = CSVReader()
-        let records = try reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + (try reader.finish())
-        return records.dropFirst().map(\.fields)
+        return try await reportRows { try await executor.run(stream, reportingTo: $0) }
     }
 
     @Test("a cancel of a run a listing just described as open is one call, pinned; a listed closed run is none")
@@ -318,10 +314,6 @@ struct AdmissionTests {
         // slots; never the 64 of a fan-out filled at once). Counted, not timed against a listing's
         // trust, which a loaded machine could stall past.
         let service = ScriptedWorkflowService(latency: .milliseconds(1))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("admission-\(UUID().uuidString).csv")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reporter = try ReportWriter(path: path)
         var options = ExecutorOptions(action: .cancel, reason: "r", rate: 20, concurrency: 64)
         options.listingFreshness = .seconds(600)
         let executor = Executor(service: service, options: options, clock: ContinuousClock())
@@ -340,7 +332,7 @@ struct AdmissionTests {
             return job
         }
         let start = ContinuousClock.now
-        try await executor.run(taken, reportingTo: reporter)
+        _ = try await reportRows { try await executor.run(taken, reportingTo: $0) }
         let elapsed = start.duration(to: .now)
         #expect(lead.most >= 10 && lead.most <= 48, "\(lead.most) jobs taken ahead of their calls")
         let calls = service.calls
@@ -352,10 +344,6 @@ struct AdmissionTests {
     @Test("a stop while jobs are held back in the source: every job is reported, none sent after the stop")
     func stopWhileHeldBack() async throws {
         let service = ScriptedWorkflowService(latency: .milliseconds(1))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("held-\(UUID().uuidString).csv")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let reporter = try ReportWriter(path: path)
         // 5/s with 64 in flight: at most about three jobs are out at a time, the rest in the source.
         let options = ExecutorOptions(action: .terminate, reason: "r", rate: 5, concurrency: 64)
         let executor = Executor(service: service, options: options, clock: ContinuousClock())
@@ -363,13 +351,12 @@ struct AdmissionTests {
             for index in 1...200 { continuation.yield(Job(target: WorkflowTarget(workflowID: "w\(index)"))) }
             continuation.finish()
         }
-        let run = Task { try await executor.run(stream, reportingTo: reporter) }
-        while service.calls.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
-        run.cancel()
-        try await run.value
-        let reader = CSVReader()
-        let rows = try reader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) + (try reader.finish())
-        let records = rows.dropFirst().map(\.fields)
+        let records = try await reportRows { reporter in
+            let run = Task { try await executor.run(stream, reportingTo: reporter) }
+            while service.calls.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            run.cancel()
+            try await run.value
+        }
         #expect(records.count == 200)
         #expect(Set(records.map { $0[0] }).count == 200)
         let terminated = records.filter { $0[3] == "terminated" }.map { $0[0] }
