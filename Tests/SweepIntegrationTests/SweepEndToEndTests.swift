@@ -178,8 +178,11 @@ struct SweepEndToEndTests {
         let summary = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         #expect(summary["workflows"] as? Int == 30)
-        // Handed out 6.4 s before their slots, half of them used to be described first (2 calls).
-        #expect(summary["calls_sent"] as? Int == 30, "\(summary)")
+        // Handed out 6.4 s before their slots, half of them used to be described first (about 57
+        // calls). Now a listing is at most about 1.75 s old when acted on, against a trust of 2 s:
+        // a loaded machine stalling a few jobs past it costs a Describe each.
+        let calls = try #require(summary["calls_sent"] as? Int)
+        #expect(calls >= 30 && calls <= 33, "\(summary)")
         // Paced all the same: 30 at 10/s take 2.9 s at least (what the rate is under load is the
         // timing test's and the unit tests' to say).
         let rate = try #require(summary["workflows_per_second"] as? Double)

@@ -84,8 +84,9 @@ package struct QueryJobs: AsyncSequence, Sendable {
                 exhausted = token.isEmpty
             }
             // The next page is asked for once half of this one is handed out: what it says is
-            // then at most about one and a half pages' work old when acted on (a cancel trusts it
-            // for two seconds; its pages are a second's work).
+            // then at most about one and a half pages' work old when handed out (a cancel's pages
+            // are half a second's work, and a job is handed out at most a second before its slot:
+            // see `SweepOptions.freshBatchSize`).
             if prefetch == nil, !exhausted, index >= page.count / 2, !Task.isCancelled {
                 prefetch = fetch(token)
             }

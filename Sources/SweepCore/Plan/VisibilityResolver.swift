@@ -19,8 +19,9 @@ package struct VisibilityResolver: Sendable {
     let limiter: RateLimiter<ContinuousClock>
     /// IDs per List call.
     package var chunkSize = 1000
-    /// Chunks looked up ahead of the one being worked on. What a lookup says ages while it waits:
-    /// the chunk size keeps that within the engine's trust in a listing (see `Runner`).
+    /// Chunks looked up ahead of the one being worked on, from when half of it is handed out. What
+    /// a lookup says ages while it waits: one ahead and chunks of `SweepOptions.freshBatchSize`
+    /// keep that within a cancel's trust in it (see `Runner`).
     package var lookAhead = 2
     /// The most query text per call (IDs may be up to 1,000 bytes each).
     package var maximumQueryBytes = 256 * 1024
@@ -143,38 +144,41 @@ package struct ResolvedJobs<Base: AsyncSequence & Sendable>: AsyncSequence, Send
 
         package mutating func next() async throws -> Job? {
             guard let resolver else { return try await base.next() }
-            if index < ready.count {
-                defer { index += 1 }
-                return ready[index]
-            }
-            if !prefetched.isEmpty {
-                // A stop (the task cancelled, which reaches the lookup) skips the lookups, never
-                // the jobs: resolve() hands a chunk back as it was when its call fails.
-                ready = await prefetched.removeFirst().value
-            } else {
-                let chunk = await pullChunk(resolver)
-                ready = chunk.isEmpty || Task.isCancelled ? chunk : await resolver.resolve(chunk)
-            }
-            guard !ready.isEmpty else {
-                if let pendingError {
-                    self.pendingError = nil
-                    ended = true
-                    throw pendingError
+            if index >= ready.count {
+                if !prefetched.isEmpty {
+                    // A stop (the task cancelled, which reaches the lookup) skips the lookups, never
+                    // the jobs: resolve() hands a chunk back as it was when its call fails.
+                    ready = await prefetched.removeFirst().value
+                } else {
+                    let chunk = await pullChunk(resolver)
+                    ready = chunk.isEmpty || Task.isCancelled ? chunk : await resolver.resolve(chunk)
                 }
-                return nil
+                index = 0
+                guard !ready.isEmpty else {
+                    if let pendingError {
+                        self.pendingError = nil
+                        ended = true
+                        throw pendingError
+                    }
+                    return nil
+                }
             }
-            // Read the following chunks now (the source is a file or the command line) and look
-            // them up in the background, a few at a time (at the resolver's own pace).
-            while !Task.isCancelled, prefetched.count < resolver.lookAhead {
-                let following = await pullChunk(resolver)
-                guard !following.isEmpty else { break }
-                prefetched.append(Prefetch { await resolver.resolve(following) })
+            // Once half of this chunk is handed out (as a listing asks for its next page), read
+            // the following chunks (the source is a file or the command line) and look them up in
+            // the background, a few at a time (at the resolver's own pace): what a lookup says is
+            // then at most about one and a half chunks' work old when handed out.
+            if index >= ready.count / 2 {
+                while !Task.isCancelled, prefetched.count < resolver.lookAhead {
+                    let following = await pullChunk(resolver)
+                    guard !following.isEmpty else { break }
+                    prefetched.append(Prefetch { await resolver.resolve(following) })
+                }
+                if Task.isCancelled {
+                    for prefetch in prefetched { prefetch.cancel() }
+                }
             }
-            if Task.isCancelled {
-                for prefetch in prefetched { prefetch.cancel() }
-            }
-            index = 1
-            return ready[0]
+            defer { index += 1 }
+            return ready[index]
         }
 
         /// The next jobs from the source, up to a chunk; a source error is kept for after them.

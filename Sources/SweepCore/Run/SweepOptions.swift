@@ -46,15 +46,15 @@ package struct SweepOptions: Sendable {
     }
 
     /// How many runs a listing page or a bulk-lookup chunk holds when a cancel acts on what it
-    /// says, which it trusts for two seconds only: half a second's work (`share` times that when
-    /// shards split each page), each fetched while the second half of the one before is handed
+    /// says, which it trusts for two seconds only: at most half a second's work (`share` times
+    /// that when shards split each page), each fetched once half of the one before is handed
     /// out, and jobs handed out at most a second before their slot (see `Executor`), keep it
-    /// under about 1.8 s old when sent, at two List calls a second (at --rps 50, 25). Below 2/s a
-    /// job waits longer than that for its slot anyway and is described first: 20 then spare the
-    /// List calls.
+    /// under about 1.75 s old when sent, at two or more List calls a second (at --rps 50, 25).
+    /// Below 2/s a job waits longer than that for its slot anyway and is described first: 20
+    /// then spare the List calls.
     func freshBatchSize(share: Int = 1) -> Int {
         guard rate >= 2 else { return 20 }
-        return Int(min(1000, (rate / 2 * Double(share)).rounded(.up)))
+        return Int(max(1, min(1000, (rate / 2 * Double(share)).rounded(.down))))
     }
 
     /// Who sends the calls: sweep itself, or Temporal's batch engine.
