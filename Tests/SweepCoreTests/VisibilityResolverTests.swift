@@ -4,7 +4,8 @@ import SweepGRPC
 import Synchronization
 import Testing
 
-/// A visibility store: `WorkflowId IN (...)` answers every run of the listed IDs, in pages.
+/// A visibility store: `WorkflowId IN (...)` answers every run of the listed IDs, in pages. Like
+/// the server, it gives a full page a token, whether or not any run is left for the next.
 private final class VisibilityStore: ListingFake {
     let runs: [String: [ExecutionDescription]]
     let queries = Mutex<[String]>([])
@@ -20,9 +21,9 @@ private final class VisibilityStore: ListingFake {
         if failing { throw RPCError(code: .invalidArgument, message: "no") }
         let ids = query.split(separator: "'").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
         let all = ids.flatMap { runs[$0] ?? [] }
-        let start = pageToken.isEmpty ? 0 : Int(pageToken[0])
+        let start = pageToken.isEmpty ? 0 : pageToken.withUnsafeBytes { $0.loadUnaligned(as: Int.self) }
         let page = Array(all[start..<min(all.count, start + pageSize)])
-        let next = start + pageSize < all.count ? [UInt8(start + pageSize)] : []
+        let next = page.count == pageSize ? withUnsafeBytes(of: start + pageSize) { Array($0) } : []
         return ExecutionPage(executions: page, nextPageToken: next)
     }
 
@@ -93,6 +94,24 @@ struct VisibilityResolverTests {
         let failing = VisibilityStore(runs, failing: true)
         let untouched = try await jobs(input, store: failing, chunkSize: 3)
         #expect(untouched == input)
+    }
+
+    @Test("a chunk of the largest size whose IDs have one run each is one lookup; more runs, more pages")
+    func oneLookupPerChunk() async throws {
+        let size = VisibilityResolver.largestChunk
+        let runs = (1...size).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) }
+        let store = VisibilityStore(runs)
+        let input = (1...size).map { Job(target: WorkflowTarget(workflowID: "w\($0)")) }
+        let resolved = try await jobs(input, store: store, chunkSize: .max)
+        #expect(resolved.map(\.lookedUpRunID) == (1...size).map { "r\($0)" })
+        #expect(store.queries.withLock { $0.count } == 1, "a full page of 1,000 would ask for an empty second one")
+
+        // A hundred closed runs more than IDs still fit one page; more take a second.
+        let older = (1...200).map { run("w\($0)", "old\($0)", .completed, startedAgo: 100) }
+        let busier = VisibilityStore(runs + older)
+        let picked = try await jobs(input, store: busier, chunkSize: .max)
+        #expect(picked.map(\.lookedUpRunID) == (1...size).map { "r\($0)" })
+        #expect(busier.queries.withLock { $0.count } == 2)
     }
 
     private struct SourceFailed: Error {}

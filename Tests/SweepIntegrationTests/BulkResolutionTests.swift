@@ -1,7 +1,40 @@
 import Foundation
 import SweepCore
+import SweepGRPC
 import SweepTestSupport
+import Synchronization
 import Testing
+
+/// The real client, counting the lookups (List calls) made through it.
+private final class CountingLookups: WorkflowService {
+    let client: WorkflowServiceClient
+    let lists = Atomic<Int>(0)
+
+    init(_ client: WorkflowServiceClient) {
+        self.client = client
+    }
+
+    func count(query: String) async throws(RPCError) -> Int { try await client.count(query: query) }
+
+    func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
+        lists.add(1, ordering: .relaxed)
+        return try await client.list(query: query, pageSize: pageSize, pageToken: pageToken)
+    }
+
+    func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
+        try await client.describe(target)
+    }
+
+    func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
+        async throws(RPCError)
+    {
+        try await client.requestCancel(target, chain: chain, reason: reason, requestID: requestID)
+    }
+
+    func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {
+        try await client.terminate(target, chain: chain, reason: reason)
+    }
+}
 
 /// IDs from a CSV resolved in bulk through visibility, on the real server: the same outcomes as
 /// one Describe each, with a fraction of the calls.
@@ -71,6 +104,21 @@ struct BulkResolutionTests {
                 let description = try await client.describe(target)
                 #expect(description.cancelRequested, "\(target)")
             }
+        }
+    }
+
+    @Test("the largest chunk of IDs with one run each is one lookup on the server, not two")
+    func oneLookupPerChunk() async throws {
+        let type = TestEnvironment.uniqueName("Chunk")
+        let seeded = try await harness.seed(VisibilityResolver.largestChunk, type: type)
+        try await harness.withClient { client in
+            let counting = CountingLookups(client)
+            let resolver = VisibilityResolver(service: counting, retry: RetryPolicy())
+            let resolved = await resolver.resolve(seeded.map { Job(target: WorkflowTarget(workflowID: $0.workflowID)) })
+            #expect(resolved.map(\.lookedUpRunID) == seeded.map(\.runID))
+            #expect(resolved.allSatisfy { $0.listedStatus == .running })
+            // A full page (1,000 rows) carries a token whatever is left: a second, empty, lookup.
+            #expect(counting.lists.load(ordering: .relaxed) == 1)
         }
     }
 }
