@@ -96,22 +96,40 @@ struct VisibilityResolverTests {
         #expect(untouched == input)
     }
 
-    @Test("a chunk of the largest size whose IDs have one run each is one lookup; more runs, more pages")
+    @Test("lookups of 900 IDs: one page while the IDs have under 100 runs more; runs across pages picked right")
     func oneLookupPerChunk() async throws {
         let size = VisibilityResolver.largestChunk
-        let runs = (1...size).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) }
+        // 1,800 IDs with one run each: two lookups of 900, a page each. Lookups of 1,000 made
+        // three calls: a full page, the empty one its token asks for, and 800.
+        let runs = (1...2 * size).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) }
         let store = VisibilityStore(runs)
-        let input = (1...size).map { Job(target: WorkflowTarget(workflowID: "w\($0)")) }
+        let input = (1...2 * size).map { Job(target: WorkflowTarget(workflowID: "w\($0)")) }
         let resolved = try await jobs(input, store: store, chunkSize: .max)
-        #expect(resolved.map(\.lookedUpRunID) == (1...size).map { "r\($0)" })
-        #expect(store.queries.withLock { $0.count } == 1, "a full page of 1,000 would ask for an empty second one")
+        #expect(resolved.map(\.lookedUpRunID) == (1...2 * size).map { "r\($0)" })
+        let queries = store.queries.withLock { $0 }
+        #expect(queries.count == 2, "\(queries.map { $0.split(separator: ",").count })")
+        #expect(queries.allSatisfy { $0.split(separator: ",").count == size })
 
-        // A hundred closed runs more than IDs still fit one page; more take a second.
-        let older = (1...200).map { run("w\($0)", "old\($0)", .completed, startedAgo: 100) }
-        let busier = VisibilityStore(runs + older)
-        let picked = try await jobs(input, store: busier, chunkSize: .max)
-        #expect(picked.map(\.lookedUpRunID) == (1...size).map { "r\($0)" })
-        #expect(busier.queries.withLock { $0.count } == 2)
+        // 99 runs more than IDs fit one page; 100 fill it, and its token costs a second call.
+        let first = Array(input.prefix(size))
+        for (extra, calls) in [(99, 1), (100, 2)] {
+            let older = (1...extra).map { run("w\($0)", "old\($0)", .completed, startedAgo: 100) }
+            let busier = VisibilityStore(Array(runs.prefix(size)) + older)
+            let picked = try await jobs(first, store: busier, chunkSize: .max)
+            #expect(picked.map(\.lookedUpRunID) == (1...size).map { "r\($0)" })
+            #expect(busier.queries.withLock { $0.count } == calls, "\(extra) runs more than IDs")
+        }
+
+        // An ID whose runs cross from the first page to the second: its open run, on the second,
+        // is the one picked.
+        let last = "w\(size)"
+        let crossing =
+            (1...150).map { run(last, "old-\($0)", .completed, startedAgo: 100 + Double($0)) }
+            + [run(last, "open", .running, startedAgo: 1)]
+        let spread = VisibilityStore(Array(runs.prefix(size - 1)) + crossing)
+        let picked = try await jobs(first, store: spread, chunkSize: .max)
+        #expect(picked.last?.lookedUpRunID == "open" && picked.last?.listedStatus == .running)
+        #expect(spread.queries.withLock { $0.count } == 2)
     }
 
     private struct SourceFailed: Error {}

@@ -215,18 +215,15 @@ package enum Runner {
     /// The bulk resolver, when this run resolves its IDs through visibility.
     private static func resolver(_ options: SweepOptions, _ preflight: Preflight) -> VisibilityResolver? {
         // A cancel acts on what each lookup says: a fresh batch per lookup
-        // (`SweepOptions.freshBatchSize`). A dry run or a plan, which act on nothing, look up two
-        // seconds' worth per call. The server engine acts on none of it either: it plans from the
-        // lookups, and what it hands the batcher is described afterwards; the largest chunk per
-        // lookup. Each makes the next lookup while a chunk is worked on, one at a time: the dev
-        // server's visibility served four at once slower than one (4,800 against 5,800 IDs/s, the
-        // extra ones refused with "System Persistence Max QPS Reached" and retried), and a real
-        // cluster's allows 10 lookups a second per frontend.
+        // (`SweepOptions.freshBatchSize`). A dry run, a plan and the server engine act on none of
+        // it (the server engine plans from the lookups, and what it hands the batcher is described
+        // afterwards): the largest chunk per lookup. Each makes the next lookup while a chunk is
+        // worked on, one in flight: the dev server's visibility served four at once slower than one
+        // after the other (4,800 against 5,800 IDs/s, the extra ones refused with "System
+        // Persistence Max QPS Reached" and retried), and the pace stays 10 lookups a second.
         guard options.resolvesThroughVisibility else { return nil }
         let actsOnLookups = !options.dryRun && options.action != nil && options.engine == .client
-        let chunkSize =
-            options.engine == .server
-            ? VisibilityResolver.largestChunk : actsOnLookups ? options.freshBatchSize() : Int(options.rate * 2)
+        let chunkSize = actsOnLookups ? options.freshBatchSize() : VisibilityResolver.largestChunk
         var resolver = VisibilityResolver(service: preflight.client, retry: options.retry, chunkSize: chunkSize)
         resolver.requiresFirstRunID = options.action == nil
         return resolver

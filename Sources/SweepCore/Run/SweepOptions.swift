@@ -51,7 +51,7 @@ package struct SweepOptions: Sendable {
     /// out, and jobs handed out at most a second before their slot (see `Executor`), keep it
     /// under about 1.75 s old when sent, at two or more List calls a second (at --rps 50, 25).
     /// Below 2/s a job waits longer than that for its slot anyway and is described first: 20
-    /// then spare the List calls.
+    /// then spare the List calls. A bulk lookup holds `VisibilityResolver.largestChunk` at most.
     func freshBatchSize(share: Int = 1) -> Int {
         guard rate >= 2 else { return 20 }
         return Int(max(1, min(1000, (rate / 2 * Double(share)).rounded(.down))))
