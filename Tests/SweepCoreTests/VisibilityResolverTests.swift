@@ -132,6 +132,33 @@ struct VisibilityResolverTests {
         #expect(spread.queries.withLock { $0.count } == 2)
     }
 
+    @Test("a run that acts on nothing looks the next chunk up as soon as one is handed out")
+    func looksAheadAtOnce() async throws {
+        let runs = (1...8).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) }
+        let store = VisibilityStore(runs)
+        let stream = AsyncStream<Job> { continuation in
+            for index in 1...8 { continuation.yield(Job(target: WorkflowTarget(workflowID: "w\(index)"))) }
+            continuation.finish()
+        }
+        var resolver = VisibilityResolver(service: store, retry: RetryPolicy(), rate: 1e6, chunkSize: 4)
+        resolver.looksAheadAtOnce = true
+        var iterator = ResolvedJobs(stream, resolver: resolver).makeAsyncIterator()
+        let first = try await iterator.next()
+        #expect(first?.lookedUpRunID == "r1")
+        // The first job of four in hand (half of them would be two): the second lookup is made.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while store.queries.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(
+            store.queries.withLock { $0 } == [
+                "WorkflowId IN ('w1','w2','w3','w4')", "WorkflowId IN ('w5','w6','w7','w8')",
+            ])
+        var rest: [String?] = []
+        while let job = try await iterator.next() { rest.append(job.lookedUpRunID) }
+        #expect(rest == (2...8).map { "r\($0)" })
+    }
+
     private struct SourceFailed: Error {}
 
     @Test(

@@ -23,6 +23,10 @@ package struct VisibilityResolver: Sendable {
     /// a lookup says ages while it waits: one ahead and chunks of `SweepOptions.freshBatchSize`
     /// keep that within a cancel's trust in it (see `Runner`).
     package var lookAhead = 1
+    /// Whether the next lookup is made as soon as a chunk is handed out, not once half of it is:
+    /// for a run that acts on nothing it reads (a dry run, a plan, the server engine), which then
+    /// has the next chunk looked up while this one's jobs are worked on, however fast they go.
+    package var looksAheadAtOnce = false
     /// The most query text per call (IDs may be up to 1,000 bytes each).
     package var maximumQueryBytes = 256 * 1024
     /// A plan records each run's first run (for `apply --chain`), which visibility may not know
@@ -173,11 +177,12 @@ package struct ResolvedJobs<Base: AsyncSequence & Sendable>: AsyncSequence, Send
                     return nil
                 }
             }
-            // Once half of this chunk is handed out (as a listing asks for its next page), read
+            // Once half of this chunk is handed out (as a listing asks for its next page), or at
+            // once when nothing acts on what the lookups say (`looksAheadAtOnce`), read
             // the following chunks (the source is a file or the command line) and look them up in
             // the background, `lookAhead` of them (at the resolver's own pace): what a lookup says
-            // is then at most about one and a half chunks' work old when handed out.
-            if index >= ready.count / 2 {
+            // is then, for a cancel, at most about one and a half chunks' work old when handed out.
+            if resolver.looksAheadAtOnce || index >= ready.count / 2 {
                 while !Task.isCancelled, prefetched.count < resolver.lookAhead {
                     let following = await pullChunk(resolver)
                     guard !following.isEmpty else { break }

@@ -226,6 +226,7 @@ package enum Runner {
         let chunkSize = actsOnLookups ? options.freshBatchSize() : VisibilityResolver.largestChunk
         var resolver = VisibilityResolver(service: preflight.client, retry: options.retry, chunkSize: chunkSize)
         resolver.requiresFirstRunID = options.action == nil
+        resolver.looksAheadAtOnce = !actsOnLookups
         return resolver
     }
 
