@@ -1,7 +1,15 @@
+import SweepGRPC
 import Synchronization
 import Testing
 
 @testable import SweepCore
+
+/// Answers every lookup with nothing: the resolver's settings are what is looked at.
+private struct EmptyVisibility: ListingFake {
+    func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
+        ExecutionPage(executions: [], nextPageToken: [])
+    }
+}
 
 @Suite("Bounded fan-out: pauses")
 struct BoundedFanOutTests {
@@ -141,5 +149,36 @@ struct ListingPageSizeTests {
         var terminate = options(rate: 50)
         terminate.action = .terminate
         #expect(Preflight.listingPageSize(terminate) == 1000)
+    }
+
+    @Test("bulk lookups: a cancel's hold half a second's work, looked up once half of one is out; else 900, at once")
+    func lookups() throws {
+        func resolver(
+            _ action: Action?, rate: Double = 50, dryRun: Bool = false,
+            engine: SweepOptions.Engine = .client, source: JobSource = .csvFile(path: "ids.csv"),
+            resolution: SweepOptions.Resolution = .visibility
+        ) -> VisibilityResolver? {
+            var options = SweepOptions(action: action, source: source, dryRun: dryRun, rate: rate)
+            options.engine = engine
+            options.resolution = resolution
+            return Runner.resolver(options, service: EmptyVisibility())
+        }
+        // What a cancel acts on stays fresh: small chunks, the next only once half is handed out.
+        let cancel = try #require(resolver(.cancel))
+        #expect(cancel.chunkSize == 25 && !cancel.looksAheadAtOnce && cancel.lookAhead == 1)
+        let fast = try #require(resolver(.cancel, rate: 1_000_000))
+        #expect(fast.chunkSize == 900 && !fast.looksAheadAtOnce)
+        // Nothing acts on what these say (the server engine's batches are described afterwards).
+        for acting in [
+            resolver(.cancel, dryRun: true), resolver(nil, dryRun: true), resolver(.terminate, engine: .server),
+        ] {
+            let lookups = try #require(acting)
+            #expect(lookups.chunkSize == 900 && lookups.looksAheadAtOnce && lookups.lookAhead == 1)
+        }
+        #expect(try #require(resolver(nil, dryRun: true)).requiresFirstRunID)  // a plan
+        // One unpinned call each, a listing, or Describe asked for: no lookups.
+        #expect(resolver(.terminate) == nil)
+        #expect(resolver(.cancel, source: .query("q")) == nil)
+        #expect(resolver(.cancel, resolution: .describe) == nil)
     }
 }

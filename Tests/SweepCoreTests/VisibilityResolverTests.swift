@@ -132,8 +132,28 @@ struct VisibilityResolverTests {
         #expect(spread.queries.withLock { $0.count } == 2)
     }
 
-    @Test("a run that acts on nothing looks the next chunk up as soon as one is handed out")
+    @Test("a run that acts on nothing looks the next chunk up as soon as one is handed out; a cancel waits for half")
     func looksAheadAtOnce() async throws {
+        // A cancel: with the first job of four in hand, no second lookup yet (it is made, if at
+        // all, by the call to next() that hands out the third).
+        let halfway = VisibilityStore((1...8).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) })
+        let source = AsyncStream<Job> { continuation in
+            for index in 1...8 { continuation.yield(Job(target: WorkflowTarget(workflowID: "w\(index)"))) }
+            continuation.finish()
+        }
+        var cancelling = ResolvedJobs(
+            source, resolver: VisibilityResolver(service: halfway, retry: RetryPolicy(), rate: 1e6, chunkSize: 4)
+        ).makeAsyncIterator()
+        _ = try await cancelling.next()
+        _ = try await cancelling.next()
+        #expect(halfway.queries.withLock { $0.count } == 1)
+        _ = try await cancelling.next()
+        let waited = ContinuousClock.now + .seconds(20)
+        while halfway.queries.withLock({ $0.count }) < 2, ContinuousClock.now < waited {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(halfway.queries.withLock { $0.count } == 2)
+
         let runs = (1...8).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) }
         let store = VisibilityStore(runs)
         let stream = AsyncStream<Job> { continuation in
@@ -146,7 +166,7 @@ struct VisibilityResolverTests {
         let first = try await iterator.next()
         #expect(first?.lookedUpRunID == "r1")
         // The first job of four in hand (half of them would be two): the second lookup is made.
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(20)
         while store.queries.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -163,8 +183,8 @@ struct VisibilityResolverTests {
 
     @Test(
         "looked up ahead: every job once, in order, and a source error only after the jobs before it",
-        arguments: [0, 1, 4])
-    func lookAhead(depth: Int) async throws {
+        arguments: [0, 1, 4], [false, true])
+    func lookAhead(depth: Int, atOnce: Bool) async throws {
         let runs = (1...11).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) }
         let store = VisibilityStore(runs)
         let stream = AsyncThrowingStream<Job, any Error> { continuation in
@@ -173,6 +193,7 @@ struct VisibilityResolverTests {
         }
         var resolver = VisibilityResolver(service: store, retry: RetryPolicy(), rate: 1e6, chunkSize: 3)
         resolver.lookAhead = depth
+        resolver.looksAheadAtOnce = atOnce
         var seen: [Job] = []
         var failed = false
         do {

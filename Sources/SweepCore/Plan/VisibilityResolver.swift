@@ -19,13 +19,15 @@ package struct VisibilityResolver: Sendable {
     let limiter: RateLimiter<ContinuousClock>
     /// IDs per List call, ``largestChunk`` at most.
     package var chunkSize = Self.largestChunk
-    /// Chunks looked up ahead of the one being worked on, from when half of it is handed out. What
+    /// Chunks looked up ahead of the one being worked on, from when half of it is handed out (at
+    /// once with ``looksAheadAtOnce``). What
     /// a lookup says ages while it waits: one ahead and chunks of `SweepOptions.freshBatchSize`
     /// keep that within a cancel's trust in it (see `Runner`).
     package var lookAhead = 1
     /// Whether the next lookup is made as soon as a chunk is handed out, not once half of it is:
-    /// for a run that acts on nothing it reads (a dry run, a plan, the server engine), which then
-    /// has the next chunk looked up while this one's jobs are worked on, however fast they go.
+    /// for a run that does not act on what a lookup says (a dry run, a plan, the server engine,
+    /// whose batches are described afterwards), which then has the next chunk looked up while
+    /// this one's jobs are worked on, however fast they go.
     package var looksAheadAtOnce = false
     /// The most query text per call (IDs may be up to 1,000 bytes each).
     package var maximumQueryBytes = 256 * 1024

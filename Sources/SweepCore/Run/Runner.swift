@@ -56,7 +56,7 @@ package enum Runner {
                     guard let resume else { return job }
                     return resume.admit(job)
                 },
-                resolver: resolver(options, preflight))
+                resolver: resolver(options, service: preflight.client))
             // The engine and the follow-up stage send through the same calls: one rate limit, one
             // retry policy, one clock for the whole run.
             let (calls, stageOptions) = callsAndOptions(options, preflight)
@@ -151,7 +151,7 @@ package enum Runner {
             let jobs = ResolvedJobs(
                 preflight.planner.jobs(
                     options.source, maximum: options.maxJobs, progress: progress, survey: preflight.survey),
-                resolver: resolver(options, preflight))
+                resolver: resolver(options, service: preflight.client))
             let (calls, stageOptions) = callsAndOptions(options, preflight)
             let engine: any SweepEngine = Executor(calls: calls, options: stageOptions)
             let statistics = RunStatistics(plan)
@@ -213,18 +213,20 @@ package enum Runner {
     }
 
     /// The bulk resolver, when this run resolves its IDs through visibility.
-    private static func resolver(_ options: SweepOptions, _ preflight: Preflight) -> VisibilityResolver? {
+    static func resolver(_ options: SweepOptions, service: any WorkflowService) -> VisibilityResolver? {
         // A cancel acts on what each lookup says: a fresh batch per lookup
-        // (`SweepOptions.freshBatchSize`). A dry run, a plan and the server engine act on none of
-        // it (the server engine plans from the lookups, and what it hands the batcher is described
-        // afterwards): the largest chunk per lookup. Each makes the next lookup while a chunk is
-        // worked on, one in flight: the dev server's visibility served four at once slower than one
-        // after the other (4,800 against 5,800 IDs/s, the extra ones refused with "System
-        // Persistence Max QPS Reached" and retried), and the pace stays 10 lookups a second.
+        // (`SweepOptions.freshBatchSize`), the next looked up once half of one is handed out. A
+        // dry run and a plan act on none of it, and the server engine only pins its batch to the
+        // runs looked up (what it hands the batcher is described afterwards, which reports a run
+        // that closed or was replaced since): the largest chunk per lookup, the next looked up as
+        // soon as one is handed out. One lookup in flight: the dev server's visibility served four
+        // at once slower than one after the other (4,800 against 5,800 IDs/s, the extra ones
+        // refused with "System Persistence Max QPS Reached" and retried); the pace stays 10
+        // lookups a second.
         guard options.resolvesThroughVisibility else { return nil }
         let actsOnLookups = !options.dryRun && options.action != nil && options.engine == .client
         let chunkSize = actsOnLookups ? options.freshBatchSize() : VisibilityResolver.largestChunk
-        var resolver = VisibilityResolver(service: preflight.client, retry: options.retry, chunkSize: chunkSize)
+        var resolver = VisibilityResolver(service: service, retry: options.retry, chunkSize: chunkSize)
         resolver.requiresFirstRunID = options.action == nil
         resolver.looksAheadAtOnce = !actsOnLookups
         return resolver
