@@ -144,7 +144,7 @@ struct SweepEndToEndTests {
         }
     }
 
-    @Test("--rps 20 over 100 terminates: never 10 % over 20/s, and not a quarter under")
+    @Test("--rps 20 over 100 terminates: never 10 % over 20/s, paced 1/20 s apart between stalls")
     func rateLimit() async throws {
         let type = TestEnvironment.uniqueName("Rate")
         let seeded = try await seed(100, type: type)
@@ -167,11 +167,17 @@ struct SweepEndToEndTests {
         }.sorted()
         let span = try #require(times.last).timeIntervalSince(try #require(times.first))
         let achieved = Double(times.count - 1) / span
-        // Over the rate is what protects the server: tight. Under it is what a stalled process
-        // loses (16 in flight book 0.8 s of slots ahead, and the ASan pass, 2 cores shared with
-        // the parallel suites and the server, stalls longer: 17.8-17.9/s seen there, 20.0/s in
-        // the bench's 30 s runs, which hold the rate to 2 %).
-        #expect(achieved > 15 && achieved < 22, "achieved \(achieved) calls/s")
+        // Over the rate is what protects the server: over the whole run, tight (a stall's slots
+        // are not made up later: 16 in flight book 0.8 s ahead).
+        #expect(achieved < 22, "achieved \(achieved) calls/s")
+        // Under it is what a stalled process loses: the ASan pass, 2 cores shared with the
+        // parallel suites and the server, stalls for seconds (17.9 and 14.4/s overall seen there,
+        // 20.0/s in the bench's 30 s runs, which hold the rate to 2 %). A stall delays the calls
+        // after it and bunches the ones it held; it moves a few gaps between calls, not the
+        // middle one, which is the pace: 1/20 s (a limiter at 17/s or less fails this).
+        let gaps = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }.sorted()
+        let median = gaps[gaps.count / 2]
+        #expect(median < 1.0 / 17, "middle gap \(median) s; achieved \(achieved) calls/s")
     }
 
     @Test("a cancel by query at --rps 10 with 64 in flight is one call per workflow: no listing goes stale waiting")
