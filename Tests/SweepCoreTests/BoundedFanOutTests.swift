@@ -180,5 +180,11 @@ struct ListingPageSizeTests {
         #expect(resolver(.terminate) == nil)
         #expect(resolver(.cancel, source: .query("q")) == nil)
         #expect(resolver(.cancel, resolution: .describe) == nil)
+        var chain = SweepOptions(action: .cancel, source: .csvFile(path: "ids.csv"), rate: 50)
+        chain.chain = true
+        #expect(Runner.resolver(chain, service: EmptyVisibility()) == nil)
+        // A cancel by the server engine acts through the batcher, described afterwards.
+        let batched = try #require(resolver(.cancel, engine: .server))
+        #expect(batched.chunkSize == 900 && batched.looksAheadAtOnce)
     }
 }

@@ -29,6 +29,31 @@ private final class VisibilityStore: ListingFake {
 
 }
 
+/// Jobs from an array, counting how many the reader has taken.
+private final class CountingSource: AsyncSequence, Sendable {
+    typealias Element = Job
+    let jobs: [Job]
+    let pulled = Atomic<Int>(0)
+
+    init(_ jobs: [Job]) {
+        self.jobs = jobs
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let source: CountingSource
+        var index = 0
+
+        mutating func next() async -> Job? {
+            guard index < source.jobs.count else { return nil }
+            defer { index += 1 }
+            source.pulled.add(1, ordering: .relaxed)
+            return source.jobs[index]
+        }
+    }
+
+    func makeAsyncIterator() -> Iterator { Iterator(source: self) }
+}
+
 @Suite("resolving IDs in bulk through visibility")
 struct VisibilityResolverTests {
     private func run(_ id: String, _ run: String, _ status: WorkflowStatus, startedAgo seconds: Double)
@@ -134,18 +159,17 @@ struct VisibilityResolverTests {
 
     @Test("a run that acts on nothing looks the next chunk up as soon as one is handed out; a cancel waits for half")
     func looksAheadAtOnce() async throws {
-        // A cancel: with the first job of four in hand, no second lookup yet (it is made, if at
-        // all, by the call to next() that hands out the third).
+        // A cancel: with two jobs of four handed out, the next chunk is not even read from the
+        // source yet (the iterator reads it, in next(), before the lookup goes to the background);
+        // the call to next() that hands out the third reads it and looks it up.
         let halfway = VisibilityStore((1...8).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) })
-        let source = AsyncStream<Job> { continuation in
-            for index in 1...8 { continuation.yield(Job(target: WorkflowTarget(workflowID: "w\(index)"))) }
-            continuation.finish()
-        }
+        let source = CountingSource((1...8).map { Job(target: WorkflowTarget(workflowID: "w\($0)")) })
         var cancelling = ResolvedJobs(
             source, resolver: VisibilityResolver(service: halfway, retry: RetryPolicy(), rate: 1e6, chunkSize: 4)
         ).makeAsyncIterator()
         _ = try await cancelling.next()
         _ = try await cancelling.next()
+        #expect(source.pulled.load(ordering: .relaxed) == 4)
         #expect(halfway.queries.withLock { $0.count } == 1)
         _ = try await cancelling.next()
         let waited = ContinuousClock.now + .seconds(20)
@@ -153,6 +177,7 @@ struct VisibilityResolverTests {
             try await Task.sleep(for: .milliseconds(5))
         }
         #expect(halfway.queries.withLock { $0.count } == 2)
+        #expect(source.pulled.load(ordering: .relaxed) >= 8)
 
         let runs = (1...8).map { run("w\($0)", "r\($0)", .running, startedAgo: 1) }
         let store = VisibilityStore(runs)

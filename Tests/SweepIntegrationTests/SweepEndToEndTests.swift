@@ -159,7 +159,7 @@ struct SweepEndToEndTests {
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         #expect(summary["retries"] as? Int == 0, "\(summary)")
         let rows = try Report(path: report).rows
-        #expect(rows.count == 100)
+        try #require(rows.count == 100)
         let times = try rows.map { row in
             try Date(
                 try #require(row["finished_at"]),
@@ -169,15 +169,17 @@ struct SweepEndToEndTests {
         let achieved = Double(times.count - 1) / span
         // Over the rate is what protects the server: over the whole run, tight (a stall's slots
         // are not made up later: 16 in flight book 0.8 s ahead).
-        #expect(achieved < 22, "achieved \(achieved) calls/s")
         // Under it is what a stalled process loses: the ASan pass, 2 cores shared with the
         // parallel suites and the server, stalls for seconds (17.9 and 14.4/s overall seen there,
         // 20.0/s in the bench's 30 s runs, which hold the rate to 2 %). A stall delays the calls
         // after it and bunches the ones it held; it moves a few gaps between calls, not the
-        // middle one, which is the pace: 1/20 s (a limiter at 17/s or less fails this).
+        // middle one, which is the pace: 1/20 s (a limiter at 16/s or less fails this). Overall,
+        // half the rate is a defect on any machine.
         let gaps = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }.sorted()
         let median = gaps[gaps.count / 2]
-        #expect(median < 1.0 / 17, "middle gap \(median) s; achieved \(achieved) calls/s")
+        let context = "achieved \(achieved) calls/s, middle gap \(median) s, largest \(gaps.suffix(3)) s"
+        #expect(achieved < 22 && achieved > 10, "\(context)")
+        #expect(median < 1.0 / 17, "\(context)")
     }
 
     @Test("a cancel by query at --rps 10 with 64 in flight is one call per workflow: no listing goes stale waiting")
