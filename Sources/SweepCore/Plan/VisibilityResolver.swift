@@ -20,9 +20,9 @@ package struct VisibilityResolver: Sendable {
     /// IDs per List call, ``largestChunk`` at most.
     package var chunkSize = Self.largestChunk
     /// Chunks looked up ahead of the one being worked on, from when half of it is handed out (at
-    /// once with ``looksAheadAtOnce``). What
-    /// a lookup says ages while it waits: one ahead and chunks of `SweepOptions.freshBatchSize`
-    /// keep that within a cancel's trust in it (see `Runner`).
+    /// once with ``looksAheadAtOnce``). What a lookup says ages while it waits: one ahead and
+    /// chunks of `SweepOptions.freshBatchSize` keep that within a cancel's trust in it (see
+    /// `Runner`).
     package var lookAhead = 1
     /// Whether the next lookup is made as soon as a chunk is handed out, not once half of it is:
     /// for a run that does not act on what a lookup says (a dry run, a plan, the server engine,
@@ -180,10 +180,10 @@ package struct ResolvedJobs<Base: AsyncSequence & Sendable>: AsyncSequence, Send
                 }
             }
             // Once half of this chunk is handed out (as a listing asks for its next page), or at
-            // once when nothing acts on what the lookups say (`looksAheadAtOnce`), read
-            // the following chunks (the source is a file or the command line) and look them up in
-            // the background, `lookAhead` of them (at the resolver's own pace): what a lookup says
-            // is then, for a cancel, at most about one and a half chunks' work old when handed out.
+            // once when nothing acts on what the lookups say (`looksAheadAtOnce`), read the
+            // following chunks (the source is a file or the command line) and look them up in the
+            // background, `lookAhead` of them (at the resolver's own pace): what a lookup says is
+            // then, for a cancel, at most about one and a half chunks' work old when handed out.
             if resolver.looksAheadAtOnce || index >= ready.count / 2 {
                 while !Task.isCancelled, prefetched.count < resolver.lookAhead {
                     let following = await pullChunk(resolver)

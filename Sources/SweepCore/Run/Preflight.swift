@@ -100,7 +100,7 @@ struct Preflight: Sendable {
     /// this shard's share (`SweepOptions.freshBatchSize(share:)`: at --rps 50 with 4 shards, 100);
     /// anything else reads pages of 1,000.
     static func listingPageSize(_ options: SweepOptions) -> Int {
-        guard options.action == .cancel, !options.dryRun, options.engine == .client else { return 1000 }
+        guard options.actsOnWhatItLists else { return 1000 }
         return options.freshBatchSize(share: options.shard?.count ?? 1)
     }
 }

@@ -224,7 +224,7 @@ package enum Runner {
         // refused with "System Persistence Max QPS Reached" and retried); the pace stays 10
         // lookups a second.
         guard options.resolvesThroughVisibility else { return nil }
-        let actsOnLookups = !options.dryRun && options.action != nil && options.engine == .client
+        let actsOnLookups = options.actsOnWhatItLists
         let chunkSize = actsOnLookups ? options.freshBatchSize() : VisibilityResolver.largestChunk
         var resolver = VisibilityResolver(service: service, retry: options.retry, chunkSize: chunkSize)
         resolver.requiresFirstRunID = options.action == nil

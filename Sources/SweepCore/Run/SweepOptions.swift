@@ -45,6 +45,12 @@ package struct SweepOptions: Sendable {
         return true
     }
 
+    /// Whether this run acts on what a listing page or a bulk lookup says of each run: a cancel by
+    /// sweep itself, which trusts that word for two seconds only. A terminate is one unpinned call
+    /// whatever was listed, and a dry run, a plan or the server engine (whose batches are
+    /// described afterwards) act on none of it.
+    var actsOnWhatItLists: Bool { action == .cancel && !dryRun && engine == .client }
+
     /// How many runs a listing page or a bulk-lookup chunk holds when a cancel acts on what it
     /// says, which it trusts for two seconds only: at most half a second's work (`share` times
     /// that when shards split each page), each fetched once half of the one before is handed
