@@ -78,11 +78,10 @@ struct BoundedFanOutTests {
         #expect(gauge.most > 1 && gauge.most <= 8, "\(gauge.most)")
     }
 
-    @Test("a long pause still pending when the last item finishes does not hold up the end")
-    func pendingPauseEndsWithTheRun() async throws {
-        var remaining = Array(0..<3)[...]
-        var handled = 0
-        let start = ContinuousClock.now
+    /// Runs items 0..<count, 5 ms of work each, four at most in flight, under a pause of five
+    /// minutes that is never waited out.
+    private func withLongPause(_ count: Int, handle: (Int) throws(SweepError) -> Void) async throws(SweepError) {
+        var remaining = Array(0..<count)[...]
         try await forEachBounded(
             limit: 4,
             next: { () throws(SweepError) -> Int? in remaining.popFirst() },
@@ -91,7 +90,14 @@ struct BoundedFanOutTests {
                 try? await Task.sleep(for: .milliseconds(5))
                 return item
             },
-            handle: { (_: Int, _: Int) throws(SweepError) in handled += 1 })
+            handle: { (item: Int, _: Int) throws(SweepError) in try handle(item) })
+    }
+
+    @Test("a long pause still pending when the last item finishes does not hold up the end")
+    func pendingPauseEndsWithTheRun() async throws {
+        var handled = 0
+        let start = ContinuousClock.now
+        try await withLongPause(3) { _ throws(SweepError) in handled += 1 }
         #expect(handled == 3)
         // Not the pause: a loaded CI machine may stall a test for seconds, never for minutes.
         #expect(start.duration(to: .now) < .seconds(120))
@@ -101,22 +107,13 @@ struct BoundedFanOutTests {
         "an error from handle while a long pause is pending: every item in flight is still handled, and the end is not held up"
     )
     func errorWhilePaused() async throws {
-        var remaining = Array(0..<10)[...]
         var handled: [Int] = []
         let start = ContinuousClock.now
         await #expect(throws: SweepError.self) {
-            try await forEachBounded(
-                limit: 4,
-                next: { () throws(SweepError) -> Int? in remaining.popFirst() },
-                pause: { { try? await Task.sleep(for: .seconds(300)) } },
-                { (item: Int) -> Int in
-                    try? await Task.sleep(for: .milliseconds(5))
-                    return item
-                },
-                handle: { (item: Int, _: Int) throws(SweepError) in
-                    handled.append(item)
-                    if item == 2 { throw SweepError(.usage, "stop here") }
-                })
+            try await withLongPause(10) { item throws(SweepError) in
+                handled.append(item)
+                if item == 2 { throw SweepError(.usage, "stop here") }
+            }
         }
         // One at a time (the pause holds the rest): items 0, 1 and 2 were started, and handled.
         #expect(handled == [0, 1, 2])
