@@ -94,7 +94,10 @@ let package = Package(
         ),
         .testTarget(name: "SweepCSVTests", dependencies: ["SweepCSV"]),
         .testTarget(name: "SweepGRPCTests", dependencies: ["SweepGRPC", "TemporalAPI"]),
-        .testTarget(name: "SweepCoreTests", dependencies: ["SweepCore", "SweepCSV", "SweepGRPC", "TemporalAPI"]),
+        .testTarget(
+            name: "SweepCoreTests",
+            dependencies: ["SweepCore", "SweepCSV", "SweepGRPC", "SweepTestSupport", "TemporalAPI"]
+        ),
         .testTarget(name: "SweepCommandTests", dependencies: ["sweep", "SweepCore"]),
         .testTarget(
             name: "SweepIntegrationTests",

@@ -1,5 +1,5 @@
-package import Foundation
-package import SweepCore
+import Foundation
+import SweepCore
 
 /// A Temporal dev server of a test's own (on disk, so that it keeps its state across a restart),
 /// for the tests that stop and restart the server or need other dynamic config. Other tests share
@@ -19,11 +19,15 @@ package final class DevServer {
         self.extraArguments = extraArguments
     }
 
+    /// A test that threw before ``stop()`` still leaves no server behind.
     deinit {
-        process?.terminate()
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
-    /// Starts the server and waits until it answers (up to 60 s).
+    /// Starts the server and waits until it answers (within the tests' shared ceiling).
     package func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -38,18 +42,17 @@ package final class DevServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(60))
-        while clock.now < deadline {
+        try await Patience.waitUntil("the dev server on port \(port) to answer", every: .milliseconds(250)) {
+            guard process.isRunning else {
+                throw TestEnvironment.Missing(description: "the dev server on port \(port) exited")
+            }
             let answered = try? await withWorkflowServiceClient(
                 ConnectionOptions(address: address, callTimeout: .seconds(1))
             ) { client in
                 try await client.count(query: "")
             }
-            if answered != nil { return }
-            try await Task.sleep(for: .milliseconds(250))
+            return (answered != nil, "no answer yet")
         }
-        throw TestEnvironment.Missing(description: "the dev server on port \(port) did not answer within 60 s")
     }
 
     /// Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it to exit.

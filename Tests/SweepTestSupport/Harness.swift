@@ -42,15 +42,12 @@ package struct Harness: Sendable {
     }
 
     /// Waits until the report at `path` has at least `rows` rows (besides the header).
-    package func waitForRows(_ path: String, atLeast rows: Int, timeout: Duration = .seconds(60)) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline {
+    package func waitForRows(_ path: String, atLeast rows: Int) async throws {
+        try await Patience.waitUntil("\(rows) rows in \(path)", every: .milliseconds(20)) {
             let text = (try? TextFile.read(path)) ?? ""
-            if text.utf8.reduce(0, { $1 == 0x0A ? $0 + 1 : $0 }) - 1 >= rows { return }
-            try await Task.sleep(for: .milliseconds(20))
+            let count = max(0, text.utf8.reduce(0, { $1 == 0x0A ? $0 + 1 : $0 }) - 1)
+            return (count >= rows, "\(count) rows")
         }
-        throw TestEnvironment.Missing(description: "\(path) did not reach \(rows) rows")
     }
 
     /// How many of `targets` are in each status now.
@@ -78,20 +75,21 @@ package struct Harness: Sendable {
     }
 
     /// Waits until `check` holds for the description of each workflow's current run.
+    /// - Parameter event: what `check` means, for the failure message.
     package func waitUntil(
-        _ targets: [WorkflowTarget], timeout: Duration = .seconds(30),
+        _ targets: [WorkflowTarget], _ event: String = "the condition",
         _ check: @escaping @Sendable (ExecutionDescription) -> Bool
     ) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline {
+        try await Patience.waitUntil("\(event) on \(targets.count) workflows", every: .milliseconds(200)) {
             let all = try await withClient { client in
                 try await client.describeAll(targets.map { WorkflowTarget(workflowID: $0.workflowID) })
             }
-            if all.count == targets.count, all.values.allSatisfy(check) { return }
-            try await Task.sleep(for: .milliseconds(200))
+            let unmet = all.values.filter { !check($0) }.sorted { $0.workflowID < $1.workflowID }
+            let seen =
+                "\(all.count) described, \(unmet.count) not yet: "
+                + unmet.prefix(3).map { "\($0.workflowID) run \($0.runID) \($0.status)" }.joined(separator: ", ")
+            return (all.count == targets.count && unmet.isEmpty, seen)
         }
-        throw TestEnvironment.Missing(description: "condition not met within \(timeout)")
     }
 
     /// Starts one workflow per ID (type `type`) and waits until visibility lists them.

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The Python sample worker (samples/worker/worker.py) on a task queue of a test's own, so that
 /// tests can show graceful cancellation, escalation and continue-as-new for real.
@@ -7,14 +7,14 @@ package final class SampleWorker {
     private let process: Process
     private let outputPath: String
 
-    /// Starts the worker against `address` and waits until it polls (up to 60 s).
+    /// Starts the worker against `address` and waits until it polls (within the tests' shared ceiling).
     package init(address: String, taskQueue: String = TestEnvironment.uniqueName("sweep-samples")) async throws {
         self.taskQueue = taskQueue
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let script = root.appendingPathComponent("samples/worker/worker.py").path
         outputPath = TestEnvironment.temporaryPath("worker.log")
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, "--address", address, "--task-queue", taskQueue]
@@ -22,22 +22,27 @@ package final class SampleWorker {
         process.standardError = process.standardOutput
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(60))
-        while clock.now < deadline {
-            let output = (try? TextFile.read(outputPath)) ?? ""
-            if output.contains("worker ready") { return }
-            if !process.isRunning {
-                throw TestEnvironment.Missing(description: "the sample worker exited: \(output)")
+        do {
+            try await Patience.waitUntil("the sample worker to poll \(taskQueue)") { [process, outputPath] in
+                let output = (try? TextFile.read(outputPath)) ?? ""
+                if !process.isRunning {
+                    throw TestEnvironment.Missing(description: "the sample worker exited: \(output)")
+                }
+                return (output.contains("worker ready"), output.isEmpty ? "no output" : output)
             }
-            try await Task.sleep(for: .milliseconds(100))
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw error
         }
-        process.terminate()
-        throw TestEnvironment.Missing(description: "the sample worker did not get ready within 60 s")
     }
 
+    /// A test that threw before ``stop()`` still leaves no worker behind.
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
     /// Stops the worker (SIGTERM, then SIGKILL after 10 s) and waits for it to exit.

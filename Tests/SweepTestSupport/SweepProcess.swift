@@ -12,6 +12,10 @@ package struct SweepProcess: Sendable {
     }
 
     /// A sweep process still running: signal it, then wait for it.
+    ///
+    /// Nothing outlives the test that started it: a process still running when its `Running` is
+    /// released (the test threw, or a `#require` failed, before waiting for it) is killed, with
+    /// every process it started.
     package final class Running {
         private let process: Process
         private let exits: AsyncStream<Int32>
@@ -25,7 +29,21 @@ package struct SweepProcess: Sendable {
             self.errorPath = errorPath
         }
 
+        deinit {
+            guard process.isRunning else { return }
+            Self.killGroup(of: process)
+            process.waitUntilExit()
+        }
+
         package var processIdentifier: Int32 { process.processIdentifier }
+
+        /// SIGKILL to the process and, when it leads a process group of its own (Foundation
+        /// starts each child in one), to everything it started there (a shell's pipeline).
+        fileprivate static func killGroup(of process: Process) {
+            let pid = process.processIdentifier
+            if getpgid(pid) == pid { kill(-pid, SIGKILL) }
+            kill(pid, SIGKILL)
+        }
 
         /// Sends `signal` (SIGINT, SIGTERM, SIGKILL) to the process.
         package func send(_ signal: Int32) {
@@ -86,13 +104,13 @@ package struct SweepProcess: Sendable {
             ?? URL(fileURLWithPath: TestEnvironment.temporaryPath("cwd")).deletingLastPathComponent()
         let outputPath = TestEnvironment.temporaryPath("stdout")
         let errorPath = TestEnvironment.temporaryPath("stderr")
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: outputPath)
         process.standardError = FileHandle(forWritingAtPath: errorPath)
         if let input {
             let inputPath = TestEnvironment.temporaryPath("stdin")
-            FileManager.default.createFile(atPath: inputPath, contents: Data(input.utf8))
+            _ = FileManager.default.createFile(atPath: inputPath, contents: Data(input.utf8))
             process.standardInput = FileHandle(forReadingAtPath: inputPath)
         } else {
             process.standardInput = FileHandle.nullDevice

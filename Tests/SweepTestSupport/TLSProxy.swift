@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// nginx terminating TLS in front of the dev server, with certificates openssl makes here: the
 /// same handshakes a secured cluster does. Three listeners:
@@ -64,8 +64,13 @@ package final class TLSProxy {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
-        for port in ports {
-            try await Self.waitForListener(port: port, process: process, log: directory + "/error.log")
+        do {
+            for port in ports {
+                try await Self.waitForListener(port: port, process: process, log: directory + "/error.log")
+            }
+        } catch {
+            stop()
+            throw error
         }
     }
 
@@ -126,8 +131,7 @@ package final class TLSProxy {
     }
 
     private static func waitForListener(port: Int, process: Process, log: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
+        try await Patience.waitUntil("nginx to listen on port \(port)", every: .milliseconds(50)) {
             guard process.isRunning else {
                 let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 throw TestEnvironment.Missing(description: "nginx exited: \(text)")
@@ -143,9 +147,7 @@ package final class TLSProxy {
                 }
             }
             close(socket)
-            if connected { return }
-            try await Task.sleep(for: .milliseconds(50))
+            return (connected, "not listening")
         }
-        throw TestEnvironment.Missing(description: "nginx did not listen on port \(port) within 20 s")
     }
 }

@@ -5,17 +5,12 @@ package import TemporalAPI
 
 extension WorkflowServiceClient {
     /// Waits until visibility counts `expected` executions for `query` (it lags writes by tens of ms).
-    /// - Throws: when the count is still different after `timeout`.
-    package func waitForCount(_ query: String, toBe expected: Int, timeout: Duration = .seconds(20)) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        var last = -1
-        while clock.now < deadline {
-            last = (try? await count(query: query)) ?? -1
-            if last == expected { return }
-            try await Task.sleep(for: .milliseconds(100))
+    /// - Throws: when the count is still different after the tests' shared ceiling (``Patience``).
+    package func waitForCount(_ query: String, toBe expected: Int) async throws {
+        try await Patience.waitUntil("visibility to count \(expected) for \(query)") {
+            let last = (try? await count(query: query)) ?? -1
+            return (last == expected, "a count of \(last)")
         }
-        throw TestEnvironment.Missing(description: "visibility counted \(last), not \(expected), for \(query)")
     }
 
     /// Describes every target, 16 at a time.

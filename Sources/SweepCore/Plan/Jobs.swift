@@ -66,7 +66,7 @@ package struct Jobs: AsyncSequence, Sendable {
         let iteratorBase: Iterator.Base =
             switch base {
             case .query(let jobs): .query(jobs.makeAsyncIterator())
-            case .csv(let jobs): .csv
+            case .csv: .csv
             case .json(let jobs): .json(jobs.makeAsyncIterator())
             case .list(let jobs): .list(jobs.makeIterator())
             }
