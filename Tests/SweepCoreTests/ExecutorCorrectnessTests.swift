@@ -2,8 +2,16 @@ import Foundation
 import SweepCSV
 import SweepCore
 import SweepGRPC
+import SweepTestSupport
 import Synchronization
 import Testing
+
+/// A count shared with the tasks of a run (jobs taken from a source, say).
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func add() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
+}
 
 /// Rows a sink received, in order.
 final class CollectingSink: ReportSink {
@@ -137,7 +145,8 @@ struct ExecutorTargetTests {
             service: service, options: ExecutorOptions(action: .cancel, reason: "r", rate: 1e6), clock: ManualClock())
         let result = await executor.perform(Job(target: WorkflowTarget(workflowID: id)))
         #expect(result.outcome == .cancelRequested)
-        let requestID = try? #require(service.requestIDs.first)
+        let requestID = service.requestIDs.first
+        #expect(requestID != nil)
         #expect((requestID?.utf8.count ?? .max) <= 1000)
         #expect(requestID?.contains("4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b") == true)
     }
@@ -147,18 +156,34 @@ struct ExecutorTargetTests {
 struct ExecutorRowOrderTests {
     @Test("the same run handed out twice while the first is in flight is sent once; the second is a duplicate")
     func sameRunInFlight() async throws {
-        let service = ScriptedWorkflowService(latency: .milliseconds(30))
+        let service = ScriptedWorkflowService()
+        // The first call is held in flight until the source has handed out both jobs.
+        service.hold()
         let sink = CollectingSink()
         let executor = Executor(
             service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, concurrency: 4),
             clock: ManualClock())
         let job = Job(target: WorkflowTarget(workflowID: "a", runID: "run-of-a"))
-        let jobs = AsyncStream<Job> { continuation in
-            continuation.yield(job)
-            continuation.yield(job)
-            continuation.finish()
+        let (stream, continuation) = AsyncStream<Job>.makeStream()
+        let taken = Counter()
+        let jobs = stream.map { job -> Job in
+            taken.add()
+            return job
         }
-        try await executor.run(jobs, reportingTo: sink)
+        continuation.yield(job)
+        let run = Task { try await executor.run(jobs, reportingTo: sink) }
+        try await Patience.waitUntil("the first terminate in flight") {
+            (service.calls == ["terminate a"], "\(service.calls)")
+        }
+        continuation.yield(job)
+        continuation.finish()
+        // The second is taken from the source while the first is still in flight.
+        try await Patience.waitUntil("the second job taken") {
+            (taken.count == 2, "\(taken.count) taken, calls \(service.calls)")
+        }
+        #expect(sink.rows.isEmpty)
+        service.release()
+        try await run.value
         #expect(sink.rows.map(\.outcome) == [.terminated, .duplicate])
         #expect(service.calls.filter { $0.hasPrefix("terminate") }.count == 1)
     }

@@ -1,8 +1,8 @@
 import Synchronization
 
-/// A clock that never waits: `sleep` records the pause and moves time forward at once. Like a real
-/// clock, it throws `CancellationError` when the sleeping task is cancelled, so that "stopped while
-/// retrying" and a stopped grace period can be tested.
+/// A clock that never waits: `sleep` records the pause, moves time forward at once and yields to
+/// the other tasks. Like a real clock, it throws `CancellationError` when the sleeping task is
+/// cancelled, so that "stopped while retrying" and a stopped grace period can be tested.
 final class ManualClock: Clock, Sendable {
     struct Instant: InstantProtocol {
         var offset: Duration
@@ -36,6 +36,9 @@ final class ManualClock: Clock, Sendable {
             state.sleeps.append(state.now.duration(to: deadline))
             if state.now < deadline { state.now = deadline }
         }
+        // A real suspension, as a sleep is: a loop that waits on this clock (a poll) lets the
+        // other tasks run, the test's among them, instead of holding one of the pool's two threads.
+        await Task.yield()
     }
 
     func advance(by duration: Duration) {

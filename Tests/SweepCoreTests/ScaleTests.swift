@@ -1,6 +1,7 @@
 import Foundation
 import SweepCore
 import SweepGRPC
+import SweepTestSupport
 import Synchronization
 import Testing
 
@@ -82,9 +83,10 @@ struct ServerBatchEngineTests {
             closeTime: closed.map { Self.started.addingTimeInterval($0) }, cancelRequested: cancelRequested)
     }
 
-    /// Short waits, for fakes that answer at once.
-    private static var quick: ServerBatchEngine<ContinuousClock>.Timing {
-        var timing = ServerBatchEngine<ContinuousClock>.Timing()
+    /// Short waits, for fakes that answer at once; on the test clock, which moves only when the
+    /// engine waits, so that no wait depends on how fast this machine runs.
+    private static var quick: ServerBatchEngine<ManualClock>.Timing {
+        var timing = ServerBatchEngine<ManualClock>.Timing()
         timing.poll = .milliseconds(5)
         timing.settleInterval = .milliseconds(20)
         timing.settleMinimum = .seconds(1)
@@ -96,13 +98,11 @@ struct ServerBatchEngineTests {
 
     private func engine(
         _ server: FakeBatchServer, _ action: Action = .terminate, batchSize: Int = 10,
-        timing: ServerBatchEngine<
-            ContinuousClock
-        >.Timing = quick
-    ) -> ServerBatchEngine<ContinuousClock> {
+        timing: ServerBatchEngine<ManualClock>.Timing = quick
+    ) -> ServerBatchEngine<ManualClock> {
         ServerBatchEngine(
             service: server, batches: server, options: ExecutorOptions(action: action, reason: "r", rate: 1e6),
-            clock: ContinuousClock(), batchSize: batchSize, jobIDPrefix: "job", timing: timing)
+            clock: ManualClock(), batchSize: batchSize, jobIDPrefix: "job", timing: timing)
     }
 
     private func outcomes(_ sink: CollectingSink) -> [String: Outcome] {
@@ -257,7 +257,7 @@ struct ServerBatchEngineTests {
         let engine = ServerBatchEngine(
             service: server, batches: server,
             options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6, maxAttempts: 1, retryWindow: .zero),
-            clock: ContinuousClock(), batchSize: 10, jobIDPrefix: "job", timing: Self.quick)
+            clock: ManualClock(), batchSize: 10, jobIDPrefix: "job", timing: Self.quick)
         let error = await #expect(throws: SweepError.self) {
             try await engine.run(Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
         }
@@ -298,16 +298,15 @@ struct ServerBatchEngineTests {
         "a stop stops the job; what its worker still does after the stop is waited for; only what stays open is not_attempted"
     )
     func stopped() async throws {
-        // The job acts on the first two at once, on a third 100 ms after it is stopped (its
-        // worker has not heard yet), never on the fourth.
+        // The job acts on the first two at once, on a third once it is stopped and its runs have
+        // been looked at (its worker has not heard yet), never on the fourth.
         let server = FakeBatchServer(open: ["a", "b", "c", "d"], closed: [], actsOn: 2, actsAfterStop: 1)
         let sink = CollectingSink()
         let task = Task {
             try await engine(server).run(
                 Jobs(.workflowIDs(["a", "b", "c", "d"], runID: nil), service: server), reportingTo: sink)
         }
-        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Patience.waitUntil("the batch job to start") { (!server.requests.isEmpty, "no start yet") }
         task.cancel()
         try await task.value
         #expect(server.stops == ["job-1"])
@@ -352,7 +351,7 @@ struct ServerBatchEngineTests {
             try await engine(server).run(
                 Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
         }
-        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        try await Patience.waitUntil("the batch job to start") { (!server.requests.isEmpty, "no start yet") }
         task.cancel()
         // The run ends with an error: no other job can start while this one may run.
         let error = await #expect(throws: SweepError.self) { try await task.value }
@@ -384,6 +383,9 @@ private final class FakeBatchServer: ListingFake, BatchService {
         var startsTried = 0
         var describes = 0
         var pending: [WorkflowTarget] = []
+        /// What the stopped job's worker still does, and how many more looks at runs see the
+        /// runs before it does it.
+        var late: (targets: [WorkflowTarget], action: Action, looksBefore: Int)?
     }
 
     private let state = Mutex(State())
@@ -440,6 +442,11 @@ private final class FakeBatchServer: ListingFake, BatchService {
     func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
         let id = target.workflowID
         let found = state.withLock { s -> (String, Run)? in
+            if var late = s.late {
+                late.looksBefore -= 1
+                s.late = late.looksBefore < 0 ? nil : late
+                if late.looksBefore < 0 { for target in late.targets { Self.act(target, late.action, &s) } }
+            }
             guard let runID = target.runID ?? s.current[id], let run = s.runs[id]?[runID] else { return nil }
             return (runID, run)
         }
@@ -493,15 +500,11 @@ private final class FakeBatchServer: ListingFake, BatchService {
                 jobID: batch.jobID, operation: batch.action.rawValue, state: actsOn == nil ? .completed : .running,
                 startTime: startTime, total: Int64(batch.executions.count), reason: batch.reason)
             if stoppedByOthers {
-                // Someone else stops it at once; its worker acts on a few more a moment later.
+                // Someone else stops it at once; its worker acts on a few more once each run of
+                // the job has been looked at (the engine must look again to see them).
                 s.jobs[batch.jobID]?.state = .failed
                 s.jobs[batch.jobID]?.closeTime = Date()
-                let late = Array(s.pending.prefix(actsAfterStop))
-                let action = batch.action
-                Task {
-                    try? await Task.sleep(for: .milliseconds(100))
-                    self.state.withLock { s in for target in late { Self.act(target, action, &s) } }
-                }
+                s.late = (Array(s.pending.prefix(actsAfterStop)), batch.action, batch.executions.count)
             }
             return landsThenTimesOut && s.requests.count == 1
                 ? RPCError(code: .deadlineExceeded, message: "Deadline Exceeded") : nil
@@ -511,17 +514,15 @@ private final class FakeBatchServer: ListingFake, BatchService {
 
     func stopBatch(jobID: String, reason: String) async throws(RPCError) {
         if stopFails { throw RPCError(code: .permissionDenied, message: "not allowed to stop batch jobs") }
-        let (late, action) = state.withLock { s -> ([WorkflowTarget], Action?) in
+        state.withLock { s in
             s.stops.append(jobID)
             s.jobs[jobID]?.state = .failed
             s.jobs[jobID]?.closeTime = Date()
-            return (Array(s.pending.prefix(actsAfterStop)), s.requests.last?.action)
-        }
-        guard !late.isEmpty, let action else { return }
-        // The worker, not yet told, acts on a few more a moment later.
-        Task {
-            try? await Task.sleep(for: .milliseconds(100))
-            state.withLock { s in for target in late { Self.act(target, action, &s) } }
+            let late = Array(s.pending.prefix(actsAfterStop))
+            // The worker, not yet told, acts on a few more once each run of the job has been
+            // looked at after the stop (the engine must look again to see them).
+            guard !late.isEmpty, let request = s.requests.last else { return }
+            s.late = (late, request.action, request.executions.count)
         }
     }
 

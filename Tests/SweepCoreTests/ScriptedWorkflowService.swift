@@ -22,6 +22,8 @@ final class ScriptedWorkflowService: WorkflowService {
         var cancelRequested: Set<String> = []
         var resentAfterLanding: [String] = []
         var closesOnSuccess = false
+        /// Calls wait here, past their latency, until ``release()``.
+        var held = false
         var inFlight = 0
         var maxInFlight = 0
     }
@@ -70,6 +72,17 @@ final class ScriptedWorkflowService: WorkflowService {
     }
 
     var calls: [String] { state.withLock { $0.calls } }
+
+    /// From now on every call waits, once its latency has passed, until ``release()``: a call
+    /// known to be in flight while the test does something else.
+    func hold() {
+        state.withLock { $0.held = true }
+    }
+
+    /// Lets the calls held by ``hold()`` answer.
+    func release() {
+        state.withLock { $0.held = false }
+    }
     /// How many cancel or terminate calls succeeded (took effect) per workflow ID.
     var landed: [String: Int] { state.withLock { $0.landed } }
 
@@ -108,6 +121,7 @@ final class ScriptedWorkflowService: WorkflowService {
             }
         }
         try? await Task.sleep(for: latency)
+        while state.withLock({ $0.held }) { try? await Task.sleep(for: .milliseconds(1)) }
         state.withLock { state in
             state.inFlight -= 1
             guard isAction else { return }

@@ -1,6 +1,7 @@
 import Foundation
 import SweepCore
 import SweepGRPC
+import SweepTestSupport
 import Synchronization
 import Testing
 
@@ -172,9 +173,9 @@ struct VisibilityResolverTests {
         #expect(source.pulled.load(ordering: .relaxed) == 4)
         #expect(halfway.queries.withLock { $0.count } == 1)
         _ = try await cancelling.next()
-        let waited = ContinuousClock.now + .seconds(20)
-        while halfway.queries.withLock({ $0.count }) < 2, ContinuousClock.now < waited {
-            try await Task.sleep(for: .milliseconds(5))
+        try await Patience.waitUntil("the second chunk's lookup", every: .milliseconds(5)) {
+            let count = halfway.queries.withLock { $0.count }
+            return (count >= 2, "\(count) lookups")
         }
         #expect(halfway.queries.withLock { $0.count } == 2)
         #expect(source.pulled.load(ordering: .relaxed) >= 8)

@@ -48,13 +48,21 @@ struct ReportFileTests {
         let options = SweepOptions(action: .terminate, source: .workflowIDs(["x"], runID: nil))
         let now = Date()
         let taken = (0..<10).map { "\(directory)/\(options.defaultReportStem(at: now + Double($0))).csv" }
-        for path in taken { FileManager.default.createFile(atPath: path, contents: Data("mine\n".utf8)) }
+        for path in taken { _ = FileManager.default.createFile(atPath: path, contents: Data("mine\n".utf8)) }
         let defaulted = try await sweep.run(
             ["terminate", "--workflow-id", seeded[0].workflowID, "--address", address], directory: directory)
         #expect(defaulted.status == 0, "\(defaulted.standardError)")
         #expect(try taken.allSatisfy { try TextFile.read($0) == "mine\n" }, "no earlier file was touched")
-        let created = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix("-2.csv") }
-        #expect(created.count == 1, "\(defaulted.standardError)")
+        // One new report: the taken name of the second the run began with, suffixed -2 (or, had the
+        // run begun after the ten taken seconds, that second's own name).
+        let takenNames = Set(taken.map { ($0 as NSString).lastPathComponent })
+        let created = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasPrefix("sweep-report-") && !takenNames.contains($0) }
+        #expect(created.count == 1, "\(created) \(defaulted.standardError)")
+        let name = try #require(created.first)
+        let stem = name.hasSuffix("-2.csv") ? String(name.dropLast(6)) + ".csv" : name
+        #expect(takenNames.contains(stem) == name.hasSuffix("-2.csv"), "\(name)")
+        #expect(try Report(path: directory + "/" + name).rows.map { $0["workflow_id"] } == [seeded[0].workflowID])
     }
 
     @Test("--report into a directory that does not exist: exit 2, nothing sent")

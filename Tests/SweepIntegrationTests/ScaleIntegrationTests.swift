@@ -114,6 +114,18 @@ struct ScaleIntegrationTests {
         #expect(notRequested.isEmpty)
     }
 
+    /// Waits until a batch job runs on the server at `address`; returns its ID.
+    @discardableResult
+    private func runningBatchJob(_ address: String) async throws -> String {
+        try await Patience.waitFor("a batch job running on \(address)", every: .milliseconds(200)) {
+            () async throws -> (value: String?, seen: String) in
+            let jobs = try await harness.withClient(address: address) { client in
+                try await client.listBatches(pageSize: 10, pageToken: []).jobs
+            }
+            return (jobs.first { $0.isRunning }?.jobID, "\(jobs.count) jobs, none running")
+        }
+    }
+
     @Test(
         "a stop mid-job stops it on the server and reports exactly what it did; a second job meanwhile is refused clearly; both finish with --resume; a job stopped with sweep batch stop leaves its unreached runs failed"
     )
@@ -133,16 +145,7 @@ struct ScaleIntegrationTests {
             address,
         ]
         let running = try harness.sweep.start(arguments + ["--report", report])
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(60))
-        var jobRunning = false
-        while !jobRunning, clock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            jobRunning = try await harness.withClient(address: address) { client in
-                try await client.listBatches(pageSize: 10, pageToken: []).jobs.contains { $0.isRunning }
-            }
-        }
-        try #require(jobRunning, "no batch job started within 60 s")
+        try await runningBatchJob(address)
 
         // A second job in the namespace is refused (after a short wait), said plainly, nothing sent.
         let otherReport = TestEnvironment.temporaryPath("server-busy.csv")
@@ -200,15 +203,7 @@ struct ScaleIntegrationTests {
             "terminate", "--engine", "server", "-q", "WorkflowType='\(thirdType)'", "--yes", "--address", address,
             "--report", thirdReport,
         ])
-        var jobID: String?
-        let thirdDeadline = clock.now.advanced(by: .seconds(60))
-        while jobID == nil, clock.now < thirdDeadline {
-            try await Task.sleep(for: .milliseconds(200))
-            jobID = try await harness.withClient(address: address) { client in
-                try await client.listBatches(pageSize: 10, pageToken: []).jobs.first { $0.isRunning }?.jobID
-            }
-        }
-        let job = try #require(jobID, "no batch job started within 60 s")
+        let job = try await runningBatchJob(address)
         let stop = try await harness.sweep.run(["batch", "stop", job, "--reason", "test", "--address", address])
         #expect(stop.status == 0, "\(stop.standardError)")
         #expect(stop.standardOutput.contains(job))

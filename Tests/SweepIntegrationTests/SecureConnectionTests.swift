@@ -191,12 +191,13 @@ struct ProcessTitleTests {
             "--grpc-meta", "authorization=Bearer sk-secret-two", "--grpc-meta=x-api-token=sk-secret-three",
             "--grpc-meta", "tenant=blue",
         ])
-        var title = ""
-        for _ in 0..<100 where !title.contains("xxxx") {
-            try await Task.sleep(for: .milliseconds(50))
+        // The title is rewritten once sweep has read its arguments: wait for that, not a time.
+        let title = try await Patience.waitFor("sweep to mask its process title", every: .milliseconds(50)) {
+            () -> (value: String?, seen: String) in
             let bytes =
                 (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(running.processIdentifier)/cmdline"))) ?? Data()
-            title = String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            let title = String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            return (title.contains("xxxx") ? title : nil, title)
         }
         running.send(SIGKILL)
         _ = await running.wait()

@@ -90,11 +90,17 @@ package struct Executor<C: Clock>: SweepEngine, MakesCalls where C.Duration == D
     /// Jobs in flight, retries and the follow-up stage's calls all book slots, so all count.
     private func pauseBeforeNextJob(unstarted: Int) -> (@Sendable () async -> Void)? {
         let rate = calls.limiter.rate
-        let booked = calls.limiter.backlog + .seconds(Double(max(0, unstarted)) / rate)
-        let early = booked - Self.admissionHorizon(rate: rate)
+        let early = Self.admissionPause(backlog: calls.limiter.backlog, unstarted: unstarted, rate: rate)
         guard early > .zero else { return nil }
         let clock = calls.clock
         return { try? await clock.sleep(for: early) }
+    }
+
+    /// How long the next job is held back: how far the slots booked (`backlog`) and those the
+    /// `unstarted` jobs will book reach past ``admissionHorizon(rate:)``; zero when they do not.
+    package static func admissionPause(backlog: Duration, unstarted: Int, rate: Double) -> Duration {
+        let booked = backlog + .seconds(Double(max(0, unstarted)) / rate)
+        return max(.zero, booked - admissionHorizon(rate: rate))
     }
 
     /// How far ahead of its slot a job may be handed out: a second, or two slots when they are
