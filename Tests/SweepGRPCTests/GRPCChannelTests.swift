@@ -7,22 +7,19 @@ import Testing
 
 @Suite("gRPC channel")
 struct GRPCChannelTests {
-    @Test("a call to a port nobody listens on ends UNAVAILABLE or DEADLINE_EXCEEDED, within its deadline")
+    @Test(
+        "a call to a port nobody listens on ends UNAVAILABLE or DEADLINE_EXCEEDED, within its deadline",
+        .timeLimit(.minutes(5)))
     func unreachable() async throws {
         let channel = try GRPCChannel(target: "127.0.0.1:1", userAgent: "test")
         defer { channel.close() }
-        let clock = ContinuousClock()
-        let start = clock.now
         let result = await channel.unary(method: "/x.Y/Z", request: [], timeout: .seconds(2))
         guard case .failure(let error) = result else {
             Issue.record("expected a failure, got \(result)")
             return
         }
         #expect([RPCError.Code.unavailable, .deadlineExceeded].contains(error.code))
-        // Its deadline is 2 s; the bound only shows it does not hang. Under AddressSanitizer, with
-        // every suite starting at once on 2 cores, this call's answer has taken 17 and 26 s to
-        // be handed back.
-        #expect(start.duration(to: clock.now) < .seconds(60))
+        // It does not hang: it came back (this test's time limit is the ceiling, not a speed).
         #expect(channel.callsStarted == 1)
     }
 
@@ -81,7 +78,9 @@ struct GRPCChannelServerTests {
         #expect(channel.callsStarted == 1)
     }
 
-    @Test("close with calls in flight ends each exactly once, before its deadline, then frees the channel")
+    @Test(
+        "close with calls in flight ends each exactly once, before its deadline, then frees the channel",
+        .timeLimit(.minutes(5)))
     func closeWithCallsInFlight() async throws {
         // A listening socket that never speaks HTTP/2: calls to it hang until their deadline.
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -102,15 +101,13 @@ struct GRPCChannelServerTests {
         let port = UInt16(bigEndian: address.sin_port)
 
         let channel = try GRPCChannel(target: "127.0.0.1:\(port)", userAgent: "test")
-        let clock = ContinuousClock()
-        let start = clock.now
         let reported = Counter()
         let closedAfter = Counter()
         let codes = Codes()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<20 {
                 group.addTask {
-                    let result = await channel.unary(method: "/x.Y/Z", request: [1], timeout: .seconds(60))
+                    let result = await channel.unary(method: "/x.Y/Z", request: [1], timeout: .seconds(3600))
                     switch result {
                     case .success: Issue.record("a call to a silent server succeeded")
                     case .failure(let error): codes.record(error.code)
@@ -128,8 +125,8 @@ struct GRPCChannelServerTests {
         #expect(reported.value == 20)
         #expect(closedAfter.value == 1)
         #expect(codes.all.count == 20)
-        // The calls did not wait for their 60 s deadline: closing the channel ended them.
-        #expect(start.duration(to: clock.now) < .seconds(30))
+        // Closing the channel ended the calls: none waited out its deadline (an hour, past this
+        // test's time limit), so none ended DEADLINE_EXCEEDED.
         #expect(!codes.all.contains(.deadlineExceeded))
         let late = await channel.unary(method: "/x.Y/Z", request: [], timeout: .seconds(1))
         guard case .failure(let error) = late else {

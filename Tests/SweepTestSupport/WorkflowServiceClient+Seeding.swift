@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import SweepCore
 package import SweepGRPC
 package import TemporalAPI

@@ -1,5 +1,5 @@
 import Foundation
-package import SweepGRPC
+import SweepGRPC
 
 /// Resolves the runs of IDs from a CSV or the command line in bulk, through visibility
 /// (`WorkflowId IN ('a','b',...)`, one List call per chunk of a few hundred IDs) instead of one

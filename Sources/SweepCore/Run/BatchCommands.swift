@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import SweepGRPC
 
 /// `sweep batch list | describe | stop`: the namespace's batch jobs (sweep's `--engine server`

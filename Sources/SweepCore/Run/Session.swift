@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// What wraps a run for unattended use: the `--lock` taken before anything else, the error
 /// printed, the `--metrics-file` written and the `--output json` document printed afterwards,

@@ -1,5 +1,5 @@
 import Foundation
-package import SweepGRPC
+import SweepGRPC
 import SweepTLS
 
 /// TLS as configured: where the PEMs are (files are read only when the channel is made) and how
