@@ -199,7 +199,7 @@ struct ExecutorTests {
         #expect(service.calls.contains("terminate-chain(first-of-w) w"))
     }
 
-    @Test("cancelling the run stops new jobs and reports every remaining one not_attempted")
+    @Test("cancelling the run stops new jobs and reports every remaining one not_attempted", .timeLimit(.minutes(5)))
     func gracefulStop() async throws {
         let service = ScriptedWorkflowService()
         let ids = (1...200).map { "w\($0)" }
@@ -308,17 +308,6 @@ struct ListedCancelTests {
 
 @Suite("Executor: jobs handed out near their slot")
 struct AdmissionTests {
-    /// How far the jobs taken from the source ran ahead of the calls sent.
-    private final class Lead: Sendable {
-        private let state = Mutex((taken: 0, most: 0))
-        func took(sent: Int) {
-            state.withLock {
-                $0.taken += 1; $0.most = max($0.most, $0.taken - sent)
-            }
-        }
-        var most: Int { state.withLock { $0.most } }
-    }
-
     @Test("at a low rate with many in flight, every job still gets its slot: one cancel each, 1/20 s apart")
     func lowRateHighConcurrency() async throws {
         // 80 listed runs at 20/s with 64 in flight, on the test clock: held back in the source
@@ -368,23 +357,42 @@ struct AdmissionTests {
         #expect(Engine.admissionPause(backlog: .zero, unstarted: -3, rate: 20) == .zero)
     }
 
-    @Test("a stop while jobs are held back in the source: every job is reported, none sent after the stop")
+    @Test(
+        "jobs wait for their slot in the source, not in flight; a stop then reports every job and sends nothing more",
+        .timeLimit(.minutes(5)))
     func stopWhileHeldBack() async throws {
         let service = ScriptedWorkflowService(latency: .zero)
         // 5/s with 64 in flight, time standing still: the first slot is now, the next ones 200 ms
-        // on; a second's worth is booked, then the source is held back until the stop.
+        // apart. A second's worth of slots is booked (jobs 1-6: 0 to 1 s), then the source is
+        // held back: without the admission's pause, the fan-out would take 64 jobs at once.
+        let clock = ManualClock(holdsSleeps: true)
         let options = ExecutorOptions(action: .terminate, reason: "r", rate: 5, concurrency: 64)
-        let executor = Executor(service: service, options: options, clock: ManualClock(holdsSleeps: true))
+        let executor = Executor(service: service, options: options, clock: clock)
         let stream = AsyncStream<Job> { continuation in
             for index in 1...200 { continuation.yield(Job(target: WorkflowTarget(workflowID: "w\(index)"))) }
             continuation.finish()
         }
+        let taken = Counter()
+        let jobs = stream.map { job -> Job in
+            taken.add()
+            return job
+        }
+        var takenBeforeStop = 0
         let records = try await reportRows { reporter in
-            let run = Task { try await executor.run(stream, reportingTo: reporter) }
-            try await Patience.waitUntil("the first terminate") { (service.calls.count >= 1, "\(service.calls)") }
+            let run = Task { try await executor.run(jobs, reportingTo: reporter) }
+            // Settled: one call made, and every other job taken waits on the clock (for its slot),
+            // as does the source (the admission's pause): nothing more can happen until the stop.
+            try await Patience.waitUntil("the run to settle with the source held back") {
+                let (calls, held, count) = (service.calls.count, clock.held, taken.count)
+                return (calls == 1 && count > 1 && held == count, "\(calls) calls, \(held) held, \(count) taken")
+            }
+            takenBeforeStop = taken.count
             run.cancel()
             try await run.value
         }
+        // Six, or a few more when a job had started but not yet booked its slot as the next one
+        // was weighed; without the pause, all 64 a fan-out holds.
+        #expect(takenBeforeStop >= 6 && takenBeforeStop < 64, "\(takenBeforeStop) jobs taken from the source")
         #expect(records.count == 200)
         #expect(Set(records.map { $0[0] }).count == 200)
         let terminated = records.filter { $0[3] == "terminated" }.map { $0[0] }

@@ -11,7 +11,7 @@ final class ManualClock: Clock, Sendable {
         static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
-    private let state = Mutex((now: Instant(offset: .zero), sleeps: [Duration]()))
+    private let state = Mutex((now: Instant(offset: .zero), sleeps: [Duration](), held: 0))
     /// Time that never moves on its own: every sleep of 50 ms or more (a retry's backoff, a poll
     /// interval; not a rate-limiter slot, which waits at most a 20 ms tick) lasts until its task
     /// is cancelled.
@@ -25,11 +25,15 @@ final class ManualClock: Clock, Sendable {
     var minimumResolution: Duration { .nanoseconds(1) }
     /// Every pause asked for, in order.
     var sleeps: [Duration] { state.withLock { $0.sleeps } }
+    /// How many sleeps are held now (with `holdsSleeps`): tasks waiting for a time that never comes.
+    var held: Int { state.withLock { $0.held } }
 
     func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         try Task.checkCancellation()
         if holdsSleeps, now.duration(to: deadline) >= .milliseconds(50) {
+            state.withLock { $0.held += 1 }
             while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(1)) }
+            state.withLock { $0.held -= 1 }
             throw CancellationError()
         }
         state.withLock { state in

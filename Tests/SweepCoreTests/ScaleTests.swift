@@ -383,9 +383,10 @@ private final class FakeBatchServer: ListingFake, BatchService {
         var startsTried = 0
         var describes = 0
         var pending: [WorkflowTarget] = []
-        /// What the stopped job's worker still does, and how many more looks at runs see the
-        /// runs before it does it.
-        var late: (targets: [WorkflowTarget], action: Action, looksBefore: Int)?
+        /// What the stopped job's worker still does: once one of these runs has been looked at
+        /// twice after the stop (the engine's first look, then a look that finds nothing new, which
+        /// only the settle period's minimum makes it follow with another), it acts on them.
+        var late: (targets: [WorkflowTarget], action: Action, looks: Int)?
     }
 
     private let state = Mutex(State())
@@ -442,10 +443,10 @@ private final class FakeBatchServer: ListingFake, BatchService {
     func describe(_ target: WorkflowTarget) async throws(RPCError) -> ExecutionDescription {
         let id = target.workflowID
         let found = state.withLock { s -> (String, Run)? in
-            if var late = s.late {
-                late.looksBefore -= 1
-                s.late = late.looksBefore < 0 ? nil : late
-                if late.looksBefore < 0 { for target in late.targets { Self.act(target, late.action, &s) } }
+            if var late = s.late, late.targets.contains(where: { $0.workflowID == id }) {
+                late.looks += 1
+                s.late = late.looks > 2 ? nil : late
+                if late.looks > 2 { for target in late.targets { Self.act(target, late.action, &s) } }
             }
             guard let runID = target.runID ?? s.current[id], let run = s.runs[id]?[runID] else { return nil }
             return (runID, run)
@@ -500,11 +501,11 @@ private final class FakeBatchServer: ListingFake, BatchService {
                 jobID: batch.jobID, operation: batch.action.rawValue, state: actsOn == nil ? .completed : .running,
                 startTime: startTime, total: Int64(batch.executions.count), reason: batch.reason)
             if stoppedByOthers {
-                // Someone else stops it at once; its worker acts on a few more once each run of
-                // the job has been looked at (the engine must look again to see them).
+                // Someone else stops it at once; its worker acts on a few more a while later (see
+                // `late`).
                 s.jobs[batch.jobID]?.state = .failed
                 s.jobs[batch.jobID]?.closeTime = Date()
-                s.late = (Array(s.pending.prefix(actsAfterStop)), batch.action, batch.executions.count)
+                s.late = (Array(s.pending.prefix(actsAfterStop)), batch.action, 0)
             }
             return landsThenTimesOut && s.requests.count == 1
                 ? RPCError(code: .deadlineExceeded, message: "Deadline Exceeded") : nil
@@ -519,10 +520,9 @@ private final class FakeBatchServer: ListingFake, BatchService {
             s.jobs[jobID]?.state = .failed
             s.jobs[jobID]?.closeTime = Date()
             let late = Array(s.pending.prefix(actsAfterStop))
-            // The worker, not yet told, acts on a few more once each run of the job has been
-            // looked at after the stop (the engine must look again to see them).
+            // The worker, not yet told, acts on a few more a while after the stop (see `late`).
             guard !late.isEmpty, let request = s.requests.last else { return }
-            s.late = (late, request.action, request.executions.count)
+            s.late = (late, request.action, 0)
         }
     }
 

@@ -175,10 +175,13 @@ struct CorrectnessTests {
         let seeded = try await harness.seed(200, type: type)
         let input = try harness.writeCSV(["workflow_id"] + seeded.map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let arguments = ["terminate", "--input", input, "--wait", "30s", "--address", address]
-        let running = try sweep.start(arguments + ["--rps", "40", "--report", report])
-        try await harness.waitForRows(report, atLeast: 20)
+        let arguments = ["terminate", "--input", input, "--wait", "300s", "--address", address]
+        // Interrupted where it stops itself, after its 20th row, before any --wait.
+        let running = try sweep.start(
+            arguments + ["--rps", "40", "--report", report], environment: SweepProcess.stopAfterRows(20))
+        try await running.waitUntilStopped()
         running.send(SIGINT)
+        running.send(SIGCONT)
         let stopped = await running.wait()
         #expect(stopped.status == 130, "\(stopped.standardError)")
         let terminatedBefore = Set(

@@ -26,7 +26,7 @@ struct FollowUpIntegrationTests {
         let report = TestEnvironment.temporaryPath("report.csv")
         let result = try await sweep.run(
             ["cancel"] + started.flatMap { ["--workflow-id", $0.workflowID] } + [
-                "--wait", "30s", "--report", report, "--address", address,
+                "--wait", "300s", "--report", report, "--address", address,
             ])
         #expect(result.status == 0, "\(result.standardError)")
         let byID = Dictionary(grouping: try Report(path: report).rows) { $0["workflow_id"] ?? "" }
@@ -54,12 +54,23 @@ struct FollowUpIntegrationTests {
         try await harness.waitUntil(stubborn + graceful) { $0.status == .running }
         let input = try harness.writeCSV((stubborn + graceful).map(\.workflowID))
         let report = TestEnvironment.temporaryPath("report.csv")
-        let result = try await sweep.run([
-            // A grace period long enough for the cleanup workflows on a loaded CI, where one was
-            // once seen to take over 10 s (the stubborn ones keep it running to its end).
-            "cancel", "--input", input, "--escalate-after", "30s", "--reason", "INC-9", "--report", report, "--address",
-            address,
-        ])
+        // However long the worker takes to run the cleanup, escalation must meet it done: sweep
+        // stops itself after its four cancel rows and is let go once the cleanup workflows have
+        // closed (the grace period, overdue or not, then finds only the stubborn ones open).
+        let running = try sweep.start(
+            [
+                "cancel", "--input", input, "--escalate-after", "30s", "--reason", "INC-9", "--report", report,
+                "--address", address,
+            ], environment: SweepProcess.stopAfterRows(4))
+        try await running.waitUntilStopped()
+        do {
+            try await harness.waitUntil(graceful, "the cleanup workflows to close") { $0.status == .canceled }
+        } catch {
+            running.send(SIGCONT)
+            throw error
+        }
+        running.send(SIGCONT)
+        let result = await running.wait()
         #expect(result.status == 0, "\(result.standardError)")
         let byID = Dictionary(grouping: try Report(path: report).rows) { $0["workflow_id"] ?? "" }
         for target in stubborn {
@@ -161,15 +172,14 @@ struct FollowUpIntegrationTests {
         try await harness.waitUntil(started) { $0.status == .running }
         let report = TestEnvironment.temporaryPath("report.csv")
         // The workflows continue as new every second (and at once on the cancel). What escalation
-        // meets must be a successor run, however slow the worker: once the cancels are reported,
-        // sweep is stopped (SIGSTOP) until every chain has moved past the run the cancel was sent
-        // to, then let go; its grace period, overdue or not, then finds the successors.
+        // meets must be a successor run, however slow the worker: sweep stops itself after its two
+        // cancel rows and is let go once every chain has moved past the run the cancel was sent
+        // to; its grace period, overdue or not, then finds the successors.
         let running = try sweep.start(
             ["cancel", "--chain", "--escalate-after", "30s"] + started.flatMap { ["--workflow-id", $0.workflowID] } + [
                 "--report", report, "--address", address,
-            ])
-        try await harness.waitForRows(report, atLeast: 2)
-        running.send(SIGSTOP)
+            ], environment: SweepProcess.stopAfterRows(2))
+        try await running.waitUntilStopped()
         let cancelled = Set(
             try Report(path: report).rows.filter { $0["outcome"] == "cancel_requested" }.compactMap { $0["run_id"] })
         #expect(cancelled.count == 2)
@@ -212,7 +222,7 @@ struct FollowUpIntegrationTests {
         let seeded = try await harness.seed(3, type: type)
         let terminated = TestEnvironment.temporaryPath("report.csv")
         let closed = try await sweep.run([
-            "terminate", "--query", "WorkflowType='\(type)'", "--yes", "--wait", "10s", "--report", terminated,
+            "terminate", "--query", "WorkflowType='\(type)'", "--yes", "--wait", "300s", "--report", terminated,
             "--address", address,
         ])
         #expect(closed.status == 0, "\(closed.standardError)")

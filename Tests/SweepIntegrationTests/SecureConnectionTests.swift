@@ -191,13 +191,15 @@ struct ProcessTitleTests {
             "--grpc-meta", "authorization=Bearer sk-secret-two", "--grpc-meta=x-api-token=sk-secret-three",
             "--grpc-meta", "tenant=blue",
         ])
-        // The title is rewritten once sweep has read its arguments: wait for that, not a time.
+        // The title is rewritten, one argument after another, once sweep has read them: wait until
+        // the last of them (the credential header) is masked, not for a time.
         let title = try await Patience.waitFor("sweep to mask its process title", every: .milliseconds(50)) {
             () -> (value: String?, seen: String) in
             let bytes =
                 (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(running.processIdentifier)/cmdline"))) ?? Data()
             let title = String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
-            return (title.contains("xxxx") ? title : nil, title)
+            let masked = title.contains("xxxx") && !title.contains("sk-secret")
+            return (masked ? title : nil, title)
         }
         running.send(SIGKILL)
         _ = await running.wait()

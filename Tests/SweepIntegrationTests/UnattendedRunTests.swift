@@ -97,7 +97,8 @@ struct UnattendedRunTests {
         #expect(ok.status == 0, "\(ok.standardError)")
         let first = try String(contentsOfFile: metrics, encoding: .utf8)
         #expect(first.contains("sweep_workflows{command=\"terminate\",outcome=\"terminated\"} 3\n"))
-        #expect(first.contains("sweep_calls{command=\"terminate\"} 3\n"))
+        // At least a call each (a loaded server may have made some time out and be retried).
+        #expect((Self.sample("sweep_calls", in: first) ?? 0) >= 3, "\(first)")
         #expect(first.contains("sweep_exit_code{command=\"terminate\"} 0\n"))
         #expect(first.contains("# TYPE sweep_duration_seconds gauge"))
         let success = try #require(Self.sample("sweep_last_success_timestamp_seconds", in: first))
@@ -169,7 +170,13 @@ struct UnattendedRunTests {
         ])
         #expect(second.status == 75, "\(second.standardError)")
         #expect(second.standardError.contains("another sweep (PID \(pid)) holds the lock \(lock)"))
-        let writer = try #require(FileHandle(forWritingAtPath: fifo))
+        // Opened without blocking, once the first run has it open for reading (ENXIO before).
+        let descriptor = try await Patience.waitFor("the first run to open its input FIFO") {
+            () -> (value: Int32?, seen: String) in
+            let descriptor = open(fifo, O_WRONLY | O_NONBLOCK)
+            return (descriptor >= 0 ? descriptor : nil, "open: \(String(cString: strerror(errno)))")
+        }
+        let writer = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         try writer.write(contentsOf: Data("\(seeded[0].workflowID)\n".utf8))
         try writer.close()
         let ended = await first.wait()
@@ -205,8 +212,9 @@ struct UnattendedRunTests {
         #expect(stopped.standardError.contains("--max-duration is over"))
         let outcomes = try Report(path: report).outcomes
         #expect(outcomes.count == 30, "every workflow reported")
+        // Some never started (not_attempted); a call cut off by the stop is failed, with its cause.
         let done = outcomes.values.filter { $0 == "terminated" }.count
-        #expect(done < 30 && done + outcomes.values.filter { $0 == "not_attempted" }.count == 30, "\(outcomes)")
+        #expect(done < 30 && outcomes.values.contains("not_attempted"), "\(outcomes)")
 
         let resumed = try await harness.sweep.run(arguments + ["--resume", report, "--rps", "200"])
         #expect(resumed.status == 0, "\(resumed.standardError)")

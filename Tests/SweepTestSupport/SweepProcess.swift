@@ -31,18 +31,27 @@ package struct SweepProcess: Sendable {
 
         deinit {
             guard process.isRunning else { return }
-            Self.killGroup(of: process)
+            killGroup(process.processIdentifier)
             process.waitUntilExit()
         }
 
         package var processIdentifier: Int32 { process.processIdentifier }
 
-        /// SIGKILL to the process and, when it leads a process group of its own (Foundation
-        /// starts each child in one), to everything it started there (a shell's pipeline).
-        fileprivate static func killGroup(of process: Process) {
+        /// Waits until the process has stopped itself at the fail point its environment set
+        /// (`SWEEP_TEST_STOP_AFTER_ROWS`, see ``SweepProcess/stopAfterRows(_:)``): it is halfway,
+        /// and stays so until it is sent SIGCONT or killed.
+        package func waitUntilStopped() async throws {
             let pid = process.processIdentifier
-            if getpgid(pid) == pid { kill(-pid, SIGKILL) }
-            kill(pid, SIGKILL)
+            try await Patience.waitUntil("sweep (PID \(pid)) to stop at its fail point", every: .milliseconds(20)) {
+                [process] in
+                guard process.isRunning else {
+                    throw TestEnvironment.Missing(description: "sweep exited before its fail point")
+                }
+                let stat = (try? TextFile.read("/proc/\(pid)/stat")) ?? ""
+                // pid (comm) STATE ...: the state follows the last ')'.
+                let state = stat.split(separator: ")").last?.split(separator: " ").first ?? "?"
+                return (state == "T", "state \(state)")
+            }
         }
 
         /// Sends `signal` (SIGINT, SIGTERM, SIGKILL) to the process.
@@ -50,21 +59,37 @@ package struct SweepProcess: Sendable {
             kill(process.processIdentifier, signal)
         }
 
-        /// Waits for the process to exit.
+        /// Waits for the process to exit, for at most the tests' shared ceiling (``Patience``):
+        /// one still running then is killed, and says so in its standard error.
         /// - Returns: its exit status (128 + the signal for one that killed it) and output.
         package func wait() async -> Result {
+            let pid = process.processIdentifier
+            let overdue = Task {
+                try await Task.sleep(for: Patience.ceiling)
+                killGroup(pid)
+            }
             var status: Int32 = -1
             for await code in exits { status = code }
+            overdue.cancel()
+            let killedAtCeiling = (try? await overdue.value) != nil
             if process.terminationReason == .uncaughtSignal { status = 128 + status }
+            let note =
+                killedAtCeiling ? "\n[test] killed: still running after \(Patience.ceiling), the tests' ceiling\n" : ""
             return Result(
                 status: status,
                 standardOutput: (try? TextFile.read(outputPath)) ?? "",
-                standardError: (try? TextFile.read(errorPath)) ?? ""
+                standardError: ((try? TextFile.read(errorPath)) ?? "") + note
             )
         }
     }
 
     package let binary: URL
+
+    /// The environment that makes sweep stop itself (SIGSTOP) right after its `rows`-th report
+    /// row: a test then signals, kills or restarts around a run it knows is halfway.
+    package static func stopAfterRows(_ rows: Int) -> [String: String] {
+        ["SWEEP_TEST_STOP_AFTER_ROWS": String(rows)]
+    }
 
     package init() throws {
         binary = try TestEnvironment.sweepBinary()
@@ -130,4 +155,11 @@ package struct SweepProcess: Sendable {
     ) async throws -> Result {
         try await start(arguments, input: input, directory: directory, environment: environment).wait()
     }
+}
+
+/// SIGKILL to the process and, when it leads a process group of its own (Foundation starts each
+/// child in one), to everything it started there (a shell's pipeline).
+private func killGroup(_ pid: Int32) {
+    if getpgid(pid) == pid { kill(-pid, SIGKILL) }
+    kill(pid, SIGKILL)
 }

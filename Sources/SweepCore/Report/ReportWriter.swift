@@ -61,16 +61,15 @@ package final class ReportWriter: ReportSink {
     /// - Throws: ``SweepError`` `.output` when the write fails (disk full, closed pipe).
     package func record(_ result: JobResult) throws(SweepError) {
         try file.write(ReportFormat.row(result))
-        let due = state.withLock { state in
+        let (due, rows) = state.withLock { state in
             state.tally.add(result)
             state.rowsSinceSync += 1
-            if state.rowsSinceSync >= syncEvery {
-                state.rowsSinceSync = 0
-                return true
-            }
-            return false
+            let due = state.rowsSinceSync >= syncEvery
+            if due { state.rowsSinceSync = 0 }
+            return (due, state.tally.rows)
         }
         if due { sync() }
+        StopPoint.reached(rows: rows)
     }
 
     /// Forces the rows written so far to disk.
