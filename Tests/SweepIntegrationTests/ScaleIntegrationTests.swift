@@ -130,10 +130,10 @@ struct ScaleIntegrationTests {
         "a stop mid-job stops it on the server and reports exactly what it did; a second job meanwhile is refused clearly; both finish with --resume; a job stopped with sweep batch stop leaves its unreached runs failed"
     )
     func stopBusyResume() async throws {
-        // A server of its own whose batcher goes at 5/s: 150 runs take it about 30 s, long enough
+        // A server of its own whose batcher goes at 3/s: 150 runs take it about 50 s, long enough
         // for a second sweep to be refused meanwhile (after its 10 s wait) and for a stop to find
-        // work left, without loading the shared server the other suites time their runs on.
-        let server = try DevServer(extraArguments: ["--dynamic-config-value", "worker.batcherRPS=5"])
+        // work left, without loading the shared server the other suites run on.
+        let server = try DevServer(extraArguments: ["--dynamic-config-value", "worker.batcherRPS=3"])
         try await server.start()
         let address = server.address
         let type = TestEnvironment.uniqueName("SrvStop")
@@ -179,7 +179,7 @@ struct ScaleIntegrationTests {
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(resumed.standardError.contains("\(150 - left) workflows already settled are skipped"))
         if left >= 15 {
-            // The batcher goes at its own 5/s, not the 1,000/s asked; the run says so.
+            // The batcher goes at its own 3/s, not the 1,000/s asked; the run says so.
             #expect(
                 resumed.standardError.contains("the server's batcher sets its own pace"), "\(resumed.standardError)")
         }

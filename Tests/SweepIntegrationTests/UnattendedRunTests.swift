@@ -239,17 +239,16 @@ struct UnattendedRunTests {
     func olderThan() async throws {
         let type = TestEnvironment.uniqueName("Old")
         let old = try await harness.seed(4, type: type)
-        // The server's own start times, on this machine's clock: D is chosen from them, just
-        // before the run, so that the cutoff (now - D, to the second) falls between the two
-        // batches as long as sweep reads its clock within 9 s of being started.
-        func startTimes(_ targets: [WorkflowTarget]) async throws -> [Date] {
+        // The server's own start times, on this machine's clock: D is chosen from them just before
+        // the run, so that the cutoff (sweep's now - D, to the second) falls between the batches.
+        func startTimes(_ targets: [WorkflowTarget]) async throws -> [String: Date] {
             try await harness.withClient { client in
-                try await client.describeAll(targets).values.compactMap(\.startTime)
+                try await client.describeAll(targets).compactMapValues(\.startTime)
             }
         }
-        let lastOld = try #require(try await startTimes(old).max())
-        try await Patience.waitUntil("10 s to pass since the first batch started") {
-            (Date().timeIntervalSince(lastOld) >= 10, "\(Date().timeIntervalSince(lastOld)) s")
+        let lastOld = try #require(try await startTimes(old).values.max())
+        try await Patience.waitUntil("15 s to pass since the first batch started") {
+            (Date().timeIntervalSince(lastOld) >= 15, "\(Date().timeIntervalSince(lastOld)) s")
         }
         let young = try await harness.withClient { client in
             try await Seeder(client: client).start(count: 3, type: type, idPrefix: type + "-young", concurrency: 4)
@@ -258,13 +257,33 @@ struct UnattendedRunTests {
             try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: 7)
         }
         let age = Date().timeIntervalSince(lastOld) - 1
+        let launched = Date()
         let result = try await harness.sweep.run([
             "terminate", "-q", "WorkflowType='\(type)' AND ExecutionStatus='Running'", "--older-than",
             String(format: "%.3fs", age), "-y", "--address", harness.address, "--report", "-",
         ])
+        let ended = Date()
         #expect(result.status == 0, "\(result.standardError)")
+        // Sweep read its clock between `launched` and `ended`, so its cutoff lies between these
+        // two (whole seconds). A workflow started before the first is touched; one started at
+        // or after the second is not; one in between could be either (the young, 14 s past the
+        // first bound, fall there only if the run took longer than that).
+        let earliestCutoff = (launched.timeIntervalSince1970 - age).rounded(.down)
+        let latestCutoff = (ended.timeIntervalSince1970 - age).rounded(.down)
         #expect(try await harness.statuses(of: old) == [.terminated: 4])
-        #expect(try await harness.statuses(of: young) == [.running: 3])
+        let youngStarts = try await startTimes(young)
+        let statuses = try await harness.withClient { client in try await client.describeAll(young) }
+        for target in young {
+            let started = try #require(youngStarts[target.workflowID]).timeIntervalSince1970
+            let status = statuses[target.workflowID]?.status
+            if started >= latestCutoff {
+                #expect(status == .running, "\(target.workflowID) started after the cutoff")
+            } else if started < earliestCutoff {
+                #expect(status == .terminated, "\(target.workflowID) started before the cutoff")
+            }
+        }
+        let margins = youngStarts.values.map { $0.timeIntervalSince1970 - latestCutoff }
+        print("--older-than: the young started \(margins) s after the latest cutoff")
     }
 
     @Test("--input takes what temporal workflow list -o jsonl and -o json write; --quiet prints nothing but errors")
