@@ -123,7 +123,7 @@ struct BoundedFanOutTests {
             handle: { (item: Int, _: Int) throws(SweepError) in try handle(item) })
     }
 
-    @Test("a long pause still pending when the last item finishes does not hold up the end", .timeLimit(.minutes(5)))
+    @Test("a long pause still pending when the last item finishes does not hold up the end", .timeLimit(.minutes(10)))
     func pendingPauseEndsWithTheRun() async throws {
         var handled = 0
         let pauses = PauseEnds()
@@ -136,7 +136,7 @@ struct BoundedFanOutTests {
 
     @Test(
         "an error from handle while a long pause is pending: every item in flight is still handled, and the end is not held up",
-        .timeLimit(.minutes(5))
+        .timeLimit(.minutes(10))
     )
     func errorWhilePaused() async throws {
         var handled: [Int] = []

@@ -199,7 +199,7 @@ struct ExecutorTests {
         #expect(service.calls.contains("terminate-chain(first-of-w) w"))
     }
 
-    @Test("cancelling the run stops new jobs and reports every remaining one not_attempted", .timeLimit(.minutes(5)))
+    @Test("cancelling the run stops new jobs and reports every remaining one not_attempted", .timeLimit(.minutes(10)))
     func gracefulStop() async throws {
         let service = ScriptedWorkflowService()
         let ids = (1...200).map { "w\($0)" }
@@ -212,6 +212,7 @@ struct ExecutorTests {
             service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 10, concurrency: 8),
             clock: ManualClock(holdsSleeps: true))
         let run = Task { try await executor.run(jobs(ids), reportingTo: reporter) }
+        defer { run.cancel() }
         try await Patience.waitUntil("the first terminate") { (service.calls.count >= 1, "\(service.calls)") }
         run.cancel()
         try await run.value
@@ -359,7 +360,7 @@ struct AdmissionTests {
 
     @Test(
         "jobs wait for their slot in the source, not in flight; a stop then reports every job and sends nothing more",
-        .timeLimit(.minutes(5)))
+        .timeLimit(.minutes(10)))
     func stopWhileHeldBack() async throws {
         let service = ScriptedWorkflowService(latency: .zero)
         // 5/s with 64 in flight, time standing still: the first slot is now, the next ones 200 ms
@@ -380,6 +381,7 @@ struct AdmissionTests {
         var takenBeforeStop = 0
         let records = try await reportRows { reporter in
             let run = Task { try await executor.run(jobs, reportingTo: reporter) }
+            defer { run.cancel() }
             // Settled: one call made, and every other job taken waits on the clock (for its slot),
             // as does the source (the admission's pause): nothing more can happen until the stop.
             try await Patience.waitUntil("the run to settle with the source held back") {

@@ -306,6 +306,7 @@ struct ServerBatchEngineTests {
             try await engine(server).run(
                 Jobs(.workflowIDs(["a", "b", "c", "d"], runID: nil), service: server), reportingTo: sink)
         }
+        defer { task.cancel() }
         try await Patience.waitUntil("the batch job to start") { (!server.requests.isEmpty, "no start yet") }
         task.cancel()
         try await task.value
@@ -351,6 +352,7 @@ struct ServerBatchEngineTests {
             try await engine(server).run(
                 Jobs(.workflowIDs(["a", "b"], runID: nil), service: server), reportingTo: sink)
         }
+        defer { task.cancel() }
         try await Patience.waitUntil("the batch job to start") { (!server.requests.isEmpty, "no start yet") }
         task.cancel()
         // The run ends with an error: no other job can start while this one may run.

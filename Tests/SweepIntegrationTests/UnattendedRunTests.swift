@@ -215,6 +215,9 @@ struct UnattendedRunTests {
         // Some never started (not_attempted); a call cut off by the stop is failed, with its cause.
         let done = outcomes.values.filter { $0 == "terminated" }.count
         #expect(done < 30 && outcomes.values.contains("not_attempted"), "\(outcomes)")
+        #expect(Set(outcomes.values).isSubset(of: ["terminated", "not_attempted", "failed"]), "\(outcomes)")
+        let rows = try Report(path: report).rows
+        #expect(rows.filter { $0["outcome"] == "failed" }.allSatisfy { !($0["message"] ?? "").isEmpty })
 
         let resumed = try await harness.sweep.run(arguments + ["--resume", report, "--rps", "200"])
         #expect(resumed.status == 0, "\(resumed.standardError)")
@@ -257,19 +260,26 @@ struct UnattendedRunTests {
             try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: 7)
         }
         let age = Date().timeIntervalSince(lastOld) - 1
+        let report = TestEnvironment.temporaryPath("report.csv")
         let launched = Date()
         let result = try await harness.sweep.run([
             "terminate", "-q", "WorkflowType='\(type)' AND ExecutionStatus='Running'", "--older-than",
-            String(format: "%.3fs", age), "-y", "--address", harness.address, "--report", "-",
+            String(format: "%.3fs", age), "-y", "--address", harness.address, "--report", report,
         ])
-        let ended = Date()
         #expect(result.status == 0, "\(result.standardError)")
-        // Sweep read its clock between `launched` and `ended`, so its cutoff lies between these
-        // two (whole seconds). A workflow started before the first is touched; one started at
-        // or after the second is not; one in between could be either (the young, 14 s past the
-        // first bound, fall there only if the run took longer than that).
+        // Sweep read its clock once started and before it listed, so before its first row was
+        // done: its cutoff lies between these two (whole seconds). A workflow started before the
+        // first is touched; one started at or after the second is not; one in between could be
+        // either (the young, 14 s past the first bound, fall there only if sweep took longer
+        // than that to start and terminate one workflow).
+        let firstRow = try #require(
+            try Report(path: report).rows.compactMap { row in
+                row["finished_at"].flatMap {
+                    try? Date($0, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+                }
+            }.min())
         let earliestCutoff = (launched.timeIntervalSince1970 - age).rounded(.down)
-        let latestCutoff = (ended.timeIntervalSince1970 - age).rounded(.down)
+        let latestCutoff = (firstRow.timeIntervalSince1970 - age).rounded(.down)
         #expect(try await harness.statuses(of: old) == [.terminated: 4])
         let youngStarts = try await startTimes(young)
         let statuses = try await harness.withClient { client in try await client.describeAll(young) }
