@@ -44,7 +44,9 @@ struct SweepEndToEndTests {
         let rows = try Report(path: report).rows
         #expect(rows.count == 200)
         #expect(Set(rows.compactMap { $0["workflow_id"] }) == Set(seeded.map(\.workflowID)))
-        #expect(rows.allSatisfy { $0["outcome"] == "terminated" && $0["attempts"] == "1" })
+        // Terminated, each in one call unless a loaded server let a call outlast its deadline
+        // (a retry, pinned to the same run; history shows one terminate each, below).
+        #expect(rows.allSatisfy { $0["outcome"] == "terminated" && (Int($0["attempts"] ?? "") ?? 0) >= 1 })
         // Each row names the run that was listed, which is the run that was seeded.
         let seededRuns = Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, $0.runID ?? "") })
         #expect(rows.allSatisfy { seededRuns[$0["workflow_id"] ?? ""] == $0["run_id"] })
@@ -159,8 +161,10 @@ struct SweepEndToEndTests {
         // exact on the test clock; scripts/bench holds the real rate to 2 % over 30 s.
         let summary = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
-        #expect(summary["retries"] as? Int == 0, "\(summary)")
-        #expect(summary["calls_sent"] as? Int == 100, "\(summary)")
+        // One terminate each; every call past that is a retry (a loaded server's calls can
+        // outlast their deadline).
+        let retries = try #require(summary["retries"] as? Int)
+        #expect(summary["calls_sent"] as? Int == 100 + retries, "\(summary)")
         let outcomes = try Report(path: report).outcomes
         #expect(outcomes.count == 100 && outcomes.values.allSatisfy { $0 == "terminated" })
         #expect(try await harness.statuses(of: seeded) == [.terminated: 100])
@@ -179,12 +183,12 @@ struct SweepEndToEndTests {
         let summary = try #require(
             try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         #expect(summary["workflows"] as? Int == 30)
-        // Nothing refused or retried, so every call past one per workflow is the Describe of a
-        // listing that went stale before its slot (how many depends on this machine's stalls;
-        // that none does at this rate is AdmissionTests', on the test clock).
-        #expect(summary["retries"] as? Int == 0, "\(summary)")
+        // A cancel each, at most a Describe each (of a listing gone stale before its slot: how
+        // many depends on this machine's stalls; that none does at this rate is AdmissionTests',
+        // on the test clock), and retries (a loaded server's calls can outlast their deadline).
+        let retries = try #require(summary["retries"] as? Int)
         let calls = try #require(summary["calls_sent"] as? Int)
-        #expect(calls >= 30 && calls <= 60, "\(summary)")
+        #expect(calls >= 30 + retries && calls <= 60 + retries, "\(summary)")
         let rows = try Report(path: report).rows
         #expect(rows.count == 30 && rows.allSatisfy { $0["outcome"] == "cancel_requested" })
         let listed = Dictionary(uniqueKeysWithValues: seeded.map { ($0.workflowID, $0.runID) })

@@ -260,26 +260,25 @@ struct UnattendedRunTests {
             try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Running'", toBe: 7)
         }
         let age = Date().timeIntervalSince(lastOld) - 1
-        let report = TestEnvironment.temporaryPath("report.csv")
         let launched = Date()
         let result = try await harness.sweep.run([
             "terminate", "-q", "WorkflowType='\(type)' AND ExecutionStatus='Running'", "--older-than",
-            String(format: "%.3fs", age), "-y", "--address", harness.address, "--report", report,
+            String(format: "%.3fs", age), "-y", "--address", harness.address, "--report",
+            TestEnvironment.temporaryPath("report.csv"), "-o", "json",
         ])
         #expect(result.status == 0, "\(result.standardError)")
-        // Sweep read its clock once started and before it listed, so before its first row was
-        // done: its cutoff lies between these two (whole seconds). A workflow started before the
-        // first is touched; one started at or after the second is not; one in between could be
-        // either (the young, 14 s past the first bound, fall there only if sweep took longer
-        // than that to start and terminate one workflow).
-        let firstRow = try #require(
-            try Report(path: report).rows.compactMap { row in
-                row["finished_at"].flatMap {
-                    try? Date($0, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
-                }
-            }.min())
+        // Sweep read its clock for the cutoff once started and as it parsed its arguments, before
+        // the run began (`started_at`): its cutoff lies between these two (whole seconds). A
+        // workflow started before the first is touched; one started at or after the second is
+        // not; one in between could be either (the young, 14 s past the first bound, fall there
+        // only if sweep took longer than that to start).
+        let summary = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let began = try Date(
+            try #require(summary["started_at"] as? String),
+            strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
         let earliestCutoff = (launched.timeIntervalSince1970 - age).rounded(.down)
-        let latestCutoff = (firstRow.timeIntervalSince1970 - age).rounded(.down)
+        let latestCutoff = (began.timeIntervalSince1970 - age).rounded(.down)
         #expect(try await harness.statuses(of: old) == [.terminated: 4])
         let youngStarts = try await startTimes(young)
         let statuses = try await harness.withClient { client in try await client.describeAll(young) }
