@@ -299,17 +299,27 @@ struct UnattendedRunTests {
     func temporalListOutput() async throws {
         let type = TestEnvironment.uniqueName("Listed")
         let seeded = try await harness.seed(6, type: type)
-        let list = "temporal workflow list --address \(harness.address) -q \"WorkflowType='\(type)'\""
+        // What the Temporal CLI lists, kept in a file: its own list call has a deadline a loaded
+        // server can outlast, so it is asked again until it answers (the event awaited).
+        func listed(_ flags: String, into name: String) async throws -> String {
+            let file = TestEnvironment.temporaryPath(name)
+            let list = "temporal workflow list --address \(harness.address) -q \"WorkflowType='\(type)'\" \(flags)"
+            try await Patience.waitUntil("temporal workflow list to answer", every: .seconds(1)) {
+                let result = try await harness.sweep.runShell("\(list) > \(file)")
+                return (result.status == 0, result.standardError)
+            }
+            return file
+        }
+        let jsonlFile = try await listed("--limit 3 -o jsonl", into: "list.jsonl")
         let jsonl = try await harness.sweep.runShell(
-            "\(list) --limit 3 -o jsonl | \"$SWEEP\" terminate --input - --address \(harness.address) --report - --quiet"
-        )
+            "cat \(jsonlFile) | \"$SWEEP\" terminate --input - --address \(harness.address) --report - --quiet")
         #expect(jsonl.status == 0, "\(jsonl.standardError)")
         #expect(jsonl.standardError.isEmpty, "\(jsonl.standardError)")
         #expect(jsonl.standardOutput.components(separatedBy: ",terminated,").count == 4, "\(jsonl.standardOutput)")
 
-        let file = TestEnvironment.temporaryPath("list.json")
+        let file = try await listed("-o json", into: "list.json")
         let array = try await harness.sweep.runShell(
-            "\(list) -o json > \(file) && \"$SWEEP\" terminate --input \(file) --address \(harness.address) --report -")
+            "\"$SWEEP\" terminate --input \(file) --address \(harness.address) --report -")
         #expect(array.status == 0, "\(array.standardError)")
         let outcomes = Report.outcomes(try Report(csv: array.standardOutput).rows)
         #expect(outcomes.count == 6)
