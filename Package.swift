@@ -93,7 +93,7 @@ let package = Package(
             path: "Tests/SweepTestSupport"
         ),
         .testTarget(name: "SweepCSVTests", dependencies: ["SweepCSV"]),
-        .testTarget(name: "SweepGRPCTests", dependencies: ["SweepGRPC", "TemporalAPI"]),
+        .testTarget(name: "SweepGRPCTests", dependencies: ["SweepGRPC", "SweepTestSupport", "TemporalAPI"]),
         .testTarget(
             name: "SweepCoreTests",
             dependencies: ["SweepCore", "SweepCSV", "SweepGRPC", "SweepTestSupport", "TemporalAPI"]

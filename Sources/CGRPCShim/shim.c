@@ -142,6 +142,34 @@ static void sweep_grpc_configure_log(void) {
     if (getenv("GRPC_VERBOSITY") == NULL) gpr_set_log_function(sweep_grpc_discard_log);
 }
 
+// The integer arguments every channel is made with.
+static const struct {
+    const char *key;
+    int value;
+} sweep_grpc_integer_arguments[] = {
+    {GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 * 1024 * 1024},
+    // Reconnect within seconds after the server comes back (the default backoff grows to 120 s),
+    // so a restarted server costs a sweep seconds of retries, not minutes.
+    {GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500},
+    {GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 3000},
+    // Sweep decides alone whether a call is sent again (a terminate that may have landed is
+    // described, not resent): no retries by the core, and no service config from DNS that
+    // could turn them on.
+    {GRPC_ARG_ENABLE_RETRIES, 0},
+    {GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1},
+};
+#define SWEEP_GRPC_INTEGER_ARGUMENTS (sizeof(sweep_grpc_integer_arguments) / sizeof(sweep_grpc_integer_arguments[0]))
+
+int sweep_grpc_channel_integer_argument(const char *key, int *value) {
+    for (size_t i = 0; i < SWEEP_GRPC_INTEGER_ARGUMENTS; i++) {
+        if (strcmp(sweep_grpc_integer_arguments[i].key, key) == 0) {
+            *value = sweep_grpc_integer_arguments[i].value;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 sweep_grpc_channel *sweep_grpc_channel_create(const char *target, const char *user_agent,
                                               const sweep_grpc_tls_options *tls,
                                               sweep_grpc_completion completion, char *error,
@@ -154,27 +182,23 @@ sweep_grpc_channel *sweep_grpc_channel_create(const char *target, const char *us
         grpc_shutdown();
         return NULL;
     }
-    grpc_arg arguments[5];
-    arguments[0].type = GRPC_ARG_STRING;
-    arguments[0].key = GRPC_ARG_PRIMARY_USER_AGENT_STRING;
-    arguments[0].value.string = (char *)user_agent;
-    arguments[1].type = GRPC_ARG_INTEGER;
-    arguments[1].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-    arguments[1].value.integer = 64 * 1024 * 1024;
-    // Reconnect within seconds after the server comes back (the default backoff grows to 120 s),
-    // so a restarted server costs a sweep seconds of retries, not minutes.
-    arguments[2].type = GRPC_ARG_INTEGER;
-    arguments[2].key = GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS;
-    arguments[2].value.integer = 500;
-    arguments[3].type = GRPC_ARG_INTEGER;
-    arguments[3].key = GRPC_ARG_MAX_RECONNECT_BACKOFF_MS;
-    arguments[3].value.integer = 3000;
-    size_t argument_count = 4;
+    grpc_arg arguments[SWEEP_GRPC_INTEGER_ARGUMENTS + 2];
+    size_t argument_count = 0;
+    for (size_t i = 0; i < SWEEP_GRPC_INTEGER_ARGUMENTS; i++) {
+        arguments[argument_count].type = GRPC_ARG_INTEGER;
+        arguments[argument_count].key = (char *)sweep_grpc_integer_arguments[i].key;
+        arguments[argument_count].value.integer = sweep_grpc_integer_arguments[i].value;
+        argument_count++;
+    }
+    arguments[argument_count].type = GRPC_ARG_STRING;
+    arguments[argument_count].key = GRPC_ARG_PRIMARY_USER_AGENT_STRING;
+    arguments[argument_count].value.string = (char *)user_agent;
+    argument_count++;
     if (tls != NULL && tls->server_name != NULL) {
-        arguments[4].type = GRPC_ARG_STRING;
-        arguments[4].key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
-        arguments[4].value.string = (char *)tls->server_name;
-        argument_count = 5;
+        arguments[argument_count].type = GRPC_ARG_STRING;
+        arguments[argument_count].key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+        arguments[argument_count].value.string = (char *)tls->server_name;
+        argument_count++;
     }
     grpc_channel_args args = {.num_args = argument_count, .args = arguments};
 
@@ -356,8 +380,9 @@ int sweep_grpc_channel_start_prepared(sweep_grpc_channel *channel, const sweep_g
 }
 
 void sweep_grpc_channel_destroy(sweep_grpc_channel *channel) {
-    // Destroying the channel first lets calls still in flight finish (or fail) on their own; the
-    // queue only reports GRPC_QUEUE_SHUTDOWN once every started batch has been delivered.
+    // Destroying the channel first ends the calls still in flight (each fails at once, through
+    // the queue); the queue only reports GRPC_QUEUE_SHUTDOWN once every started batch has been
+    // delivered.
     grpc_channel_destroy(channel->channel);
     grpc_completion_queue_shutdown(channel->queue);
     pthread_join(channel->pump, NULL);

@@ -66,10 +66,18 @@ package final class GRPCChannel: Sendable {
         close()
     }
 
+    /// The value every channel is made with for the C core's integer argument `key`
+    /// ("grpc.enable_retries"), or nil when it is left to the core's default.
+    package static func integerArgument(_ key: String) -> Int? {
+        var value: Int32 = 0
+        return sweep_grpc_channel_integer_argument(key, &value) == 1 ? Int(value) : nil
+    }
+
     /// How many calls this channel has started (sent to the C core), for tests and statistics.
     package var callsStarted: Int { started.load(ordering: .relaxed) }
 
-    /// Waits for every started call to report, then frees the channel. Idempotent.
+    /// Ends the calls in flight (each reports a failure at once, not its deadline), waits for
+    /// every started call to report, then frees the channel. Idempotent.
     package func close() {
         users.bitwiseOr(1, ordering: .acquiringAndReleasing)
         // Calls being started finish starting (microseconds); none can begin now.
@@ -110,7 +118,7 @@ package final class GRPCChannel: Sendable {
         let pointer = withChannel { channel in
             CMetadata.withEntries(metadata) { entries, count in
                 sweep_grpc_channel_prepare(channel, method, entries, count)
-            }
+            } ?? nil
         }
         guard let pointer = pointer ?? nil else { return nil }
         return PreparedMethod(address: UInt(bitPattern: pointer), path: method)
@@ -133,7 +141,7 @@ package final class GRPCChannel: Sendable {
         await send(request, timeout: timeout) { channel, bytes, count, milliseconds, tag in
             CMetadata.withEntries(metadata) { entries, entryCount in
                 sweep_grpc_channel_start_unary(channel, method, bytes, count, milliseconds, entries, entryCount, tag)
-            }
+            } ?? RPCError.Code.resourceExhausted.rawValue
         }
     }
 

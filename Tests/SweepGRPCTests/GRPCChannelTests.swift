@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import SweepGRPC
+import SweepTestSupport
 import Synchronization
 import TemporalAPI
 import Testing
@@ -21,6 +22,13 @@ struct GRPCChannelTests {
         #expect([RPCError.Code.unavailable, .deadlineExceeded].contains(error.code))
         // It does not hang: it came back (this test's time limit is the ceiling, not a speed).
         #expect(channel.callsStarted == 1)
+    }
+
+    @Test("the core never resends a call by itself: its retries are off, and no service config can turn them on")
+    func noRetriesBehindSweep() {
+        #expect(GRPCChannel.integerArgument("grpc.enable_retries") == 0)
+        #expect(GRPCChannel.integerArgument("grpc.service_config_disable_resolution") == 1)
+        #expect(GRPCChannel.integerArgument("grpc.no_such_argument") == nil)
     }
 
     @Test("a call after close fails cleanly without reaching the C core")
@@ -83,24 +91,8 @@ struct GRPCChannelServerTests {
         .timeLimit(.minutes(10)))
     func closeWithCallsInFlight() async throws {
         // A listening socket that never speaks HTTP/2: calls to it hang until their deadline.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { _ = Glibc.close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        try #require(bound == 0 && listen(listener, 64) == 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        let port = UInt16(bigEndian: address.sin_port)
-
-        let channel = try GRPCChannel(target: "127.0.0.1:\(port)", userAgent: "test")
+        let silent = try SilentServer()
+        let channel = try GRPCChannel(target: silent.address, userAgent: "test")
         let reported = Counter()
         let closedAfter = Counter()
         let codes = Codes()

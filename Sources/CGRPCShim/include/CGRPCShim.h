@@ -44,6 +44,10 @@ typedef struct {
     int verify_server;
 } sweep_grpc_tls_options;
 
+/// Whether every channel is made with the integer argument `key` ("grpc.enable_retries"), and
+/// its value then, for tests of the arguments sweep relies on.
+int sweep_grpc_channel_integer_argument(const char *key, int *value);
+
 /// Opens a channel to `target` ("host:port"), over TLS when `tls` is not NULL, else in plaintext,
 /// and starts its completion-queue thread. The connection is made lazily by the first call.
 /// Returns NULL (and fills `error`) on failure.
@@ -74,9 +78,10 @@ int sweep_grpc_channel_start_prepared(sweep_grpc_channel *channel, const sweep_g
                                       const uint8_t *request, size_t request_length,
                                       int64_t timeout_milliseconds, void *tag);
 
-/// Closes the channel: cancels nothing, waits for every started call to report, stops the
-/// thread and frees everything (prepared methods included). No call may be started during or
-/// after this.
+/// Closes the channel: each call still in flight ends at once, with a failure status (not its
+/// deadline; a request already sent may still have been acted on by the server). Waits for every
+/// started call to report, stops the thread and frees everything (prepared methods included). No
+/// call may be started during or after this.
 void sweep_grpc_channel_destroy(sweep_grpc_channel *channel);
 
 #ifdef __cplusplus

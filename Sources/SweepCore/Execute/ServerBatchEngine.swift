@@ -138,9 +138,10 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     {
         let toAct = rows.indices.filter { rows[$0].outcome == .dryRun(action) }
         let acted = Set(toAct.map { rows[$0].job.deduplicationKey })
+        // Sets and one pass each: a slice is up to --batch-size (tens of thousands of) rows.
         let waits = Set(
             rows.indices.filter { index in
-                toAct.contains(index)
+                rows[index].outcome == .dryRun(action)
                     || (rows[index].outcome == .duplicate && acted.contains(rows[index].job.deduplicationKey))
             })
         for index in rows.indices where !waits.contains(index) { try reporter.record(rows[index]) }
