@@ -1,11 +1,10 @@
 import Foundation
-import SweepCore
 
 /// What `ps` and `/proc/PID/cmdline` show of this process.
 enum ProcessTitle {
     /// The flags whose whole value is a secret.
     static let secretFlags = ["--api-key"]
-    /// The flags whose `KEY=VALUE` value is a secret when the key names a credential.
+    /// The flags whose `KEY=VALUE` value may be a secret, whatever the key's name.
     static let headerFlags = ["--grpc-meta"]
 
     /// Overwrites secret values in the process's own argument memory with `x`s, so that other
@@ -31,8 +30,8 @@ enum ProcessTitle {
     }
 
     /// Hides `value` (which starts at `offset` in `argument`): all of it for a secret flag; for a
-    /// header flag, what follows `=` when the header names a credential (or when there is no `=`,
-    /// all of it: it may be a credential typed with another separator).
+    /// header flag, what follows `=` (or when there is no `=`, all of it: it may be a credential
+    /// typed with another separator).
     private static func hide(
         _ argument: UnsafeMutablePointer<CChar>, _ value: String, asValueOf flag: String, from offset: Int
     ) {
@@ -44,10 +43,7 @@ enum ProcessTitle {
             overwrite(argument, from: offset)
             return
         }
-        let key = String(value[..<equals])
-        if ClientConfiguration.isCredentialHeader(key) {
-            overwrite(argument, from: offset + key.utf8.count + 1)
-        }
+        overwrite(argument, from: offset + value[..<equals].utf8.count + 1)
     }
 
     private static func overwrite(_ argument: UnsafeMutablePointer<CChar>, from offset: Int) {

@@ -158,8 +158,83 @@ struct ClientConfigurationTests {
         }
         let apiKey = try #require(configuration.lines.first { $0.name == "api_key" })
         #expect(apiKey.source == "--api-key")
-        #expect(apiKey.value.contains("hidden"))
-        #expect(configuration.lines.contains { $0.name == "grpc_meta.tenant-id" && $0.value == "blue" })
+        // Not even its length ("flag-secret-key" is 15 characters).
+        #expect(apiKey.value == "(set, hidden)")
+        // Every header's value, whatever its name: the name stays, to tell which are set.
+        #expect(configuration.lines.contains { $0.name == "grpc_meta.tenant-id" && $0.value == "(set, hidden)" })
+        #expect(!shown.contains("blue"))
+        let signed = try resolve(flags { $0.grpcMeta = ["x-signing=SEKRET3", "x-tenant-pw=SEKRET4"] }, [:])
+        let signedShown = signed.table + String(describing: signed.lines)
+        #expect(!signedShown.contains("SEKRET"), "\(signedShown)")
+        #expect(
+            signed.lines.filter { $0.name.hasPrefix("grpc_meta.") }.map(\.name) == [
+                "grpc_meta.x-signing", "grpc_meta.x-tenant-pw",
+            ])
+    }
+
+    @Test("an API key or header value with a control character is refused before dialling, naming its source")
+    func controlCharacters() {
+        let cases: [(ConnectionFlagValues, [String: String], String)] = [
+            (flags { $0.apiKey = "sk-abc\n" }, [:], "the API key (from --api-key)"),
+            (ConnectionFlagValues(), ["TEMPORAL_API_KEY": "sk-abc\r\n"], "the API key (from $TEMPORAL_API_KEY)"),
+            (flags { $0.grpcMeta = ["x-tenant=blue\tgreen"] }, [:], "header x-tenant (from --grpc-meta)"),
+        ]
+        for (values, environment, source) in cases {
+            do {
+                _ = try resolve(values, environment)
+                Issue.record("resolved: \(source)")
+            } catch {
+                #expect(error.code == .usage)
+                #expect(error.message.hasPrefix(source), "\(error.message)")
+                #expect(!error.message.contains("sk-abc") && !error.message.contains("blue"))
+            }
+        }
+    }
+
+    @Test("TEMPORAL_NAMESPACE set but empty wins over the profile's: the default, named by the variable")
+    func emptyVariableWins() throws {
+        let configuration = try resolve(
+            ConnectionFlagValues(),
+            ["TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod", "TEMPORAL_NAMESPACE": ""])
+        #expect(configuration.namespace.value == "default")
+        #expect(configuration.namespace.source == .environment("TEMPORAL_NAMESPACE"))
+        #expect(configuration.lines.contains { $0.name == "namespace" && $0.source == "$TEMPORAL_NAMESPACE" })
+    }
+
+    @Test("an address without a port is refused, naming its source; host:port, [v6]:port and unix: are taken")
+    func addressPort() throws {
+        for (address, environment) in [("127.0.0.1", false), ("[::1]", false), ("temporal.example.com:", true)] {
+            do {
+                _ =
+                    environment
+                    ? try resolve(ConnectionFlagValues(), ["TEMPORAL_ADDRESS": address])
+                    : try resolve(flags { $0.address = address })
+                Issue.record("resolved \(address)")
+            } catch {
+                #expect(error.code == .usage)
+                #expect(error.message.contains("has no port"), "\(error.message)")
+                #expect(error.message.contains(environment ? "$TEMPORAL_ADDRESS" : "--address"), "\(error.message)")
+            }
+        }
+        for address in ["127.0.0.1:7233", "[::1]:7233", "ns.a1b2c.tmprl.cloud:7233", "unix:/run/temporal.sock"] {
+            #expect(try resolve(flags { $0.address = address }).address.value == address)
+        }
+    }
+
+    @Test("an API key with TLS turned off is warned of; with TLS on, or with no key, nothing is said")
+    func plaintextKeyWarning() throws {
+        let plaintext = try resolve(
+            flags {
+                $0.apiKey = "sk-abc"; $0.tls = false
+            }, [:])
+        #expect(plaintext.warnings.count == 1)
+        #expect(plaintext.warnings.first?.contains("plaintext: TLS is off (from --no-tls)") == true)
+        #expect(plaintext.warnings.first?.contains("sk-abc") == false)
+        let fromEnvironment = try resolve(
+            ConnectionFlagValues(), ["TEMPORAL_API_KEY": "sk-abc", "TEMPORAL_TLS": "false"])
+        #expect(fromEnvironment.warnings.first?.contains("$TEMPORAL_TLS") == true)
+        #expect(try resolve(flags { $0.apiKey = "sk-abc" }, [:]).warnings.isEmpty)
+        #expect(try resolve(flags { $0.tls = false }, [:]).warnings.isEmpty)
     }
 
     @Test(
@@ -217,5 +292,37 @@ struct QueryFilterTests {
             .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
         #expect(query == "(A='x' OR B='y') AND StartTime < '\(stamp)'")
         #expect(stamp.hasSuffix("Z") && stamp.count == 20)
+    }
+
+    @Test(
+        "a query that could escape the parentheses --older-than puts around it is named unbalanced",
+        arguments: [
+            (
+                "WorkflowType='Foo') OR (WorkflowType='Nope'",
+                "the ')' at character 19 closes a parenthesis that was never opened"
+            ),
+            ("(WorkflowType='Foo'", "a '(' is never closed"),
+            ("((A='x')", "a '(' is never closed"),
+            ("(((A='x')", "2 '(' are never closed"),
+            ("WorkflowId='a", "a literal opened with ' never ends"),
+            ("WorkflowId=\"a\") OR (B=\"b\"", "the ')' at character 15"),
+            ("WorkflowId='a\\') OR ('b'", "a literal opened with ' never ends"),
+        ])
+    func unbalanced(query: String, problem: String) throws {
+        let found = try #require(QueryFilter.unbalanced(query))
+        #expect(found.hasPrefix(problem))
+    }
+
+    @Test(
+        "parentheses and quotes inside literals, and balanced groups, are accepted",
+        arguments: [
+            "WorkflowType='OrderSaga'",
+            "WorkflowId = 'a)b('",
+            "WorkflowId = \"(\" OR WorkflowId = ')'",
+            "WorkflowId = 'it\\'s (x'",
+            "(A='x' OR (B='y')) AND `Custom)Field` = 1",
+        ])
+    func balanced(query: String) {
+        #expect(QueryFilter.unbalanced(query) == nil)
     }
 }

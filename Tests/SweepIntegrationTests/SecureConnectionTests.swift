@@ -106,7 +106,7 @@ struct SecureConnectionTests {
             }, status: 3, message: "does not carry the expected name"),
         Refusal(
             name: "plaintext to a TLS server", arguments: { ["--address", $0.tlsAddress] }, status: 3,
-            message: "may require TLS"),
+            message: "if it is a TLS port, add --tls"),
         Refusal(
             name: "wrong API key",
             arguments: { proxy in
@@ -180,7 +180,7 @@ struct SecureConnectionTests {
 
 @Suite("secrets in the process title")
 struct ProcessTitleTests {
-    @Test("ps shows neither --api-key nor a credential header; other headers stay readable")
+    @Test("ps shows neither --api-key nor any header's value; header names stay readable")
     func hidden() async throws {
         let harness = try Harness()
         let fifo = TestEnvironment.temporaryPath("ids.fifo")
@@ -206,6 +206,7 @@ struct ProcessTitleTests {
         #expect(title.contains("--api-key xxxxxxxxxxxxx"), "\(title)")
         #expect(!title.contains("sk-secret"), "\(title)")
         #expect(title.contains("authorization=xxxx"))
-        #expect(title.contains("tenant=blue"))
+        #expect(title.contains("x-api-token=xxxx"))
+        #expect(title.contains("tenant=xxxx") && !title.contains("blue"), "\(title)")
     }
 }

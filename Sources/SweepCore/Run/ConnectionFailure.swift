@@ -52,9 +52,16 @@ enum ConnectionFailure {
             return
                 "TLS is on but the server at \(address) does not speak TLS: check --address, or turn TLS off (--no-tls); nothing was sent \(raw)"
         }
-        if options.tls == nil
-            && (text.contains("http1.x") || text.contains("socket closed") || text.contains("connection reset"))
-        {
+        if options.tls == nil, text.contains("http1.x") {
+            // A web port (the UI, the HTTP API, metrics), or a TLS port answering plain HTTP's 400.
+            return
+                "the server at \(address) answers HTTP/1, not gRPC: check --address names the frontend's gRPC port (7233 by default), not a web UI, HTTP API or metrics port; if it is a TLS port, add --tls; nothing was sent \(raw)"
+        }
+        if text.contains("failed parsing http/2") {
+            return
+                "the server at \(address) does not speak gRPC (HTTP/2): check --address names the frontend's gRPC port (7233 by default); nothing was sent \(raw)"
+        }
+        if options.tls == nil, text.contains("socket closed") || text.contains("connection reset") {
             return
                 "the server at \(address) does not answer plaintext gRPC; it may require TLS: add --tls (an API key or a profile's tls table turns it on); nothing was sent \(raw)"
         }

@@ -97,7 +97,18 @@ struct ConnectionFlags: ParsableArguments {
         try ClientConfiguration.resolve(values, environment: ProcessInfo.processInfo.environment)
     }
 
+    /// The files the settings read (config file, TLS files), wherever each was set; none when
+    /// the settings do not resolve (that is reported when the run starts).
+    var filesRead: [(flag: String, path: String?)] {
+        ((try? configuration())?.filesRead ?? []).map { ($0.what, $0.path) }
+    }
+
+    /// The connection a run makes, after printing the settings' warnings to standard error.
     func options(identity: String?) throws(SweepError) -> ConnectionOptions {
-        try configuration().connectionOptions(identity: identity)
+        let configuration = try configuration()
+        for warning in configuration.warnings {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
+        return configuration.connectionOptions(identity: identity)
     }
 }

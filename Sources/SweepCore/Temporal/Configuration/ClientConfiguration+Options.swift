@@ -29,4 +29,26 @@ extension ClientConfiguration {
             verifiesServer: !(table?.disableHostVerification?.value ?? false)
         )
     }
+
+    /// What a run with these settings should be warned of on standard error: an API key sent
+    /// in plaintext because TLS was turned off.
+    package var warnings: [String] {
+        guard let apiKey, !tlsEnabled.value else { return [] }
+        return [
+            "the API key (from \(apiKey.source)) is sent in plaintext: TLS is off (from \(tlsEnabled.source)); anyone on the path can read it"
+        ]
+    }
+
+    /// Every file these settings read, named by where each was set (`--tls-key-path`,
+    /// `$TEMPORAL_CONFIG_FILE`): none may be a file the run writes (`--metrics-file`, `--lock`).
+    package var filesRead: [(what: String, path: String)] {
+        var files: [(what: String, path: String)] = []
+        if configFileFound { files.append(("the config file (\(configFile.source))", configFile.value)) }
+        let table = profile.tls
+        for case let path? in [table?.clientCertPath, table?.clientKeyPath, table?.serverCACertPath]
+        where !path.value.isEmpty {
+            files.append(("a TLS file (\(path.source))", path.value))
+        }
+        return files
+    }
 }

@@ -9,9 +9,8 @@ extension ClientConfiguration {
         package var source: String
     }
 
-    /// Every effective setting, secrets masked: an API key shows only that it is set and its
-    /// length; inline key material only its size; header values whose name suggests a credential
-    /// are masked too.
+    /// Every effective setting, secrets masked: an API key, inline key material and every
+    /// header's value show only that they are set (not even their length); headers show their names.
     package var lines: [Line] {
         func line(_ name: String, _ value: String, _ source: SettingSource) -> Line {
             Line(name: name, value: value, source: source.description)
@@ -23,7 +22,7 @@ extension ClientConfiguration {
             line("namespace", namespace.value, namespace.source),
         ]
         if let apiKey {
-            lines.append(line("api_key", Self.masked(apiKey.value), apiKey.source))
+            lines.append(line("api_key", Self.masked, apiKey.source))
         } else {
             lines.append(line("api_key", "(none)", .builtIn))
         }
@@ -42,9 +41,9 @@ extension ClientConfiguration {
                 guard let setting, !setting.value.isEmpty else { continue }
                 let value =
                     name.hasSuffix("_data")
-                    ? "(inline PEM, \(setting.value.utf8.count) bytes\(secret ? ", hidden" : ""))"
+                    ? (secret ? Self.masked : "(inline PEM, \(setting.value.utf8.count) bytes)")
                     : TLSSettings.looksLikeData(setting.value)
-                        ? "(PEM data given as a path, \(setting.value.utf8.count) bytes, hidden)" : setting.value
+                        ? "(PEM data given as a path, hidden)" : setting.value
                 lines.append(line(name, value, setting.source))
             }
             if table.serverCACertPath == nil, table.serverCACertData == nil {
@@ -57,27 +56,15 @@ extension ClientConfiguration {
                 lines.append(line("tls.disable_host_verification", "true", disable.source))
             }
         }
+        // Any header may carry a credential (x-signing, x-tenant-pw): none of their values is shown.
         for (key, setting) in profile.grpcMeta.sorted(by: { $0.key < $1.key }) {
-            let value = Self.isCredentialHeader(key) ? Self.masked(setting.value) : setting.value
-            lines.append(line("grpc_meta.\(key)", value, setting.source))
+            lines.append(line("grpc_meta.\(key)", Self.masked, setting.source))
         }
         return lines
     }
 
-    /// `(set, 40 characters)`: enough to tell which key is in use is not given away.
-    static func masked(_ secret: String) -> String {
-        "(set, \(secret.count) characters, hidden)"
-    }
-
-    /// Whether a header's name suggests its value is a credential (masked in `config show`, hidden
-    /// from the process title).
-    package static func isCredentialHeader(_ name: String) -> Bool {
-        let name = name.lowercased()
-        return [
-            "auth", "token", "key", "secret", "pass", "cookie", "jwt", "credential", "session", "signature",
-        ]
-        .contains { name.contains($0) }
-    }
+    /// What a secret shows: that it is set, nothing of it (not its length).
+    static let masked = "(set, hidden)"
 
     /// The lines as an aligned table for a terminal.
     package var table: String {

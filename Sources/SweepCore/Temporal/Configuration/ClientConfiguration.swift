@@ -13,19 +13,21 @@ package struct ClientConfiguration: Sendable, Hashable {
     /// Every setting, after the file, the environment and the flags.
     package var profile: ClientProfile
 
-    /// The frontend to dial, with upstream's `${namespace}` placeholder filled in.
+    /// The frontend to dial, with upstream's `${namespace}` placeholder filled in. Set but empty
+    /// (`TEMPORAL_ADDRESS=`), it wins over the profile and means the default, from where it was set.
     package var address: Setting<String> {
         let namespace = self.namespace.value
         guard let address = profile.address, !address.value.isEmpty else {
-            return Setting(ConnectionOptions.defaultAddress, from: .builtIn)
+            return Setting(ConnectionOptions.defaultAddress, from: profile.address?.source ?? .builtIn)
         }
         return Setting(
             address.value.replacingOccurrences(of: "${namespace}", with: namespace), from: address.source)
     }
 
+    /// The namespace; set but empty (`TEMPORAL_NAMESPACE=`), the default, from where it was set.
     package var namespace: Setting<String> {
         guard let namespace = profile.namespace, !namespace.value.isEmpty else {
-            return Setting(ConnectionOptions.defaultNamespace, from: .builtIn)
+            return Setting(ConnectionOptions.defaultNamespace, from: profile.namespace?.source ?? .builtIn)
         }
         return namespace
     }
@@ -107,6 +109,8 @@ package struct ClientConfiguration: Sendable, Hashable {
             configFile: file, configFileFound: fileFound, profileName: name, profileFound: profileFound,
             profile: profile)
         try configuration.checkTLSSettings()
+        try configuration.checkHeaderValues()
+        try configuration.checkAddress()
         return configuration
     }
 
@@ -142,6 +146,36 @@ package struct ClientConfiguration: Sendable, Hashable {
             throw SweepError(.usage, "the config file \(path) is not UTF-8 text")
         }
         return text
+    }
+
+    /// An address without a port (`127.0.0.1`), which the gRPC core would dial at port 0:
+    /// refused, naming where it was set, rather than a port guessed.
+    private func checkAddress() throws(SweepError) {
+        let value = address.value
+        guard !value.hasPrefix("unix:") else { return }
+        let port = value.split(separator: ":", omittingEmptySubsequences: false).last ?? ""
+        let hasPort = value.contains(":") && !port.isEmpty && port.allSatisfy { $0.isASCII && $0.isNumber }
+        guard !hasPort else { return }
+        throw SweepError(
+            .usage,
+            "the address \(value.escapedForTerminal) (from \(address.source)) has no port; give host:port (a Temporal frontend listens on 7233 by default)"
+        )
+    }
+
+    /// An API key or header value that cannot go in an HTTP/2 header (a newline or another
+    /// control character, often pasted with the key): refused before anything is dialled, naming
+    /// where it was set, never its value.
+    private func checkHeaderValues() throws(SweepError) {
+        let headers = profile.grpcMeta.sorted { $0.key < $1.key }
+        let values: [(String, Setting<String>?)] =
+            [("the API key", apiKey)] + headers.map { ("header \($0.key)", $0.value) }
+        for case let (what, setting?) in values
+        where setting.value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value > 0x7E }) {
+            throw SweepError(
+                .usage,
+                "\(what) (from \(setting.source)) holds a control character or non-ASCII text (a newline pasted with it?); a header value cannot carry it. Nothing was sent"
+            )
+        }
     }
 
     /// Path and inline data for the same file, or half a client key pair, or `--tls-*` with `--no-tls`.
