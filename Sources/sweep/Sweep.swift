@@ -20,16 +20,20 @@ struct Sweep: AsyncParsableCommand {
                 --reason "INC-1234" --max 5000 --yes
 
             Review the exact runs first:
-              sweep plan -q "WorkflowType='OrderSaga'" --out plan.csv
+              sweep plan -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --out plan.csv
               sweep apply plan.csv --action cancel --escalate-after 5m
 
             Past one machine: Temporal's batch engine, or a share per host:
-              sweep terminate -q "WorkflowType='OrderSaga'" --engine server --yes --max 50000
+              sweep terminate -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --engine server --yes --max 50000
               sweep batch list
-              sweep terminate -q "WorkflowType='OrderSaga'" --shard 0/4 --yes --max 50000
+              sweep terminate -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --shard 0/4 --yes --max 50000
 
             Nightly from cron:
-              sweep terminate -q "WorkflowType='OrderSaga'" --older-than 24h --yes \\
+              sweep terminate -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --older-than 24h --yes \\
                 --max 10000 --lock /var/lib/sweep/nightly.lock --max-duration 50m \\
                 --metrics-file /var/lib/node_exporter/sweep.prom -o json --profile prod
 
@@ -56,6 +60,11 @@ struct Sweep: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
         ProcessTitle.hideSecrets()
+        if let unknown = UnknownCommand.message(arguments, commands: configuration.subcommands.map { $0._commandName })
+        {
+            FileHandle.standardError.write(Data((unknown + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -66,7 +75,8 @@ struct Sweep: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                let message = UnknownCommand.mistypedOption(arguments) ?? fullMessage(for: error)
+                FileHandle.standardError.write(Data((message + "\n").utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)

@@ -127,6 +127,9 @@ struct CommandLineTests {
             ["plan", "--workflow-id", "a", "-o", "json"],
             ["terminate", "--workflow-id", "a", "--older-than", "1h"],
             ["terminate", "-q", "q", "--older-than", "-1h"],
+            ["terminate", "-q", "WorkflowType='Foo') OR (WorkflowType='Nope'", "--older-than", "1h"],
+            ["cancel", "-q", "WorkflowId='a", "--older-than", "1h"],
+            ["plan", "-q", "(WorkflowType='Foo'"],
             ["terminate", "--workflow-id", "a", "--max-duration", "0s"],
             ["terminate", "--workflow-id", "a", "--max-duration", "8d"],
             ["terminate", "--workflow-id", "a", "--log-level", "loud"],
@@ -137,6 +140,15 @@ struct CommandLineTests {
             ["apply", "plan.csv", "--action", "cancel", "--lock", "plan.csv"],
             ["plan", "-q", "q", "--out", "p.csv", "--lock", "p.csv"],
             ["terminate", "-w", "a", "--lock", "m.prom", "--metrics-file", "m.prom"],
+            [
+                "terminate", "-w", "a", "--tls-cert-path", "c.pem", "--tls-key-path", "k.pem", "--metrics-file",
+                "./k.pem",
+            ],
+            ["cancel", "-w", "a", "--tls-ca-path", "ca.pem", "--lock", "ca.pem"],
+            [
+                "plan", "-w", "a", "--out", "p.csv", "--tls-cert-path", "c.pem", "--tls-key-path", "k.pem", "--lock",
+                "c.pem",
+            ],
         ])
     func refused(arguments: [String]) {
         do {
@@ -145,5 +157,32 @@ struct CommandLineTests {
         } catch {
             #expect(Sweep.exitCode(for: error) == .validationFailure, "\(arguments): \(error)")
         }
+    }
+
+    @Test("a mistyped command is named, with the nearest command, not blamed on its first option")
+    func mistypedCommand() throws {
+        let commands = Sweep.configuration.subcommands.map { $0._commandName }
+        let message = try #require(UnknownCommand.message(["cancle", "-w", "x"], commands: commands))
+        #expect(message.contains("'cancle' is not a sweep command. Did you mean 'cancel'?"), "\(message)")
+        #expect(UnknownCommand.message(["cancel", "-w", "x"], commands: commands) == nil)
+        #expect(UnknownCommand.message(["--help"], commands: commands) == nil)
+        #expect(try #require(UnknownCommand.message(["zzz"], commands: commands)).contains("Did you mean") == false)
+    }
+
+    @Test("a mistyped sole selector is reported as the unknown option it is")
+    func mistypedSelector() throws {
+        let message = try #require(UnknownCommand.mistypedOption(["terminate", "--querry", "WorkflowType='x'"]))
+        #expect(message.contains("--querry"), "\(message)")
+        #expect(UnknownCommand.mistypedOption(["terminate", "-q", "WorkflowType='x'", "--older-than", "-1h"]) == nil)
+    }
+
+    @Test("--older-than keeps a query whose literal holds parentheses, wrapped whole")
+    func literalParentheses() throws {
+        let command = try Terminate.parse(["-q", "WorkflowId = 'a)b('", "--older-than", "1h"])
+        guard case .query(let query) = try command.sweepOptions().source else {
+            Issue.record("not a query")
+            return
+        }
+        #expect(query.hasPrefix("(WorkflowId = 'a)b(') AND StartTime < '"))
     }
 }

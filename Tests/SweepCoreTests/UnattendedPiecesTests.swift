@@ -42,6 +42,34 @@ struct UnattendedPiecesTests {
         }
     }
 
+    @Test("metrics: a link planted where the old temporary file went is never written through")
+    func metricsPlantedLink() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("textfile-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let victim = directory + "/victim"
+        try Data("secret\n".utf8).write(to: URL(fileURLWithPath: victim))
+        #expect(chmod(victim, 0o600) == 0)
+        let path = directory + "/sweep.prom"
+        // The name the temporary file had (PATH.tmp-<pid>), and one of mkstemp's, both planted.
+        try FileManager.default.createSymbolicLink(atPath: path + ".tmp-\(getpid())", withDestinationPath: victim)
+        try FileManager.default.createSymbolicLink(atPath: path + ".tmp-XXXXXX", withDestinationPath: victim)
+        let run = MetricsFile.Run(
+            command: "terminate", tally: tally([.terminated]), elapsed: .seconds(1), exitCode: 0,
+            finishedAt: Date(timeIntervalSince1970: 1_800_000_000))
+        try MetricsFile.write(run, to: path)
+
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "secret\n")
+        var status = stat()
+        #expect(stat(victim, &status) == 0 && status.st_mode & 0o777 == 0o600)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == MetricsFile.text(run, lastSuccess: nil))
+        #expect(lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && status.st_mode & 0o777 == 0o644)
+        // Nothing left beside it but what the test planted.
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(left == ["sweep.prom", "sweep.prom.tmp-XXXXXX", "sweep.prom.tmp-\(getpid())", "victim"].sorted())
+    }
+
     @Test("lock: a second holder is refused with the first one's PID; released when the first goes")
     func lock() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)").path

@@ -56,21 +56,38 @@ enum MetricsFile {
         }
         let previous = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(lastSuccess(in:))
         let text = text(run, lastSuccess: previous)
-        // Not ending in .prom: the collector ignores the temporary file.
-        let temporary = path + ".tmp-\(getpid())"
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+        // A new file of a random name beside PATH (mkstemp: O_CREAT | O_EXCL, so never through a
+        // link planted there, nor over a file that exists), not ending in .prom: the collector
+        // ignores it until the rename.
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        var temporary = ""
+        let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let name = buffer.baseAddress else { return -1 }
+            defer { temporary = String(cString: name) }
+            return mkstemp(name)
+        }
+        guard descriptor >= 0 else {
+            throw SweepError(.output, "cannot write the metrics file \(path): \(String(cString: strerror(errno)))")
+        }
+        do throws(SweepError) {
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             // The collector runs as another user: the file is world-readable (it holds no secret).
-            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: temporary)
+            // Set on the descriptor: the name could be replaced, the open file cannot.
+            guard fchmod(descriptor, 0o644) == 0 else {
+                throw SweepError(.output, "cannot make \(temporary) readable: \(String(cString: strerror(errno)))")
+            }
+            do {
+                try handle.write(contentsOf: Data(text.utf8))
+                try handle.close()
+            } catch {
+                throw SweepError(.output, "cannot write the metrics file \(path): \(error.localizedDescription)")
+            }
             guard rename(temporary, path) == 0 else {
                 throw SweepError(.output, "cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
             }
-        } catch let error as SweepError {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw SweepError(.output, "cannot write the metrics file \(path): \(error.localizedDescription)")
+            unlink(temporary)
+            throw error
         }
     }
 

@@ -2,12 +2,16 @@ import Foundation
 import Synchronization
 
 /// Writes the report as outcomes arrive. The report is the run's journal: each row goes to the file
-/// with its own write the moment its workflow reaches an outcome, the file is fsynced every
-/// `syncEvery` rows and at the end, and `--resume` reads it back.
+/// with its own write the moment its workflow reaches an outcome, and `--resume` reads it back.
+///
+/// The file is fsynced every `syncEvery` rows, at least every `syncInterval` while rows are
+/// being written, and at the end: a power loss drops at most the rows of the last second (or
+/// of the last `syncEvery`), and a resumed run checks the workflows without a row before acting.
 package final class ReportWriter: ReportSink {
     private struct State: Sendable {
         var tally = Tally()
         var rowsSinceSync = 0
+        var syncs = 0
     }
 
     /// Where the report goes; "-" is standard output.
@@ -15,6 +19,8 @@ package final class ReportWriter: ReportSink {
     private let file: OutputFile
     private let syncEvery: Int
     private let state = Mutex(State())
+    /// Syncs rows left unsynced, every `syncInterval`, for as long as the writer lives.
+    private let flusher = Mutex<Task<Void, Never>?>(nil)
 
     /// How the report is opened.
     package enum Mode: Sendable, Hashable {
@@ -32,7 +38,9 @@ package final class ReportWriter: ReportSink {
     /// Opens the report as `mode` says and, unless appending, writes the header.
     /// - Throws: ``SweepError`` `.io` if the file cannot be created or opened, or exists and
     ///   `mode` is `.create` (nothing has been sent yet).
-    package init(path: String, mode: Mode = .create, syncEvery: Int = 100) throws(SweepError) {
+    package init(
+        path: String, mode: Mode = .create, syncEvery: Int = 100, syncInterval: Duration = .seconds(1)
+    ) throws(SweepError) {
         self.syncEvery = max(1, syncEvery)
         switch mode {
         case .create: file = try OutputFile(path: path, role: "report", mode: .create)
@@ -42,17 +50,34 @@ package final class ReportWriter: ReportSink {
             file = try OutputFile(
                 path: path, role: "report", mode: path == "-" ? .create : .append(truncatingTo: length))
         }
-        if case .append = mode { return }
-        do {
-            try file.write(ReportFormat.header)
-        } catch {
-            throw SweepError(.io, error.message)
+        var appending = false
+        if case .append = mode { appending = true }
+        if !appending {
+            do {
+                try file.write(ReportFormat.header)
+            } catch {
+                throw SweepError(.io, error.message)
+            }
+        }
+        guard path != "-" else { return }
+        flusher.withLock {
+            $0 = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: syncInterval)
+                    self?.syncIfWritten()
+                }
+            }
         }
     }
 
     deinit {
+        flusher.withLock { $0?.cancel() }
         file.close()
     }
+
+    /// How many times rows were forced to disk before the end (every `syncEvery` rows, and by the
+    /// clock), for tests.
+    package var syncs: Int { state.withLock { $0.syncs } }
 
     /// Counts per outcome of the rows written by this writer.
     package var tally: Tally { state.withLock { $0.tally } }
@@ -65,11 +90,25 @@ package final class ReportWriter: ReportSink {
             state.tally.add(result)
             state.rowsSinceSync += 1
             let due = state.rowsSinceSync >= syncEvery
-            if due { state.rowsSinceSync = 0 }
+            if due {
+                state.rowsSinceSync = 0
+                state.syncs += 1
+            }
             return (due, state.tally.rows)
         }
         if due { sync() }
         StopPoint.reached(rows: rows)
+    }
+
+    /// Syncs when a row was written since the last sync.
+    private func syncIfWritten() {
+        let due = state.withLock { state in
+            guard state.rowsSinceSync > 0 else { return false }
+            state.rowsSinceSync = 0
+            state.syncs += 1
+            return true
+        }
+        if due { sync() }
     }
 
     /// Forces the rows written so far to disk.

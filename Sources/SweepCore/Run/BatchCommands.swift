@@ -29,19 +29,38 @@ package enum BatchCommands {
     package static func stop(_ connection: ConnectionOptions, jobID: String, reason: String) async throws(SweepError)
         -> (job: BatchJob, alreadyEnded: Bool)
     {
-        try await calling(connection, what: "batch job \(jobID)") { client async throws(RPCError) in
-            var alreadyEnded = false
-            do throws(RPCError) {
-                try await client.stopBatch(jobID: jobID, reason: reason)
-            } catch {
-                guard error.code == .notFound, error.message.lowercased().contains("already completed") else {
-                    throw error
+        // How far the stop got, for a connection failure's message: "nothing was sent" holds
+        // only before the stop was started.
+        var stop = StopProgress.notSent
+        do {
+            return try await calling(connection, what: "batch job \(jobID)") { client async throws(RPCError) in
+                var alreadyEnded = false
+                do throws(RPCError) {
+                    stop = .sent
+                    try await client.stopBatch(jobID: jobID, reason: reason)
+                    stop = .accepted
+                } catch {
+                    guard error.code == .notFound, error.message.lowercased().contains("already completed") else {
+                        throw error
+                    }
+                    alreadyEnded = true
                 }
-                alreadyEnded = true
+                return (try await client.describeBatch(jobID: jobID), alreadyEnded)
             }
-            return (try await client.describeBatch(jobID: jobID), alreadyEnded)
+        } catch  where error.code == .unreachable && stop != .notSent {
+            let status = (error.cause as? RPCError).map { "\($0)" } ?? error.message
+            let what =
+                stop == .sent
+                ? "the stop was sent but no answer came: it may have landed"
+                : "the server accepted the stop, but describing the job then failed"
+            throw SweepError(
+                .unreachable,
+                "\(what) (\(status)); see where job \(jobID) stands with sweep batch describe \(jobID)",
+                cause: error.cause)
         }
     }
+
+    private enum StopProgress { case notSent, sent, accepted }
 
     /// An aligned table for a terminal: job ID, operation, state, start, close, and the counts
     /// when the server gave them (a listing does not).

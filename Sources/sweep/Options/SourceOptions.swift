@@ -46,6 +46,11 @@ struct SourceOptions: ParsableArguments {
         if let query, query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--query is empty; an empty query would match every workflow in the namespace.")
         }
+        if let query, let problem = QueryFilter.unbalanced(query) {
+            throw ValidationError(
+                "--query \"\(query.escapedForTerminal)\" is refused: \(problem). --older-than narrows a query "
+                    + "by wrapping it in parentheses, which this one could escape; check its quotes and parentheses.")
+        }
         if workflowIDs.contains(where: { $0.isEmpty }) {
             throw ValidationError("--workflow-id is empty.")
         }

@@ -16,7 +16,8 @@ struct Cancel: SweepCommand {
               sweep cancel --input stuck.csv --reason "INC-1234: cleanup" \\
                 --escalate-after 5m
               sweep cancel -w order-42 --wait 2m
-              temporal workflow list -q "WorkflowType='OrderSaga'" -o jsonl \\
+              temporal workflow list -o jsonl \\
+                -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
                 | sweep cancel --input -
             """
     )

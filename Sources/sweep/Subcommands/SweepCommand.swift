@@ -53,10 +53,11 @@ extension SweepCommand {
             case .csvFile(let path), .planFile(let path): path
             default: nil
             }
-        try unattended.refuseSharedPaths([
-            ("--input", input), ("--report", run.report), ("--resume", run.resume),
-            ("--config-file", connection.configFile),
-        ])
+        try unattended.refuseSharedPaths(
+            [
+                ("--input", input), ("--report", run.report), ("--resume", run.resume),
+                ("--config-file", connection.configFile),
+            ] + connection.filesRead)
         if unattended.output == .json, run.report == "-" {
             throw ValidationError("--output json and --report - both write standard output; give --report a file.")
         }

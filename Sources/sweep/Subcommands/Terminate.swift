@@ -8,8 +8,8 @@ struct Terminate: SweepCommand {
             Examples:
               sweep terminate -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running' \\
                 AND StartTime < '2026-11-29T02:00:00Z'" --dry-run
-              sweep terminate -q "WorkflowType='OrderSaga'" --older-than 2h --yes \\
-                --max 5000 --reason "INC-1234"
+              sweep terminate -q "WorkflowType='OrderSaga' AND ExecutionStatus='Running'" \\
+                --older-than 2h --yes --max 5000 --reason "INC-1234"
               cut -d, -f1 stuck.csv | sweep terminate --input - --rps 20
             """
     )

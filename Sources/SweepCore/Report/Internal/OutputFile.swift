@@ -63,10 +63,11 @@ struct OutputFile: Sendable {
             let reason = String(cString: strerror(errno))
             switch (mode, errno) {
             case (.create, EEXIST):
+                // Only a report can be resumed (a plan is written again).
+                let resume = role == "report" ? ", resume it with --resume \(path)," : ""
                 throw SweepError(
                     .io,
-                    "the \(role) \(path) already exists; choose another path, resume it with --resume \(path), or replace it with --overwrite"
-                )
+                    "the \(role) \(path) already exists; choose another path\(resume) or replace it with --overwrite")
             case (.append, _):
                 throw SweepError(.io, "cannot open the \(role) \(path) to append to it: \(reason)")
             default:
