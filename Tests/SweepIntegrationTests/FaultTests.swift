@@ -155,7 +155,6 @@ struct FaultTests {
             // (what, text with W1/W2 standing for two real workflows, raw bytes appended, expected message)
             ("unterminated quote", "workflow_id\nW1\nW2\n\"open\n", [], ":4: unterminated"),
             ("invalid UTF-8", "workflow_id\nW1\nW2\n", [0x62, 0xFF, 0x0A], ":4: field 1 is not valid UTF-8"),
-            ("empty file", "", [], "the file is empty"),
             ("no workflow_id column", "id\nW1\nW2\n", [], ":1: missing workflow_id column"),
             ("empty ID", "workflow_id,run_id\nW1,\n,some-run\nW2,\n", [], ":3: empty workflow_id"),
             (

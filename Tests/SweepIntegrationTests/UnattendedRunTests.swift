@@ -140,6 +140,26 @@ struct UnattendedRunTests {
         #expect((Self.sample("sweep_last_run_timestamp_seconds", in: second) ?? 0) > success)
     }
 
+    @Test(
+        "--metrics-file or --lock naming a file the run reads (the config file from the environment) is refused, untouched"
+    )
+    func metricsOverSettings() async throws {
+        let directory = TestEnvironment.temporaryPath("settings")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = directory + "/temporal.toml"
+        let text = "[profile.default]\naddress = \"\(harness.address)\"\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: config))
+        for flag in ["--metrics-file", "--lock"] {
+            let refused = try await harness.sweep.run(
+                ["terminate", "-w", "x", flag, config, "--report", "-"],
+                environment: ["TEMPORAL_CONFIG_FILE": config])
+            #expect(refused.status == 2, "\(refused.standardError)")
+            #expect(refused.standardError.contains("$TEMPORAL_CONFIG_FILE"), "\(refused.standardError)")
+            #expect(try String(contentsOfFile: config, encoding: .utf8) == text)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["temporal.toml"])
+    }
+
     private static func sample(_ name: String, in text: String) -> Double? {
         text.split(separator: "\n").first { $0.hasPrefix(name + "{") }.flatMap { $0.split(separator: " ").last }
             .flatMap { Double($0) }
@@ -301,9 +321,10 @@ struct UnattendedRunTests {
         let seeded = try await harness.seed(6, type: type)
         // What the Temporal CLI lists, kept in a file: its own list call has a deadline a loaded
         // server can outlast, so it is asked again until it answers (the event awaited).
-        func listed(_ flags: String, into name: String) async throws -> String {
+        func listed(_ flags: String, into name: String, type listedType: String = type) async throws -> String {
             let file = TestEnvironment.temporaryPath(name)
-            let list = "temporal workflow list --address \(harness.address) -q \"WorkflowType='\(type)'\" \(flags)"
+            let list =
+                "temporal workflow list --address \(harness.address) -q \"WorkflowType='\(listedType)'\" \(flags)"
             try await Patience.waitUntil("temporal workflow list to answer", every: .seconds(1)) {
                 let result = try await harness.sweep.runShell("\(list) > \(file)")
                 return (result.status == 0, result.standardError)
@@ -333,6 +354,18 @@ struct UnattendedRunTests {
         let refused = try await harness.sweep.run(["cancel", "--input", broken, "--address", harness.address])
         #expect(refused.status == 2)
         #expect(refused.standardError.contains("broken.jsonl:2: not a JSON execution"), "\(refused.standardError)")
+
+        // A listing that matched nothing is nothing to do, in both forms, piped: exit 0, and the
+        // messages name standard input, never sweep's private copy of it.
+        for format in ["jsonl", "json"] {
+            let none = try await listed("-o \(format)", into: "none.\(format)", type: type + "-none")
+            let empty = try await harness.sweep.runShell(
+                "cat \(none) | \"$SWEEP\" cancel --input - --address \(harness.address) --report -")
+            #expect(empty.status == 0, "\(format): \(empty.standardError)")
+            #expect(empty.standardError.contains("standard input: nothing to cancel"), "\(empty.standardError)")
+            #expect(!empty.standardError.contains("/tmp") && !empty.standardError.contains("spool"))
+            #expect(try Report(csv: empty.standardOutput).rows.isEmpty)
+        }
     }
 
     @Test("progress: on a terminal a redrawn line, cleared before the summary; off one, a log line every 10 s")

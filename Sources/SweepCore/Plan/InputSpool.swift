@@ -51,7 +51,8 @@ package enum InputSpool {
         return copy
     }
 
-    private static func label(_ path: String) -> String {
+    /// How messages name an input path: "standard input" for "-".
+    static func label(_ path: String) -> String {
         path == "-" ? "standard input" : path
     }
 }

@@ -26,12 +26,16 @@ package struct Planner: Sendable {
 
     /// Reads the whole source once without acting on it: a CSV is parsed to the end (so a bad line
     /// stops the run before the first RPC), a query is counted and its first page listed.
+    ///
+    /// A count the server cannot give (visibility timing out on tens of millions of workflows) is
+    /// replaced, when `maximum` (`--max`) is given, by listing up to `maximum + 1`: enough to
+    /// apply `--max` before anything is sent.
     /// - Throws: ``SweepError`` `.input` for an invalid CSV or query, `.server` for other server errors.
-    package func survey(_ source: JobSource) async throws(SweepError) -> Survey {
+    package func survey(_ source: JobSource, maximum: Int? = nil) async throws(SweepError) -> Survey {
         switch source {
         case .query(let query):
+            let count = try await count(query, maximum: maximum)
             do {
-                let count = try await retrying { () async throws(RPCError) in try await service.count(query: query) }
                 let page = try await retrying { () async throws(RPCError) in
                     try await service.list(query: query, pageSize: previewSize, pageToken: [])
                 }
@@ -42,12 +46,13 @@ package struct Planner: Sendable {
             } catch {
                 throw Self.planningError(error, what: "the query")
             }
-        case .csvFile(let path), .planFile(let path):
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
-                throw SweepError(.input, "\(path): the file is empty; give a workflow_id header and one ID per line")
-            }
-            fallthrough
-        case .workflowIDs:
+        case .planFile(let path) where Self.isEmpty(path):
+            throw SweepError(.input, "\(path): the plan is empty; write one with sweep plan")
+        case .csvFile(let path) where Self.isEmpty(path):
+            // An empty listing (`temporal workflow list -o jsonl` when nothing matched, an export
+            // of no rows): no workflows, nothing to do.
+            return Survey(count: 0, preview: [])
+        case .csvFile, .planFile, .workflowIDs:
             // First pass: fingerprints only, every line counted. Only when one repeats (a
             // duplicate, or two IDs sharing a fingerprint) does a second pass count exactly.
             let first = try await count(source, duplicates: .fingerprints)
@@ -56,6 +61,50 @@ package struct Planner: Sendable {
             exact.fingerprints = fingerprints
             return exact
         }
+    }
+
+    /// A count's failures that say nothing about the query (a timeout, an overloaded visibility
+    /// store), which listing may get past.
+    static let countFailures: Set<RPCError.Code> = [.deadlineExceeded, .internal, .unknown, .resourceExhausted]
+
+    /// The server's count of `query`; when it cannot count and `maximum` is given, how many it
+    /// lists, up to `maximum + 1`.
+    private func count(_ query: String, maximum: Int?) async throws(SweepError) -> Int {
+        do {
+            return try await retrying { () async throws(RPCError) in try await service.count(query: query) }
+        } catch  where Self.countFailures.contains(error.code) {
+            guard let maximum else {
+                throw SweepError(
+                    .server,
+                    "the server could not count the query (\(error)); add --max N: sweep then lists up to N+1 workflows to apply it instead of counting; nothing was sent",
+                    cause: error)
+            }
+            do {
+                return try await listedCount(query, upTo: maximum + 1)
+            } catch {
+                throw Self.planningError(error, what: "the query")
+            }
+        } catch {
+            throw Self.planningError(error, what: "the query")
+        }
+    }
+
+    /// How many runs `query` lists, read page by page up to `limit` (the whole query, every shard).
+    private func listedCount(_ query: String, upTo limit: Int) async throws(RPCError) -> Int {
+        var listed = 0
+        var token: [UInt8] = []
+        repeat {
+            let page = try await retrying { () async throws(RPCError) in
+                try await service.list(query: query, pageSize: min(pageSize, limit - listed), pageToken: token)
+            }
+            listed += page.executions.count
+            token = page.nextPageToken
+        } while !token.isEmpty && listed < limit
+        return min(listed, limit)
+    }
+
+    private static func isEmpty(_ path: String) -> Bool {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int == 0
     }
 
     /// Reads a file or ID list to the end: distinct jobs, duplicates, the first few.

@@ -33,6 +33,8 @@ struct Preflight: Sendable {
         let clock = ContinuousClock()
 
         try Guards.refuseOutputAsInput(options.resumeFrom ?? options.reportPath, options.source)
+        // The input as the operator named it, for messages: never a private copy's path.
+        let label = InputSpool.label(options.source.label)
         // Standard input, a pipe or a FIFO can be read once: copy it aside, validate it in full,
         // then stream it. A regular file is read twice in place.
         var spooled: (copy: String, original: String)?
@@ -60,16 +62,16 @@ struct Preflight: Sendable {
                 }
                 try await Guards.checkServer(client, planner: planner)
                 if case .query = options.source {
-                    survey = try await planner.survey(options.source)
+                    survey = try await planner.survey(options.source, maximum: options.maxJobs)
                 }
                 let surveyed = survey ?? Survey(count: 0, preview: [])
                 try Guards.guardSize(options, survey: surveyed, console: console)
                 if surveyed.count == 0 {
-                    console.note("\(options.source.label): nothing to \(options.verb)")
+                    console.note("\(label): nothing to \(options.verb)")
                 }
                 if surveyed.duplicates > 0 {
                     console.note(
-                        "\(options.source.label): \(surveyed.duplicates) duplicate IDs will be reported duplicate and sent once"
+                        "\(label): \(surveyed.duplicates) duplicate IDs will be reported duplicate and sent once"
                     )
                 }
                 // Time and CPU from here: the summary's rate is the sweep's, not the operator's typing.
@@ -89,7 +91,7 @@ struct Preflight: Sendable {
             // Name the input the operator gave, not the private copy.
             var named = error
             named.message = error.message.replacingOccurrences(
-                of: spooled.copy, with: spooled.original == "-" ? "standard input" : spooled.original)
+                of: spooled.copy, with: InputSpool.label(spooled.original))
             throw named
         } catch {
             throw SweepError(.server, "\(error)")
