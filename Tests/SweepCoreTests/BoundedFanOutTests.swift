@@ -197,16 +197,17 @@ struct ListingPageSizeTests {
         #expect(cancel.chunkSize == 25 && !cancel.looksAheadAtOnce && cancel.lookAhead == 1)
         let fast = try #require(resolver(.cancel, rate: 1_000_000))
         #expect(fast.chunkSize == 900 && !fast.looksAheadAtOnce)
-        // Nothing acts on what these say (the server engine's batches are described afterwards).
+        // Nothing acts on what these say (the server engine's batches are described afterwards;
+        // a terminate pins its call to the run found, which the server refuses once closed).
         for acting in [
             resolver(.cancel, dryRun: true), resolver(nil, dryRun: true), resolver(.terminate, engine: .server),
+            resolver(.terminate),
         ] {
             let lookups = try #require(acting)
             #expect(lookups.chunkSize == 900 && lookups.looksAheadAtOnce && lookups.lookAhead == 1)
         }
         #expect(try #require(resolver(nil, dryRun: true)).requiresFirstRunID)  // a plan
-        // One unpinned call each, a listing, or Describe asked for: no lookups.
-        #expect(resolver(.terminate) == nil)
+        // A listing, or Describe asked for: no lookups.
         #expect(resolver(.cancel, source: .query("q")) == nil)
         #expect(resolver(.cancel, resolution: .describe) == nil)
         var chain = SweepOptions(action: .cancel, source: .csvFile(path: "ids.csv"), rate: 50)

@@ -186,6 +186,60 @@ struct ExecutorTests {
         #expect(!service.calls.contains("\(action == .cancel ? "cancel" : "terminate") w"))
     }
 
+    @Test("a terminate of an ID a lookup found open is pinned to that run, and its row names it")
+    func terminatePinnedToLookup() async throws {
+        let service = ScriptedWorkflowService(currentRuns: ["w": "r1"])
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
+            clock: ManualClock())
+        var job = Job(target: WorkflowTarget(workflowID: "w"))
+        job.lookedUpRunID = "r1"
+        job.listedStatus = .running
+        let result = await executor.perform(job)
+        #expect(result.outcome == .terminated)
+        #expect(result.runID == "r1")
+        #expect(service.calls == ["terminate w"])
+
+        // The lookup was stale: r1 was replaced by r2 before the call. r2 is not touched.
+        let replaced = ScriptedWorkflowService(currentRuns: ["w": "r2"])
+        let stale = await Executor(
+            service: replaced, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
+            clock: ManualClock()
+        ).perform(job)
+        #expect(stale.outcome == .runChanged)
+        #expect(stale.runID == "r1")
+        #expect(!replaced.calls.contains("terminate w"), "\(replaced.calls)")
+    }
+
+    @Test(
+        "a cancel trusting a stale listing of a run that had closed is not cancel_requested: the server's OK is checked"
+    )
+    func cancelOfClosedRun() async throws {
+        var options = ExecutorOptions(action: .cancel, reason: "r", rate: 1e6)
+        options.listingFreshness = .seconds(600)
+        var listed = Job(target: WorkflowTarget(workflowID: "w", runID: "r1"), listedStatus: .running)
+        listed.listedAt = .now
+        // Closed (completed) before the cancel, no newer run: already_closed.
+        let ended = ScriptedWorkflowService(statuses: ["w": .completed], currentRuns: ["w": "r1"])
+        let first = await Executor(service: ended, options: options, clock: ManualClock()).perform(listed)
+        #expect(first.outcome == .alreadyClosed, "\(first.message)")
+        #expect(ended.calls.first == "cancel w", "the cancel went out, and was answered OK: \(ended.calls)")
+        // Continued as new before the cancel: run_changed, and the new run is not touched.
+        let replaced = ScriptedWorkflowService(currentRuns: ["w": "r2"])
+        let second = await Executor(service: replaced, options: options, clock: ManualClock()).perform(listed)
+        #expect(second.outcome == .runChanged, "\(second.message)")
+        #expect(second.message.contains("replaced by run r2"))
+        #expect(replaced.calls.filter { $0.hasPrefix("cancel") } == ["cancel w@r1"], "\(replaced.calls)")
+        // An ID looked up in bulk: the same.
+        var lookedUp = Job(target: WorkflowTarget(workflowID: "w"), listedStatus: .running)
+        lookedUp.lookedUpRunID = "r1"
+        lookedUp.listedAt = .now
+        let third = await Executor(
+            service: ScriptedWorkflowService(currentRuns: ["w": "r2"]), options: options, clock: ManualClock()
+        ).perform(lookedUp)
+        #expect(third.outcome == .runChanged, "\(third.message)")
+    }
+
     @Test("--chain acts on the chain's current run through first_execution_run_id")
     func chain() async throws {
         let service = ScriptedWorkflowService(currentRuns: ["w": "new"])
@@ -263,9 +317,13 @@ struct ListedCancelTests {
         return try await reportRows { try await executor.run(stream, reportingTo: $0) }
     }
 
-    @Test("a cancel of a run a listing just described as open is one call, pinned; a listed closed run is none")
+    @Test(
+        "a cancel of a run a listing just described as open is one paced call, pinned, then one read to confirm; a listed closed run is none"
+    )
     func oneCall() async throws {
-        let service = ScriptedWorkflowService()
+        let service = ScriptedWorkflowService(currentRuns: [
+            "w1": "11111111-1111-4111-8111-111111111111", "w5": "55555555-5555-4555-8555-555555555555",
+        ])
         var open = Job(
             target: WorkflowTarget(workflowID: "w1", runID: "11111111-1111-4111-8111-111111111111"),
             listedStatus: .running)
@@ -292,12 +350,17 @@ struct ListedCancelTests {
         let outcomes = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[3]) })
         #expect(outcomes["w1"] == "cancel_requested" && outcomes["w3"] == "cancel_requested")
         let calls = service.calls
-        #expect(calls.filter { $0.contains("w1") } == ["cancel w1"], "\(calls)")
+        // The cancel, then a Describe of the run it pinned: a closed run answers a cancel OK too.
+        #expect(
+            calls.filter { $0.contains("w1") } == ["cancel w1", "describe w1@11111111-1111-4111-8111-111111111111"],
+            "\(calls)")
         // A listed closed run is not cancelled; whether a newer run replaced it is still asked.
         #expect(!calls.contains("cancel w2"), "\(calls)")
         #expect(outcomes["w2"] != "cancel_requested")
         #expect(calls.filter { $0.contains("w4") }.first?.hasPrefix("describe w4") == true, "\(calls)")
-        #expect(calls.filter { $0.contains("w5") } == ["cancel w5"], "\(calls)")
+        #expect(
+            calls.filter { $0.contains("w5") } == ["cancel w5", "describe w5@55555555-5555-4555-8555-555555555555"],
+            "\(calls)")
         #expect(rows.first { $0[0] == "w5" }?[1] == "55555555-5555-4555-8555-555555555555")
         #expect(calls.filter { $0.contains("w6") }.first == "describe w6", "\(calls)")
         #expect(outcomes["w6"] == "cancel_requested", "the fake's current run is open: cancelled")
@@ -313,13 +376,15 @@ struct AdmissionTests {
     func lowRateHighConcurrency() async throws {
         // 80 listed runs at 20/s with 64 in flight, on the test clock: held back in the source
         // (admissionPause below says how long), each still gets its own slot, and each listing
-        // is trusted (one call each). Which job waits where is the admission's exact tests'.
-        let service = ScriptedWorkflowService(latency: .zero)
+        // is trusted (one cancel each, and its read to confirm). Which job waits where is the
+        // admission's exact tests'.
+        let runs = (1...80).map { WorkflowTarget(workflowID: "w\($0)", runID: UUID().uuidString.lowercased()) }
+        let service = ScriptedWorkflowService(
+            currentRuns: Dictionary(uniqueKeysWithValues: runs.map { ($0.workflowID, $0.runID ?? "") }), latency: .zero)
         var options = ExecutorOptions(action: .cancel, reason: "r", rate: 20, concurrency: 64)
         options.listingFreshness = .seconds(600)
         let clock = ManualClock()
         let executor = Executor(service: service, options: options, clock: clock)
-        let runs = (1...80).map { WorkflowTarget(workflowID: "w\($0)", runID: UUID().uuidString.lowercased()) }
         let stream = AsyncStream<Job> { continuation in
             for target in runs {
                 var job = Job(target: target, listedStatus: .running)
@@ -331,7 +396,8 @@ struct AdmissionTests {
         let rows = try await reportRows { try await executor.run(stream, reportingTo: $0) }
         #expect(rows.count == 80 && rows.allSatisfy { $0[3] == "cancel_requested" })
         let calls = service.calls
-        #expect(calls.count == 80 && calls.allSatisfy { $0.hasPrefix("cancel") }, "\(calls)")
+        #expect(calls.filter { $0.hasPrefix("cancel") }.count == 80, "\(calls)")
+        #expect(calls.filter { $0.hasPrefix("describe") }.count == 80, "\(calls)")
         // Paced: the 80th slot is 79/20 s after the first (a held-back job's pause may move the
         // test clock on further; never a call closer to the one before than its slot).
         #expect(clock.now.offset >= .milliseconds(3950), "\(clock.now.offset)")

@@ -15,16 +15,23 @@ final class PagedListing: ListingFake {
     let pages: Int
     let pageSize: Int
 
-    init(pages: Int, pageSize: Int, failures: [Int: [RPCError]] = [:]) {
+    /// What every count answers instead of the number, when set.
+    let countFailure: RPCError?
+
+    init(pages: Int, pageSize: Int, failures: [Int: [RPCError]] = [:], countFailure: RPCError? = nil) {
         self.pages = pages
         self.pageSize = pageSize
+        self.countFailure = countFailure
         state = Mutex(State(failures: failures))
     }
 
     /// The pages asked for, in order (retries included).
     var listCalls: [Int] { state.withLock { $0.listCalls } }
 
-    func count(query: String) async throws(RPCError) -> Int { pages * pageSize }
+    func count(query: String) async throws(RPCError) -> Int {
+        if let countFailure { throw countFailure }
+        return pages * pageSize
+    }
 
     func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
         let page = pageToken.first.map(Int.init) ?? 0
@@ -49,6 +56,34 @@ final class PagedListing: ListingFake {
 
 @Suite("Listing a query")
 struct QueryJobsTests {
+    @Test(
+        "a count that times out: with --max, up to max+1 runs are listed instead; without, the error says to add --max")
+    func countFails() async throws {
+        let service = PagedListing(
+            pages: 3, pageSize: 4, countFailure: RPCError(code: .deadlineExceeded, message: "visibility timed out"))
+        let planner = Planner(service: service, pageSize: 4, retry: RetryPolicy(maxAttempts: 2), clock: ManualClock())
+        // 12 runs: a --max of 10 sees 11 (over it, refused), one of 20 sees all 12.
+        #expect(try await planner.survey(.query("q"), maximum: 10).count == 11)
+        #expect(try await planner.survey(.query("q"), maximum: 20).count == 12)
+        do {
+            _ = try await planner.survey(.query("q"))
+            Issue.record("a query that cannot be counted was surveyed without --max")
+        } catch {
+            #expect(error.message.contains("add --max N"), "\(error.message)")
+            #expect(error.message.contains("nothing was sent"))
+        }
+        // A query the server rejects is still the query's error, not a count to list around.
+        let rejected = PagedListing(
+            pages: 1, pageSize: 1, countFailure: RPCError(code: .invalidArgument, message: "bad query"))
+        do {
+            _ = try await Planner(service: rejected, clock: ManualClock()).survey(.query("q"), maximum: 10)
+            Issue.record("a rejected query was surveyed")
+        } catch {
+            #expect(error.code == .input)
+            #expect(rejected.listCalls.isEmpty)
+        }
+    }
+
     @Test("a page that times out or is throttled is retried under the run's policy, on its clock")
     func pageRetried() async throws {
         let service = PagedListing(
@@ -211,4 +246,63 @@ private final class HangingListing: ListingFake {
         throw RPCError(code: .cancelled, message: "cancelled")
     }
 
+}
+
+/// One page of runs, some closed, and the open runs a bulk lookup of their workflows finds.
+final class ClosedRunsListing: ListingFake {
+    let page: [ExecutionDescription]
+    let open: [ExecutionDescription]
+    private let queries = Mutex<[String]>([])
+
+    init(page: [ExecutionDescription], open: [ExecutionDescription]) {
+        self.page = page
+        self.open = open
+    }
+
+    var listQueries: [String] { queries.withLock { $0 } }
+
+    func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
+        queries.withLock { $0.append(query) }
+        guard query.hasPrefix("WorkflowId IN (") else { return ExecutionPage(executions: page, nextPageToken: []) }
+        return ExecutionPage(executions: open.filter { query.contains("'\($0.workflowID)'") }, nextPageToken: [])
+    }
+}
+
+@Suite("Closed runs in a listing")
+struct ClosedRunsTests {
+    private func run(_ id: String, _ runID: String, _ status: WorkflowStatus) -> ExecutionDescription {
+        ExecutionDescription(workflowID: id, runID: runID, workflowType: "T", status: status)
+    }
+
+    @Test("the open runs of a page's closed runs are looked up in one call, not one Describe each")
+    func lookedUpInBulk() async throws {
+        let service = ClosedRunsListing(
+            page: [run("a", "a1", .running), run("b", "b1", .completed), run("c", "c1", .terminated)],
+            open: [run("b", "b2", .running)])
+        var jobs: [Job] = []
+        for try await job in QueryJobs(service: service, query: "WorkflowType='T'", clock: ManualClock()) {
+            jobs.append(job)
+        }
+        #expect(service.listQueries.count == 2, "\(service.listQueries)")
+        #expect(service.listQueries.last == "WorkflowId IN ('b','c') AND ExecutionStatus='Running'")
+        #expect(jobs.map(\.replacement) == [nil, .open(runID: "b2", status: .running), .noOpenRun])
+    }
+
+    @Test(
+        "a closed listed run is run_changed or already_closed from the lookup, with no call, for every action",
+        arguments: Action.allCases)
+    func noCallForClosed(action: Action) async throws {
+        let service = ScriptedWorkflowService()
+        let executor = Executor(
+            service: service, options: ExecutorOptions(action: action, reason: "r", rate: 1e6), clock: ManualClock())
+        var replaced = Job(listed: run("b", "b1", .completed))
+        replaced.replacement = .open(runID: "b2", status: .running)
+        var ended = Job(listed: run("c", "c1", .terminated))
+        ended.replacement = .noOpenRun
+        let first = await executor.perform(replaced)
+        #expect(first.outcome == .runChanged)
+        #expect(first.message.contains("replaced by run b2"))
+        #expect(await executor.perform(ended).outcome == .alreadyClosed)
+        #expect(service.calls.isEmpty, "\(service.calls)")
+    }
 }

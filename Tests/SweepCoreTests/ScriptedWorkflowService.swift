@@ -112,10 +112,11 @@ final class ScriptedWorkflowService: WorkflowService {
                 state.scripts[workflowID] = script
                 if let first { return first }
             }
-            // Like the server: an unknown workflow, or one whose current run has closed.
+            // Like the server: an unknown workflow, or one whose current run has closed (a
+            // terminate is refused; a cancel answers OK and does nothing).
             switch state.statuses[workflowID] ?? .running {
             case .unspecified: return RPCError(code: .notFound, message: "workflow not found for ID: \(workflowID)")
-            case let status where status.isClosed && call != "describe":
+            case let status where status.isClosed && call != "describe" && !call.hasPrefix("cancel"):
                 return RPCError(code: .notFound, message: "workflow execution already completed")
             default: return nil
             }
@@ -127,9 +128,9 @@ final class ScriptedWorkflowService: WorkflowService {
             guard isAction else { return }
             // A scripted "landed:" failure took effect on the server before the connection failed.
             let lands = next == nil || next?.message.hasPrefix(Self.landedPrefix) == true
-            // A closed run cannot be terminated again.
+            // A closed run records nothing: not a terminate, not a cancel request.
             let closed = (state.statuses[workflowID] ?? .running).isClosed
-            guard lands, !(closed && !call.hasPrefix("cancel")) else { return }
+            guard lands, !closed else { return }
             if next == nil { state.landedCleanly.insert(workflowID) }
             if call.hasPrefix("cancel") {
                 // The server records a repeated cancel (same request ID) once.
@@ -198,12 +199,16 @@ final class ScriptedWorkflowService: WorkflowService {
         try await answer("terminate", for: target, chain: chain)
     }
 
-    /// Like the server: acting on a pinned run that is not the current one answers "already completed".
+    /// Like the server: terminating a pinned run that is not the current one answers "already
+    /// completed"; cancelling one answers OK and records nothing.
     private func answer(_ call: String, for target: WorkflowTarget, chain: String?) async throws(RPCError) {
         let current = state.withLock { $0.currentRuns[target.workflowID] }
         if let runID = target.runID, let current, runID != current {
             state.withLock { $0.calls.append("\(call) \(target.workflowID)@\(runID)") }
-            throw RPCError(code: .notFound, message: "workflow execution already completed")
+            guard call == "cancel" else {
+                throw RPCError(code: .notFound, message: "workflow execution already completed")
+            }
+            return
         }
         try await answer(chain.map { "\(call)-chain(\($0))" } ?? call, for: target.workflowID)
     }

@@ -91,3 +91,24 @@ extension Executor {
         return description.shows(options.action, since: attempt.firstCallDate)
     }
 }
+
+extension Executor {
+    /// A cancel pinned to the run a listing or bulk lookup said was open answers OK even when that
+    /// run had closed since (visibility lags a close by seconds on a loaded cluster): one Describe
+    /// of the run, a read (not paced), tells. A run still open, or one that recorded a cancel
+    /// request, keeps `cancel_requested`.
+    /// - Returns: the result for a run that was closed when the cancel arrived (`already_closed`,
+    ///   or `run_changed` when a newer run replaced it, which is not touched); nil when the cancel
+    ///   stands (or the Describe failed: the server accepted the cancel).
+    func cancelFoundClosed(_ pinned: WorkflowTarget, _ job: Job, _ attempt: inout JobAttempt<C.Instant>) async
+        -> JobResult?
+    {
+        guard case .success(let run) = await describe(pinned, &attempt), run.status.isClosed, !run.cancelRequested
+        else { return nil }
+        // Judged as the run it pinned: a newer run is the operator's to select.
+        var asPinned = job
+        asPinned.target.runID = pinned.runID
+        asPinned.replacement = nil
+        return await closed(asPinned, run, &attempt)
+    }
+}

@@ -20,21 +20,32 @@ extension Executor {
         var slotTaken = false
         var trustsListing = false
 
+        if let listed = Self.listedRun(job), listed.status.isClosed {
+            // A listing (or a bulk lookup) found the run it pins closed: closed is final, however
+            // old that word is, so nothing is sent to it, for either action.
+            if job.replacement == nil, let stopped = await takeSlot(&attempt) { return stopped }
+            return await closed(job, Self.description(of: listed, job), &attempt)
+        }
         if options.action == .cancel, let listed = Self.listedRun(job) {
-            // A listing (or a bulk lookup) said which run this is and whether it is open. Take the
+            // A listing (or a bulk lookup) said which run this is and that it is open. Take the
             // slot first, then judge at send time whether that word is still fresh.
             if let stopped = await takeSlot(&attempt) { return stopped }
             slotTaken = true
             if let listedAt = job.listedAt, listedAt.duration(to: .now) < options.listingFreshness {
                 // Fresh: one call, the cancel, pinned to that run (a run that closed in that
                 // moment answers OK too; --wait tells how each really ended).
-                if listed.status.isClosed {
-                    return await closed(job, Self.description(of: listed, job), &attempt)
-                }
                 target.runID = listed.runID
                 attempt.runID = listed.runID
                 trustsListing = true
             }
+        }
+        if options.action == .terminate, job.target.runID == nil, let listed = Self.listedRun(job) {
+            // A bulk lookup named the workflow's open run: the terminate is pinned to it, so that
+            // the row names the run it ended. However old that word is, it is safe: a run that
+            // closed since is refused by the server (already closed, or run_changed when a newer
+            // run replaced it), never a run nobody looked up.
+            target.runID = listed.runID
+            attempt.runID = listed.runID
         }
         if options.action == .cancel, !trustsListing {
             // A cancel on a closed run answers OK and does nothing, so Describe first: it tells a
@@ -67,6 +78,9 @@ extension Executor {
             }
             switch outcome {
             case .success:
+                if trustsListing, let closedFirst = await cancelFoundClosed(current, job, &attempt) {
+                    return closedFirst
+                }
                 return attempt.finish(.done(options.action), elapsed: elapsed(attempt))
             case .failure(let failure) where failure.isAmbiguous:
                 switch await pinAfterAmbiguousTerminate(current, failure, &attempt) {
@@ -143,8 +157,9 @@ extension Executor {
     func predict(_ job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> JobResult {
         if !options.chain, let listed = Self.listedRun(job) {
             if listed.status.isClosed {
-                // Whether a newer run replaced it is asked, as the real run would.
-                if let stopped = await takeSlot(&attempt) { return stopped }
+                // Whether a newer run replaced it is asked (unless the listing's lookup said), as
+                // the real run would.
+                if job.replacement == nil, let stopped = await takeSlot(&attempt) { return stopped }
                 return await closed(job, Self.description(of: listed, job), &attempt)
             }
             attempt.runID = listed.runID
@@ -165,11 +180,22 @@ extension Executor {
 
     /// The outcome for a run found closed: `run_changed` when the job pinned it and a newer run
     /// of the workflow is open (continue-as-new, reset, a new start), else `already_closed`.
+    /// The replacement is what the listing's bulk lookup found (``Job/replacement``), else asked
+    /// of Describe.
     func closed(_ job: Job, _ description: ExecutionDescription, _ attempt: inout JobAttempt<C.Instant>) async
         -> JobResult
     {
-        if job.target.runID != nil, let replacement = await replacement(of: job.target, &attempt) {
-            return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))
+        if let pinned = job.target.runID {
+            let found: String?
+            switch job.replacement {
+            case .open(let runID, let status)? where runID != pinned:
+                found = Self.replaced(pinned, by: runID, status)
+            case .open?, .noOpenRun?:
+                found = nil
+            case nil:
+                found = await replacement(of: job.target, &attempt)
+            }
+            if let found { return attempt.finish(.runChanged, message: found, elapsed: elapsed(attempt)) }
         }
         return attempt.finish(
             .alreadyClosed, message: "run is \(description.status.rawValue)", elapsed: elapsed(attempt))
@@ -180,8 +206,11 @@ extension Executor {
         guard case .success(let current) = await describe(WorkflowTarget(workflowID: pinned.workflowID), &attempt),
             current.runID != pinned.runID, !current.status.isClosed
         else { return nil }
-        return
-            "run \(pinned.runID ?? "") was replaced by run \(current.runID) (\(current.status.rawValue)); not touched"
+        return Self.replaced(pinned.runID ?? "", by: current.runID, current.status)
+    }
+
+    static func replaced(_ pinned: String, by runID: String, _ status: WorkflowStatus) -> String {
+        "run \(pinned) was replaced by run \(runID) (\(status.rawValue)); not touched"
     }
 
     /// A stable request ID per run, so that a repeated cancel (a retry, a resumed run) is

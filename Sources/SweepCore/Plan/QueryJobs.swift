@@ -43,9 +43,19 @@ package struct QueryJobs: AsyncSequence, Sendable {
         private var token: [UInt8] = []
         private var exhausted = false
         private var listed = 0
+        /// For the closed runs of the page in hand: their workflows' open runs, by workflow ID;
+        /// nil when the lookup failed (then each is described).
+        private var openRuns: [String: ExecutionDescription]?
         /// The next page, being fetched while this one is worked on (a page of 1,000 takes the
         /// server a tenth of a second or more; the engine should not stall for it between pages).
-        private var prefetch: Prefetch<Result<(ExecutionPage, ContinuousClock.Instant), any Error>>?
+        private var prefetch: Prefetch<Result<Fetched, any Error>>?
+
+        /// A page, when it arrived, and the open runs of the workflows of its closed runs.
+        private struct Fetched: Sendable {
+            var page: ExecutionPage
+            var arrivedAt: ContinuousClock.Instant
+            var openRuns: [String: ExecutionDescription]?
+        }
 
         init(jobs: QueryJobs) {
             self.jobs = jobs
@@ -65,9 +75,10 @@ package struct QueryJobs: AsyncSequence, Sendable {
                 let next: ExecutionPage
                 // A stop while waiting (a retry's pause can be long) reaches the fetch.
                 switch await fetching.value {
-                case .success(let (fetched, arrivedAt)):
-                    next = fetched
-                    pageAt = arrivedAt
+                case .success(let fetched):
+                    next = fetched.page
+                    pageAt = fetched.arrivedAt
+                    openRuns = fetched.openRuns
                 case .failure(is CancellationError):
                     exhausted = true
                     jobs.progress.listingStopped()
@@ -95,13 +106,16 @@ package struct QueryJobs: AsyncSequence, Sendable {
             let execution = page[index]
             var job = Job(listed: execution)
             job.listedAt = pageAt
+            if execution.status.isClosed, let openRuns {
+                job.replacement =
+                    openRuns[execution.workflowID].map { .open(runID: $0.runID, status: $0.status) } ?? .noOpenRun
+            }
             return job
         }
 
-        /// Fetches the page at `pageToken` under the retry policy, with when it arrived.
-        private func fetch(_ pageToken: [UInt8]) -> Prefetch<
-            Result<(ExecutionPage, ContinuousClock.Instant), any Error>
-        > {
+        /// Fetches the page at `pageToken` under the retry policy, with when it arrived, then
+        /// looks up the open runs of its closed runs' workflows.
+        private func fetch(_ pageToken: [UInt8]) -> Prefetch<Result<Fetched, any Error>> {
             let (service, query, pageSize, retry, clock) = (
                 jobs.service, jobs.query, jobs.pageSize, jobs.retry, jobs.clock
             )
@@ -110,18 +124,61 @@ package struct QueryJobs: AsyncSequence, Sendable {
                     let page = try await retry.run(on: clock) { () async throws(RPCError) in
                         try await service.list(query: query, pageSize: pageSize, pageToken: pageToken)
                     }
-                    return .success((page, ContinuousClock.now))
+                    let arrivedAt = ContinuousClock.now
+                    let closed = page.executions.filter { $0.status.isClosed }.map(\.workflowID)
+                    let openRuns = await QueryJobs.openRuns(of: closed, service: service, retry: retry, clock: clock)
+                    return .success(Fetched(page: page, arrivedAt: arrivedAt, openRuns: openRuns))
                 } catch {
                     return .failure(error)
                 }
             }
         }
     }
+
+    /// The open run of each of `workflowIDs` that has one, through visibility: one List call per
+    /// ``VisibilityResolver/largestChunk`` IDs, instead of one Describe per closed run to ask
+    /// whether a newer run replaced it. Visibility may not show a run started a moment ago: that
+    /// workflow's closed run is then `already_closed`, not `run_changed`.
+    /// - Returns: nil when the lookup failed, or a workflow ID cannot be quoted plainly: each
+    ///   closed run is then described.
+    static func openRuns(
+        of workflowIDs: [String], service: any WorkflowService, retry: RetryPolicy, clock: any Clock<Duration>
+    ) async -> [String: ExecutionDescription]? {
+        var unique: [String] = []
+        var seen: Set<String> = []
+        for id in workflowIDs where seen.insert(id).inserted {
+            guard VisibilityResolver.isPlain(id) else { return nil }
+            unique.append(id)
+        }
+        var open: [String: ExecutionDescription] = [:]
+        var start = 0
+        while start < unique.count {
+            let chunk = unique[start..<Swift.min(unique.count, start + VisibilityResolver.largestChunk)]
+            start += chunk.count
+            let query =
+                "WorkflowId IN (" + chunk.map { "'\($0)'" }.joined(separator: ",") + ") AND ExecutionStatus='Running'"
+            var token: [UInt8] = []
+            repeat {
+                let pageToken = token
+                guard
+                    let page = try? await retry.run(
+                        on: clock,
+                        { () async throws(RPCError) in
+                            try await service.list(
+                                query: query, pageSize: VisibilityResolver.pageSize, pageToken: pageToken)
+                        })
+                else { return nil }
+                for run in page.executions { open[run.workflowID] = run }
+                token = page.nextPageToken
+            } while !token.isEmpty
+        }
+        return open
+    }
 }
 
 extension Job {
     /// A job for a run a listing just returned: pinned to that run, with what the listing knows.
-    init(listed execution: ExecutionDescription) {
+    package init(listed execution: ExecutionDescription) {
         self.init(
             target: WorkflowTarget(workflowID: execution.workflowID, runID: execution.runID),
             workflowType: execution.workflowType,

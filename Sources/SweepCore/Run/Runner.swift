@@ -216,8 +216,9 @@ package enum Runner {
     static func resolver(_ options: SweepOptions, service: any WorkflowService) -> VisibilityResolver? {
         // A cancel acts on what each lookup says: a fresh batch per lookup
         // (`SweepOptions.freshBatchSize`), the next looked up once half of one is handed out. A
-        // dry run and a plan act on none of it, and the server engine only pins its batch to the
-        // runs looked up (what it hands the batcher is described afterwards, which reports a run
+        // terminate only pins its call to the run looked up (a closed one is refused by the
+        // server), a dry run and a plan act on none of it, and the server engine only pins its
+        // batch to the runs looked up (what it hands the batcher is described afterwards, which reports a run
         // that closed or was replaced since): the largest chunk per lookup, the next looked up as
         // soon as one is handed out. One lookup in flight: the dev server's visibility served four
         // at once slower than one after the other (4,800 against 5,800 IDs/s, the extra ones

@@ -37,10 +37,10 @@ package struct SweepOptions: Sendable {
     }
 
     /// Whether this run resolves its IDs through visibility: IDs (not a query, whose listing says
-    /// it all), for a cancel, a dry run or a plan (a terminate is one unpinned call anyway), and
-    /// not on a chain (which follows first_execution_run_id).
+    /// it all), for every action (a terminate is pinned to the open run found, so that its row
+    /// names the run it ended), and not on a chain (which follows first_execution_run_id).
     var resolvesThroughVisibility: Bool {
-        guard resolution == .visibility, !chain, action == .cancel || dryRun || engine == .server else { return false }
+        guard resolution == .visibility, !chain else { return false }
         if case .query = source { return false }
         return true
     }

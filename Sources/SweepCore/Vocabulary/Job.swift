@@ -17,6 +17,9 @@ package struct Job: Sendable, Hashable {
     /// one, else the newest), with ``listedStatus``. The target stays unpinned, so that the report,
     /// duplicates and `--resume` treat the ID as given; only an open run is acted on from it.
     package var lookedUpRunID: String?
+    /// For a closed run a listing returned: whether a bulk lookup made with the listing found an
+    /// open run of the same workflow (one that replaced it); nil when none was made (Describe asks).
+    package var replacement: Replacement?
     /// The first run of the workflow's continue-as-new chain, when known.
     package var firstRunID: String?
     /// The same workflow (and run) appeared earlier in the input: reported `duplicate`, not sent.
@@ -39,6 +42,12 @@ package struct Job: Sendable, Hashable {
         self.listedStatus = listedStatus
         self.startTime = startTime
         self.firstRunID = firstRunID
+    }
+
+    /// What a bulk lookup found for the workflow of a closed listed run.
+    package enum Replacement: Sendable, Hashable {
+        case noOpenRun
+        case open(runID: String, status: WorkflowStatus)
     }
 
     /// The key under which duplicates are recognised: the workflow ID and the pinned run, if any.

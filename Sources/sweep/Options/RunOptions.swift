@@ -86,6 +86,6 @@ enum ResolutionArgument: String, ExpressibleByArgument, CaseIterable {
     var resolution: SweepOptions.Resolution { self == .visibility ? .visibility : .describe }
 
     static let help = ArgumentHelp(
-        "How the runs of IDs from --input or --workflow-id are found for a cancel, a dry run or a plan: visibility (in bulk, WorkflowId IN (...), then Describe what it does not know) or describe (one Describe each).",
+        "How the runs of IDs from --input or --workflow-id are found: visibility (in bulk, WorkflowId IN (...), then Describe what it does not know; a terminate is pinned to the open run found) or describe (one Describe each for a cancel; a terminate goes unpinned).",
         valueName: "visibility|describe")
 }
