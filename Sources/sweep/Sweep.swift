@@ -75,7 +75,8 @@ struct Sweep: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                let message = UnknownCommand.mistypedOption(arguments) ?? fullMessage(for: error)
+                let full = fullMessage(for: error)
+                let message = UnknownCommand.mistypedOption(arguments, message: full) ?? full
                 FileHandle.standardError.write(Data((message + "\n").utf8))
                 Foundation.exit(2)
             }

@@ -18,13 +18,17 @@ enum UnknownCommand {
 
     /// When the command line lacks a selector only because an option was mistyped: the error for
     /// that option, found by parsing again with a selector added.
-    static func mistypedOption(_ arguments: [String]) -> String? {
+    /// - Parameter message: the error argument-parser gave; only a missing selector is looked into.
+    static func mistypedOption(_ arguments: [String], message: String) -> String? {
+        guard message.contains("Say which workflows") else { return nil }
         do {
             _ = try Sweep.parseAsRoot(arguments + ["--workflow-id", "x"])
             return nil
         } catch {
-            let message = Sweep.fullMessage(for: error)
-            return message.contains("Unknown option") ? message : nil
+            let found = Sweep.fullMessage(for: error)
+            // The option the operator typed, not the one added here.
+            let typed = arguments.contains { found.contains("Unknown option '\($0)'") }
+            return typed ? found : nil
         }
     }
 

@@ -171,9 +171,15 @@ struct CommandLineTests {
 
     @Test("a mistyped sole selector is reported as the unknown option it is")
     func mistypedSelector() throws {
-        let message = try #require(UnknownCommand.mistypedOption(["terminate", "--querry", "WorkflowType='x'"]))
+        let missing = "Error: Say which workflows: give one of --query, --input or --workflow-id."
+        let message = try #require(
+            UnknownCommand.mistypedOption(["terminate", "--querry", "WorkflowType='x'"], message: missing))
         #expect(message.contains("--querry"), "\(message)")
-        #expect(UnknownCommand.mistypedOption(["terminate", "-q", "WorkflowType='x'", "--older-than", "-1h"]) == nil)
+        // Another error, or a command without --workflow-id, is left as argument-parser says it.
+        #expect(
+            UnknownCommand.mistypedOption(["terminate", "--querry", "x"], message: "Error: --max must be positive")
+                == nil)
+        #expect(UnknownCommand.mistypedOption(["batch", "describe"], message: missing) == nil)
     }
 
     @Test("--older-than keeps a query whose literal holds parentheses, wrapped whole")

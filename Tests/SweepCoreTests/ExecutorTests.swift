@@ -200,15 +200,26 @@ struct ExecutorTests {
         #expect(result.runID == "r1")
         #expect(service.calls == ["terminate w"])
 
-        // The lookup was stale: r1 was replaced by r2 before the call. r2 is not touched.
-        let replaced = ScriptedWorkflowService(currentRuns: ["w": "r2"])
+        // The lookup was stale: r1 was replaced by r2, which was there before the terminate was
+        // sent. The ID names its current run: r2 is terminated, pinned, and the row names it.
+        let followed = ScriptedWorkflowService(currentRuns: ["w": "r2"])
+        let current = await Executor(
+            service: followed, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
+            clock: ManualClock()
+        ).perform(job)
+        #expect(current.outcome == .terminated, "\(current.message)")
+        #expect(current.runID == "r2")
+        #expect(followed.calls == ["terminate w@r1", "describe w", "terminate w"], "\(followed.calls)")
+
+        // r2 started after the terminate was sent: nobody selected it; it is not touched.
+        let replaced = ScriptedWorkflowService(currentRuns: ["w": "r2"], startTimes: ["w": Date() + 600])
         let stale = await Executor(
             service: replaced, options: ExecutorOptions(action: .terminate, reason: "r", rate: 1e6),
             clock: ManualClock()
         ).perform(job)
-        #expect(stale.outcome == .runChanged)
+        #expect(stale.outcome == .runChanged, "\(stale.message)")
         #expect(stale.runID == "r1")
-        #expect(!replaced.calls.contains("terminate w"), "\(replaced.calls)")
+        #expect(replaced.calls == ["terminate w@r1", "describe w"], "\(replaced.calls)")
     }
 
     @Test(

@@ -63,7 +63,8 @@ struct QueryJobsTests {
             pages: 3, pageSize: 4, countFailure: RPCError(code: .deadlineExceeded, message: "visibility timed out"))
         let planner = Planner(service: service, pageSize: 4, retry: RetryPolicy(maxAttempts: 2), clock: ManualClock())
         // 12 runs: a --max of 10 sees 11 (over it, refused), one of 20 sees all 12.
-        #expect(try await planner.survey(.query("q"), maximum: 10).count == 11)
+        let over = try await planner.survey(.query("q"), maximum: 10)
+        #expect(over.count == 11 && over.countIsListed)
         #expect(try await planner.survey(.query("q"), maximum: 20).count == 12)
         do {
             _ = try await planner.survey(.query("q"))
@@ -246,63 +247,4 @@ private final class HangingListing: ListingFake {
         throw RPCError(code: .cancelled, message: "cancelled")
     }
 
-}
-
-/// One page of runs, some closed, and the open runs a bulk lookup of their workflows finds.
-final class ClosedRunsListing: ListingFake {
-    let page: [ExecutionDescription]
-    let open: [ExecutionDescription]
-    private let queries = Mutex<[String]>([])
-
-    init(page: [ExecutionDescription], open: [ExecutionDescription]) {
-        self.page = page
-        self.open = open
-    }
-
-    var listQueries: [String] { queries.withLock { $0 } }
-
-    func list(query: String, pageSize: Int, pageToken: [UInt8]) async throws(RPCError) -> ExecutionPage {
-        queries.withLock { $0.append(query) }
-        guard query.hasPrefix("WorkflowId IN (") else { return ExecutionPage(executions: page, nextPageToken: []) }
-        return ExecutionPage(executions: open.filter { query.contains("'\($0.workflowID)'") }, nextPageToken: [])
-    }
-}
-
-@Suite("Closed runs in a listing")
-struct ClosedRunsTests {
-    private func run(_ id: String, _ runID: String, _ status: WorkflowStatus) -> ExecutionDescription {
-        ExecutionDescription(workflowID: id, runID: runID, workflowType: "T", status: status)
-    }
-
-    @Test("the open runs of a page's closed runs are looked up in one call, not one Describe each")
-    func lookedUpInBulk() async throws {
-        let service = ClosedRunsListing(
-            page: [run("a", "a1", .running), run("b", "b1", .completed), run("c", "c1", .terminated)],
-            open: [run("b", "b2", .running)])
-        var jobs: [Job] = []
-        for try await job in QueryJobs(service: service, query: "WorkflowType='T'", clock: ManualClock()) {
-            jobs.append(job)
-        }
-        #expect(service.listQueries.count == 2, "\(service.listQueries)")
-        #expect(service.listQueries.last == "WorkflowId IN ('b','c') AND ExecutionStatus='Running'")
-        #expect(jobs.map(\.replacement) == [nil, .open(runID: "b2", status: .running), .noOpenRun])
-    }
-
-    @Test(
-        "a closed listed run is run_changed or already_closed from the lookup, with no call, for every action",
-        arguments: Action.allCases)
-    func noCallForClosed(action: Action) async throws {
-        let service = ScriptedWorkflowService()
-        let executor = Executor(
-            service: service, options: ExecutorOptions(action: action, reason: "r", rate: 1e6), clock: ManualClock())
-        var replaced = Job(listed: run("b", "b1", .completed))
-        replaced.replacement = .open(runID: "b2", status: .running)
-        var ended = Job(listed: run("c", "c1", .terminated))
-        ended.replacement = .noOpenRun
-        let first = await executor.perform(replaced)
-        #expect(first.outcome == .runChanged)
-        #expect(first.message.contains("replaced by run b2"))
-        #expect(await executor.perform(ended).outcome == .alreadyClosed)
-        #expect(service.calls.isEmpty, "\(service.calls)")
-    }
 }

@@ -27,6 +27,5 @@ struct ReportWriterTests {
         try await Patience.waitUntil("the writer to sync its one row") {
             (byClock.syncs >= 1, "\(byClock.syncs) syncs")
         }
-        #expect(byClock.syncs == 1, "nothing new to sync")
     }
 }

@@ -157,6 +157,14 @@ struct UnattendedRunTests {
             #expect(refused.standardError.contains("$TEMPORAL_CONFIG_FILE"), "\(refused.standardError)")
             #expect(try String(contentsOfFile: config, encoding: .utf8) == text)
         }
+        // Settings refused by their checks (an address without a port) still name the file: the
+        // refused run's metrics never go over it.
+        let unresolved = try await harness.sweep.run(
+            ["terminate", "-w", "x", "--metrics-file", config, "--address", "127.0.0.1", "--report", "-"],
+            environment: ["TEMPORAL_CONFIG_FILE": config])
+        #expect(unresolved.status == 2, "\(unresolved.standardError)")
+        #expect(unresolved.standardError.contains("$TEMPORAL_CONFIG_FILE"), "\(unresolved.standardError)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == text)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["temporal.toml"])
     }
 

@@ -103,12 +103,35 @@ extension Executor {
     func cancelFoundClosed(_ pinned: WorkflowTarget, _ job: Job, _ attempt: inout JobAttempt<C.Instant>) async
         -> JobResult?
     {
-        guard case .success(let run) = await describe(pinned, &attempt), run.status.isClosed, !run.cancelRequested
+        guard case .success(let run) = await describe(pinned, &attempt), run.status.isClosed,
+            !run.shows(.cancel, since: attempt.firstCallDate)
         else { return nil }
         // Judged as the run it pinned: a newer run is the operator's to select.
         var asPinned = job
         asPinned.target.runID = pinned.runID
         asPinned.replacement = nil
         return await closed(asPinned, run, &attempt)
+    }
+
+    /// A terminate pinned to the run a bulk lookup found for an ID given without one was refused:
+    /// that run had closed since the lookup. The ID names the workflow's current run: terminated
+    /// (pinned) when it was there before the terminate was sent; a run started since is the
+    /// operator's to select (`run_changed`).
+    /// - Returns: the run to terminate, the result, or nil when no open run is left
+    ///   (`already_closed`, as the refusal said).
+    func currentRun(afterStaleLookup job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> PinDecision? {
+        let sent = attempt.firstCallDate
+        guard case .success(let current) = await describe(WorkflowTarget(workflowID: job.target.workflowID), &attempt),
+            !current.status.isClosed
+        else { return nil }
+        let stale = attempt.runID ?? ""
+        guard current.startedBefore(sent) else {
+            return .finished(
+                attempt.finish(
+                    .runChanged, message: Self.replaced(stale, by: current.runID, current.status),
+                    elapsed: elapsed(attempt)))
+        }
+        attempt.runID = current.runID
+        return .retry(WorkflowTarget(workflowID: job.target.workflowID, runID: current.runID))
     }
 }

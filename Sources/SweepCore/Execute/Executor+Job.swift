@@ -67,6 +67,7 @@ extension Executor {
 
         var pinned = target
         var pacing: Calls<C>.Pacing = described || slotTaken ? .retries : .every
+        var followedLookup = false
         while true {
             let current = pinned
             // An unpinned terminate is not retried blindly after an ambiguous failure: the first
@@ -102,6 +103,20 @@ extension Executor {
                 }
                 guard failure.outcome == .alreadyClosed else {
                     return attempt.finish(failure, elapsed: elapsed(attempt))
+                }
+                if job.target.runID == nil, current.runID != nil, !followedLookup {
+                    // Pinned by a bulk lookup that had gone stale: the ID names its current run.
+                    followedLookup = true
+                    switch await currentRun(afterStaleLookup: job, &attempt) {
+                    case .retry(let run)?:
+                        pinned = run
+                        pacing = .every
+                        continue
+                    case .finished(let result)?:
+                        return result
+                    case nil:
+                        break
+                    }
                 }
                 if current.runID != nil, let replacement = await replacement(of: current, &attempt) {
                     return attempt.finish(.runChanged, message: replacement, elapsed: elapsed(attempt))

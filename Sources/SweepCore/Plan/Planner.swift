@@ -34,7 +34,7 @@ package struct Planner: Sendable {
     package func survey(_ source: JobSource, maximum: Int? = nil) async throws(SweepError) -> Survey {
         switch source {
         case .query(let query):
-            let count = try await count(query, maximum: maximum)
+            let (count, listed) = try await count(query, maximum: maximum)
             do {
                 let page = try await retrying { () async throws(RPCError) in
                     try await service.list(query: query, pageSize: previewSize, pageToken: [])
@@ -42,7 +42,9 @@ package struct Planner: Sendable {
                 let preview = page.executions.map(Job.init(listed:)).filter {
                     shard?.contains($0.target.workflowID) ?? true
                 }
-                return Survey(count: count, preview: preview)
+                var survey = Survey(count: count, preview: preview)
+                survey.countIsListed = listed
+                return survey
             } catch {
                 throw Self.planningError(error, what: "the query")
             }
@@ -69,9 +71,9 @@ package struct Planner: Sendable {
 
     /// The server's count of `query`; when it cannot count and `maximum` is given, how many it
     /// lists, up to `maximum + 1`.
-    private func count(_ query: String, maximum: Int?) async throws(SweepError) -> Int {
+    private func count(_ query: String, maximum: Int?) async throws(SweepError) -> (count: Int, listed: Bool) {
         do {
-            return try await retrying { () async throws(RPCError) in try await service.count(query: query) }
+            return (try await retrying { () async throws(RPCError) in try await service.count(query: query) }, false)
         } catch  where Self.countFailures.contains(error.code) {
             guard let maximum else {
                 throw SweepError(
@@ -80,7 +82,7 @@ package struct Planner: Sendable {
                     cause: error)
             }
             do {
-                return try await listedCount(query, upTo: maximum + 1)
+                return (try await listedCount(query, upTo: maximum + 1), true)
             } catch {
                 throw Self.planningError(error, what: "the query")
             }

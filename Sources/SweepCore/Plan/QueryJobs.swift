@@ -45,7 +45,7 @@ package struct QueryJobs: AsyncSequence, Sendable {
         private var listed = 0
         /// For the closed runs of the page in hand: their workflows' open runs, by workflow ID;
         /// nil when the lookup failed (then each is described).
-        private var openRuns: [String: ExecutionDescription]?
+        private var openRuns: OpenRuns?
         /// The next page, being fetched while this one is worked on (a page of 1,000 takes the
         /// server a tenth of a second or more; the engine should not stall for it between pages).
         private var prefetch: Prefetch<Result<Fetched, any Error>>?
@@ -54,7 +54,7 @@ package struct QueryJobs: AsyncSequence, Sendable {
         private struct Fetched: Sendable {
             var page: ExecutionPage
             var arrivedAt: ContinuousClock.Instant
-            var openRuns: [String: ExecutionDescription]?
+            var openRuns: OpenRuns?
         }
 
         init(jobs: QueryJobs) {
@@ -106,9 +106,9 @@ package struct QueryJobs: AsyncSequence, Sendable {
             let execution = page[index]
             var job = Job(listed: execution)
             job.listedAt = pageAt
-            if execution.status.isClosed, let openRuns {
+            if execution.status.isClosed, let openRuns, openRuns.lookedUp.contains(execution.workflowID) {
                 job.replacement =
-                    openRuns[execution.workflowID].map { .open(runID: $0.runID, status: $0.status) } ?? .noOpenRun
+                    openRuns.open[execution.workflowID].map { .open(runID: $0.runID, status: $0.status) } ?? .noOpenRun
             }
             return job
         }
@@ -135,28 +135,33 @@ package struct QueryJobs: AsyncSequence, Sendable {
         }
     }
 
+    /// What a bulk lookup found for the workflows of a page's closed runs.
+    struct OpenRuns: Sendable {
+        /// The workflows looked up (an ID that cannot be quoted plainly is left to Describe).
+        var lookedUp: Set<String> = []
+        /// The open run of each that has one.
+        var open: [String: ExecutionDescription] = [:]
+    }
+
     /// The open run of each of `workflowIDs` that has one, through visibility: one List call per
     /// ``VisibilityResolver/largestChunk`` IDs, instead of one Describe per closed run to ask
-    /// whether a newer run replaced it. Visibility may not show a run started a moment ago: that
-    /// workflow's closed run is then `already_closed`, not `run_changed`.
-    /// - Returns: nil when the lookup failed, or a workflow ID cannot be quoted plainly: each
-    ///   closed run is then described.
+    /// whether a newer run replaced it. Any status that is not closed counts as open (Paused).
+    /// Visibility may not show a run started a moment ago: that workflow's closed run is then
+    /// `already_closed`, not `run_changed`.
+    /// - Returns: nil when the lookup failed: each closed run is then described.
     static func openRuns(
         of workflowIDs: [String], service: any WorkflowService, retry: RetryPolicy, clock: any Clock<Duration>
-    ) async -> [String: ExecutionDescription]? {
-        var unique: [String] = []
-        var seen: Set<String> = []
-        for id in workflowIDs where seen.insert(id).inserted {
-            guard VisibilityResolver.isPlain(id) else { return nil }
-            unique.append(id)
+    ) async -> OpenRuns? {
+        var found = OpenRuns()
+        var ids: [String] = []
+        for id in workflowIDs where VisibilityResolver.isPlain(id) && found.lookedUp.insert(id).inserted {
+            ids.append(id)
         }
-        var open: [String: ExecutionDescription] = [:]
         var start = 0
-        while start < unique.count {
-            let chunk = unique[start..<Swift.min(unique.count, start + VisibilityResolver.largestChunk)]
+        while start < ids.count {
+            let chunk = ids[start..<Swift.min(ids.count, start + VisibilityResolver.largestChunk)]
             start += chunk.count
-            let query =
-                "WorkflowId IN (" + chunk.map { "'\($0)'" }.joined(separator: ",") + ") AND ExecutionStatus='Running'"
+            let query = "WorkflowId IN (" + chunk.map { "'\($0)'" }.joined(separator: ",") + ")"
             var token: [UInt8] = []
             repeat {
                 let pageToken = token
@@ -168,11 +173,11 @@ package struct QueryJobs: AsyncSequence, Sendable {
                                 query: query, pageSize: VisibilityResolver.pageSize, pageToken: pageToken)
                         })
                 else { return nil }
-                for run in page.executions { open[run.workflowID] = run }
+                for run in page.executions where !run.status.isClosed { found.open[run.workflowID] = run }
                 token = page.nextPageToken
             } while !token.isEmpty
         }
-        return open
+        return found
     }
 }
 

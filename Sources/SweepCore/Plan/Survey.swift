@@ -10,6 +10,9 @@ package struct Survey: Sendable, Hashable {
     /// pass over the same input keeps only the keys of those (see ``DuplicateFilter``); `nil` for
     /// a query.
     package var fingerprints: SurveyedFingerprints?
+    /// For a query the server could not count: ``count`` is what a listing read, up to `--max`
+    /// + 1, so a count over `--max` means "at least".
+    package var countIsListed = false
 
     package init(
         count: Int, duplicates: Int = 0, preview: [Job], fingerprints: SurveyedFingerprints? = nil

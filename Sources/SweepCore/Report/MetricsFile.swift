@@ -61,13 +61,17 @@ enum MetricsFile {
         // ignores it until the rename.
         var template = Array((path + ".tmp-XXXXXX").utf8CString)
         var temporary = ""
+        var failure: Int32 = 0
         let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let name = buffer.baseAddress else { return -1 }
-            defer { temporary = String(cString: name) }
-            return mkstemp(name)
+            let descriptor = mkstemp(name)
+            failure = errno
+            temporary = String(cString: name)
+            return descriptor
         }
         guard descriptor >= 0 else {
-            throw SweepError(.output, "cannot write the metrics file \(path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(failure))
+            throw SweepError(.output, "cannot write the metrics file \(path): \(reason)")
         }
         do throws(SweepError) {
             let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
@@ -78,6 +82,8 @@ enum MetricsFile {
             }
             do {
                 try handle.write(contentsOf: Data(text.utf8))
+                // On disk before it replaces the last file: a crash leaves the old file or the new.
+                try handle.synchronize()
                 try handle.close()
             } catch {
                 throw SweepError(.output, "cannot write the metrics file \(path): \(error.localizedDescription)")

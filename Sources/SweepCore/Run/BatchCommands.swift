@@ -47,17 +47,24 @@ package enum BatchCommands {
                 }
                 return (try await client.describeBatch(jobID: jobID), alreadyEnded)
             }
-        } catch  where error.code == .unreachable && stop != .notSent {
+        } catch  where stop != .notSent && Self.mayHaveLanded(error) {
             let status = (error.cause as? RPCError).map { "\($0)" } ?? error.message
             let what =
-                stop == .sent
-                ? "the stop was sent but no answer came: it may have landed"
-                : "the server accepted the stop, but describing the job then failed"
+                stop == .accepted
+                ? "the server accepted the stop, but describing the job then failed"
+                : "the stop was sent but no answer came: it may have landed"
             throw SweepError(
                 .unreachable,
                 "\(what) (\(status)); see where job \(jobID) stands with sweep batch describe \(jobID)",
                 cause: error.cause)
         }
+    }
+
+    /// A call that timed out or lost its connection may have reached the server: "nothing was
+    /// sent" would be a guess. (A refused credential or handshake is said as ConnectionFailure says it.)
+    private static func mayHaveLanded(_ error: SweepError) -> Bool {
+        guard error.code == .unreachable, let cause = error.cause as? RPCError else { return false }
+        return cause.code == .deadlineExceeded || cause.code == .unavailable
     }
 
     private enum StopProgress { case notSent, sent, accepted }

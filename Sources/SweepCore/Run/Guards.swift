@@ -26,7 +26,8 @@ enum Guards {
     static func guardSize(_ options: SweepOptions, survey: Survey, console: some Console) throws(SweepError) {
         let verb = options.verb
         if let max = options.maxJobs, survey.count > max {
-            throw SweepError(.usage, "the job set has \(survey.count) workflows, over --max \(max); nothing was sent")
+            let count = (survey.countIsListed ? "at least " : "") + String(survey.count)
+            throw SweepError(.usage, "the job set has \(count) workflows, over --max \(max); nothing was sent")
         }
         guard case .query = options.source, !options.dryRun else { return }
         let namespace = options.connection.namespace

@@ -46,9 +46,10 @@ package struct SweepOptions: Sendable {
     }
 
     /// Whether this run acts on what a listing page or a bulk lookup says of each run: a cancel by
-    /// sweep itself, which trusts that word for two seconds only. A terminate is one unpinned call
-    /// whatever was listed; a dry run and a plan act on none of it, and the server engine only
-    /// pins its batches to the runs listed, which it describes afterwards.
+    /// sweep itself, which trusts that word for two seconds only. A terminate only pins its call
+    /// to the run named (the server refuses it once that run has closed); a dry run and a plan act
+    /// on none of it, and the server engine only pins its batches to the runs listed, which it
+    /// describes afterwards.
     var actsOnWhatItLists: Bool { action == .cancel && !dryRun && engine == .client }
 
     /// How many runs a listing page or a bulk-lookup chunk holds when a cancel acts on what it

@@ -97,10 +97,21 @@ struct ConnectionFlags: ParsableArguments {
         try ClientConfiguration.resolve(values, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// The files the settings read (config file, TLS files), wherever each was set; none when
-    /// the settings do not resolve (that is reported when the run starts).
-    var filesRead: [(flag: String, path: String?)] {
-        ((try? configuration())?.filesRead ?? []).map { ($0.what, $0.path) }
+    /// The files the settings read (config file, TLS files), wherever each was set, whether or
+    /// not the settings pass their checks (a refused run still writes its metrics). Settings that
+    /// do not even load (a bad file) name, all the same, the files given by flag or variable.
+    func filesRead() -> [(flag: String, path: String?)] {
+        let environment = ProcessInfo.processInfo.environment
+        if let loaded = try? ClientConfiguration.resolve(values, environment: environment, checked: false) {
+            return loaded.filesRead.map { ($0.what, $0.path) }
+        }
+        let variables = [
+            "TEMPORAL_CONFIG_FILE", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH",
+            "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+        ]
+        return [("--tls-ca-path", tlsCAPath), ("--tls-cert-path", tlsCertPath), ("--tls-key-path", tlsKeyPath)]
+            + variables.map { ("$\($0)", environment[$0]) }
+            + [("the config file", ClientConfiguration.defaultConfigFile(environment: environment))]
     }
 
     /// The connection a run makes, after printing the settings' warnings to standard error.

@@ -47,7 +47,13 @@ struct UnattendedOptions: ParsableArguments {
 
     /// `--lock` and `--metrics-file` are files of their own: taking the lock writes a PID into its
     /// file, and the metrics file is replaced; neither may be an input, the report or a setting.
-    func refuseSharedPaths(_ others: [(flag: String, path: String?)]) throws {
+    /// - Parameter settings: the files the connection settings read, asked for only when this
+    ///   run writes a file of its own.
+    func refuseSharedPaths(
+        _ others: [(flag: String, path: String?)], settings: () -> [(flag: String, path: String?)]
+    ) throws {
+        guard lock != nil || metricsFile != nil else { return }
+        let others = others + settings()
         func canonical(_ path: String) -> String {
             URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         }

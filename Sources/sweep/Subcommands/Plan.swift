@@ -43,8 +43,8 @@ struct Plan: AsyncParsableCommand {
         try Limits.rps.check(rps, flag: "--rps")
         if let max { try Limits.max.check(max, flag: "--max") }
         try unattended.refuseSharedPaths(
-            [("--input", source.input), ("--out", out), ("--config-file", connection.configFile)]
-                + connection.filesRead)
+            [("--input", source.input), ("--out", out), ("--config-file", connection.configFile)],
+            settings: connection.filesRead)
         if unattended.output == .json, out == "-" {
             throw ValidationError("--output json and --out - both write standard output; give --out a file.")
         }

@@ -57,7 +57,7 @@ extension SweepCommand {
             [
                 ("--input", input), ("--report", run.report), ("--resume", run.resume),
                 ("--config-file", connection.configFile),
-            ] + connection.filesRead)
+            ], settings: connection.filesRead)
         if unattended.output == .json, run.report == "-" {
             throw ValidationError("--output json and --report - both write standard output; give --report a file.")
         }

@@ -59,9 +59,12 @@ package struct ClientConfiguration: Sendable, Hashable {
     /// mounted file went missing should not quietly dial localhost).
     /// - Throws: ``SweepError`` `.usage` (exit 2): an unreadable or invalid file, a missing named
     ///   profile or file, a bad boolean variable, a malformed `--grpc-meta`, or conflicting TLS settings.
+    /// - Parameter checked: whether the settings are checked once laid over each other (TLS
+    ///   pairs, header values, the address's port); unchecked, only to learn what they name.
     package static func resolve(
         _ flags: ConnectionFlagValues,
-        environment: [String: String]
+        environment: [String: String],
+        checked: Bool = true
     ) throws(SweepError) -> ClientConfiguration {
         let file: Setting<String>
         let fileNamed: Bool
@@ -108,6 +111,7 @@ package struct ClientConfiguration: Sendable, Hashable {
         let configuration = ClientConfiguration(
             configFile: file, configFileFound: fileFound, profileName: name, profileFound: profileFound,
             profile: profile)
+        guard checked else { return configuration }
         try configuration.checkTLSSettings()
         try configuration.checkHeaderValues()
         try configuration.checkAddress()
@@ -116,7 +120,7 @@ package struct ClientConfiguration: Sendable, Hashable {
 
     /// `$XDG_CONFIG_HOME/temporalio/temporal.toml`, else `~/.config/temporalio/temporal.toml`
     /// (Go's `os.UserConfigDir` on Linux; on macOS `~/Library/Application Support`).
-    static func defaultConfigFile(environment: [String: String]) -> String {
+    package static func defaultConfigFile(environment: [String: String]) -> String {
         #if os(macOS)
             let base = (environment["HOME"] ?? NSHomeDirectory()) + "/Library/Application Support"
         #else
