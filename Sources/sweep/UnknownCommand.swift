@@ -27,7 +27,10 @@ enum UnknownCommand {
         } catch {
             let found = Sweep.fullMessage(for: error)
             // The option the operator typed, not the one added here.
-            let typed = arguments.contains { found.contains("Unknown option '\($0)'") }
+            let typed = arguments.contains { argument in
+                let option = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+                return found.contains("Unknown option '\(option)'")
+            }
             return typed ? found : nil
         }
     }

@@ -175,6 +175,8 @@ struct CommandLineTests {
         let message = try #require(
             UnknownCommand.mistypedOption(["terminate", "--querry", "WorkflowType='x'"], message: missing))
         #expect(message.contains("--querry"), "\(message)")
+        let joined = try #require(UnknownCommand.mistypedOption(["terminate", "--querry=x"], message: missing))
+        #expect(joined.contains("--querry"), "\(joined)")
         // Another error, or a command without --workflow-id, is left as argument-parser says it.
         #expect(
             UnknownCommand.mistypedOption(["terminate", "--querry", "x"], message: "Error: --max must be positive")

@@ -42,7 +42,8 @@ struct ClosedRunsTests {
             jobs.append(job)
         }
         #expect(service.listQueries.count == 2, "\(service.listQueries)")
-        #expect(service.listQueries.last == "WorkflowId IN ('b','c')")
+        #expect(service.listQueries.last == "WorkflowId IN ('b','c')" + QueryJobs.notClosed)
+        #expect(QueryJobs.notClosed.contains("ExecutionStatus != 'ContinuedAsNew'"))
         #expect(jobs.map(\.replacement) == [nil, .open(runID: "b2", status: .running), .noOpenRun])
     }
 

@@ -42,8 +42,8 @@ extension Executor {
         if options.action == .terminate, job.target.runID == nil, let listed = Self.listedRun(job) {
             // A bulk lookup named the workflow's open run: the terminate is pinned to it, so that
             // the row names the run it ended. However old that word is, it is safe: a run that
-            // closed since is refused by the server (already closed, or run_changed when a newer
-            // run replaced it), never a run nobody looked up.
+            // closed since is refused by the server, and the ID's current run is then followed
+            // only if it started before the call (`currentRun(afterStaleLookup:)`).
             target.runID = listed.runID
             attempt.runID = listed.runID
         }

@@ -135,6 +135,12 @@ package struct QueryJobs: AsyncSequence, Sendable {
         }
     }
 
+    /// Every run that has not closed (Running, Paused, a status to come), not a workflow's whole
+    /// history of closed runs.
+    package static let notClosed = [
+        "Completed", "Failed", "Canceled", "Terminated", "ContinuedAsNew", "TimedOut",
+    ].map { " AND ExecutionStatus != '\($0)'" }.joined()
+
     /// What a bulk lookup found for the workflows of a page's closed runs.
     struct OpenRuns: Sendable {
         /// The workflows looked up (an ID that cannot be quoted plainly is left to Describe).
@@ -161,7 +167,7 @@ package struct QueryJobs: AsyncSequence, Sendable {
         while start < ids.count {
             let chunk = ids[start..<Swift.min(ids.count, start + VisibilityResolver.largestChunk)]
             start += chunk.count
-            let query = "WorkflowId IN (" + chunk.map { "'\($0)'" }.joined(separator: ",") + ")"
+            let query = "WorkflowId IN (" + chunk.map { "'\($0)'" }.joined(separator: ",") + ")" + Self.notClosed
             var token: [UInt8] = []
             repeat {
                 let pageToken = token

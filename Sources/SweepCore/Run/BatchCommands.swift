@@ -47,7 +47,7 @@ package enum BatchCommands {
                 }
                 return (try await client.describeBatch(jobID: jobID), alreadyEnded)
             }
-        } catch  where stop != .notSent && Self.mayHaveLanded(error) {
+        } catch  where stop == .accepted || (stop == .sent && Self.mayHaveLanded(error)) {
             let status = (error.cause as? RPCError).map { "\($0)" } ?? error.message
             let what =
                 stop == .accepted

@@ -107,7 +107,7 @@ struct ConnectionFlags: ParsableArguments {
         }
         let variables = [
             "TEMPORAL_CONFIG_FILE", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH",
-            "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+            "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_TLS_CA",
         ]
         return [("--tls-ca-path", tlsCAPath), ("--tls-cert-path", tlsCertPath), ("--tls-key-path", tlsKeyPath)]
             + variables.map { ("$\($0)", environment[$0]) }
