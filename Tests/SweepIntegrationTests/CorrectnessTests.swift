@@ -137,7 +137,7 @@ struct CorrectnessTests {
         // The first workflow was terminated and its row written; the crash tore the second's row
         // inside a quoted message that spans lines.
         _ = try await harness.withClient { client in
-            try await client.terminate(WorkflowTarget(workflowID: ids[0]), reason: "before the crash")
+            try await client.terminatePatiently(WorkflowTarget(workflowID: ids[0]), reason: "before the crash")
         }
         let whole =
             ReportFormat.header
@@ -206,8 +206,8 @@ struct CorrectnessTests {
         let id = "\(type)-1"
         let old = try await harness.startWorkflows([id], type: type)[0]
         _ = try await harness.withClient { client in
-            try await client.terminate(WorkflowTarget(workflowID: id), reason: "replaced in a test")
-            return try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")
+            try await client.terminatePatiently(WorkflowTarget(workflowID: id), reason: "replaced in a test")
+            return try await client.startPatiently(id: id, type: type)
         }
         let report = TestEnvironment.temporaryPath("report.csv")
         let arguments = ["terminate", "--workflow-id", id, "--run-id", old.runID ?? "", "--address", address]

@@ -257,7 +257,7 @@ struct FaultTests {
         let type = TestEnvironment.uniqueName("Awkward")
         let ids = ["\(type),comma", "\(type) \"quoted\"", "+\(type)", "=\(type)+1", "-\(type)", "@\(type)"]
         let started = try await harness.withClient { client in
-            for id in ids { _ = try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test") }
+            for id in ids { _ = try await client.startPatiently(id: id, type: type) }
             try await client.waitForCount("WorkflowType='\(type)'", toBe: ids.count)
             return ids.map { WorkflowTarget(workflowID: $0) }
         }

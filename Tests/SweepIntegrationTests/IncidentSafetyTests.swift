@@ -67,8 +67,8 @@ struct IncidentSafetyTests {
 
         // After the plan: the first workflow's run ends and a new run starts with the same ID.
         let newRun = try await harness.withClient { client in
-            try await client.terminate(WorkflowTarget(workflowID: replaced), reason: "replaced in a test")
-            return try await client.startWorkflow(id: replaced, type: type, taskQueue: "sweep-test")
+            try await client.terminatePatiently(WorkflowTarget(workflowID: replaced), reason: "replaced in a test")
+            return try await client.startPatiently(id: replaced, type: type)
         }
         let report = TestEnvironment.temporaryPath("report.csv")
         let applied = try await sweep.run([

@@ -129,7 +129,7 @@ struct SweepEndToEndTests {
         let type = TestEnvironment.uniqueName("ClosedListed")
         let seeded = try await seed(5, type: type)
         try await withClient { client in
-            for target in seeded.prefix(3) { try await client.terminate(target, reason: "setup") }
+            for target in seeded.prefix(3) { try await client.terminatePatiently(target, reason: "setup") }
             try await client.waitForCount("WorkflowType='\(type)' AND ExecutionStatus='Terminated'", toBe: 3)
         }
         let report = TestEnvironment.temporaryPath("report.csv")
@@ -154,7 +154,8 @@ struct SweepEndToEndTests {
         let open = seeded[0].workflowID
         let closed = seeded[1].workflowID
         let unknown = "\(type)-never-started"
-        try await withClient { client in try await client.terminate(WorkflowTarget(workflowID: closed), reason: "setup")
+        try await withClient { client in
+            try await client.terminatePatiently(WorkflowTarget(workflowID: closed), reason: "setup")
         }
 
         for (action, done) in [("cancel", "cancel_requested"), ("terminate", "terminated")] {

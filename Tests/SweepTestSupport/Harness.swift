@@ -68,7 +68,7 @@ package struct Harness: Sendable {
                 started.append(
                     WorkflowTarget(
                         workflowID: id,
-                        runID: try await client.startWorkflow(id: id, type: type, taskQueue: worker.taskQueue)))
+                        runID: try await client.startPatiently(id: id, type: type, taskQueue: worker.taskQueue)))
             }
             return started
         }
@@ -100,7 +100,7 @@ package struct Harness: Sendable {
                 started.append(
                     WorkflowTarget(
                         workflowID: id,
-                        runID: try await client.startWorkflow(id: id, type: type, taskQueue: "sweep-test")))
+                        runID: try await client.startPatiently(id: id, type: type)))
             }
             try await client.waitForCount("WorkflowType='\(type)'", toBe: ids.count)
             return started

@@ -1,4 +1,5 @@
 import Foundation
+import SweepGRPC
 
 /// How a test waits for something the real server, the Python worker or a sweep process does:
 /// on the event itself, polled, under one ceiling shared by every test.
@@ -47,6 +48,39 @@ package enum Patience {
         try await waitFor(event, every: interval) { () async throws -> (value: Bool?, seen: String) in
             let (done, seen) = try await condition()
             return (done ? true : nil, seen)
+        }
+    }
+}
+
+extension Patience {
+    /// The answers of a busy or restarting server, after which a test's own set-up call is tried
+    /// again: throttled, not reachable, or a deadline (the client's, or the server's own
+    /// "context deadline exceeded" when its store is slow).
+    static let transient: Set<RPCError.Code> = [.resourceExhausted, .unavailable, .deadlineExceeded]
+
+    /// Runs a test's own set-up call (a start, a terminate) until the server answers it, for at
+    /// most ``ceiling``: a test asserts what sweep does, never how fast the server answers the
+    /// test. `body` must be safe to repeat (a start with one request ID; see
+    /// ``WorkflowServiceClient/startPatiently(id:type:taskQueue:)``).
+    /// - Parameter tries: the number of the try (1 first), so that a retry can tell that an
+    ///   earlier try may have landed.
+    static func retrying<T>(
+        _ what: String, _ body: (_ tries: Int) async throws(RPCError) -> T
+    ) async throws -> T {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: ceiling)
+        var delay = Duration.milliseconds(50)
+        var tries = 0
+        while true {
+            tries += 1
+            do {
+                return try await body(tries)
+            } catch  where transient.contains(error.code) && clock.now < deadline {
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            } catch {
+                throw TestEnvironment.Missing(description: "\(what) failed after \(tries) tries: \(error)")
+            }
         }
     }
 }

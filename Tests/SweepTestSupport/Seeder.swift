@@ -12,7 +12,7 @@ package struct Seeder: Sendable {
 
     /// Starts `count` workflows named `<idPrefix>-1` ... `<idPrefix>-<count>`.
     /// - Returns: each started workflow with its run ID, in ID order.
-    /// - Throws: the first start that fails after retries on throttling.
+    /// - Throws: the first start that fails after retries while the server is busy.
     package func start(
         count: Int,
         type: String,
@@ -28,18 +28,9 @@ package struct Seeder: Sendable {
                 while next <= count, next - started.count <= concurrency {
                     let id = "\(idPrefix)-\(next)"
                     group.addTask {
-                        var delay = Duration.milliseconds(50)
-                        while true {
-                            do {
-                                let runID = try await client.startWorkflow(id: id, type: type, taskQueue: taskQueue)
-                                return WorkflowTarget(workflowID: id, runID: runID)
-                            } catch let error as RPCError
-                                where error.code == .resourceExhausted || error.code == .unavailable
-                            {
-                                try await Task.sleep(for: delay)
-                                delay = min(delay * 2, .seconds(2))
-                            }
-                        }
+                        WorkflowTarget(
+                            workflowID: id,
+                            runID: try await client.startPatiently(id: id, type: type, taskQueue: taskQueue))
                     }
                     next += 1
                 }

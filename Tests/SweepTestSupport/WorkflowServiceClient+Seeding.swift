@@ -32,6 +32,28 @@ extension WorkflowServiceClient {
         return response.runID
     }
 
+    /// Starts a workflow as a test's set-up, tried again while the server is busy (one request
+    /// ID, so that a start that landed before its answer was lost answers the same run).
+    /// - Returns: the new run's ID.
+    package func startPatiently(id: String, type: String, taskQueue: String = "sweep-test") async throws -> String {
+        let requestID = UUID().uuidString
+        return try await Patience.retrying("starting \(id)") { _ async throws(RPCError) in
+            try await startWorkflow(id: id, type: type, taskQueue: taskQueue, requestID: requestID)
+        }
+    }
+
+    /// Terminates `target` as a test's set-up, tried again while the server is busy: a retry
+    /// that finds the run closed (NOT_FOUND) finds an earlier try's work.
+    package func terminatePatiently(_ target: WorkflowTarget, reason: String) async throws {
+        try await Patience.retrying("terminating \(target.workflowID)") { tries async throws(RPCError) in
+            do throws(RPCError) {
+                try await terminate(target, reason: reason)
+            } catch  where error.code == .notFound && tries > 1 {
+                return
+            }
+        }
+    }
+
     /// The whole history of one run, following page tokens.
     package func history(_ target: WorkflowTarget) async throws(RPCError) -> [Temporal_Api_History_V1_HistoryEvent] {
         var events: [Temporal_Api_History_V1_HistoryEvent] = []

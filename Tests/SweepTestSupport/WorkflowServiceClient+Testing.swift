@@ -13,7 +13,7 @@ extension WorkflowServiceClient {
         }
     }
 
-    /// Describes every target, 16 at a time.
+    /// Describes every target's current run, 16 at a time, each tried again while the server is busy.
     package func describeAll(_ targets: [WorkflowTarget]) async throws -> [String: ExecutionDescription] {
         try await withThrowingTaskGroup(of: ExecutionDescription.self) { group in
             var results: [String: ExecutionDescription] = [:]
@@ -22,18 +22,24 @@ extension WorkflowServiceClient {
                 if results.count + 16 <= targets.count - pending.count, let done = try await group.next() {
                     results[done.workflowID] = done
                 }
-                group.addTask { try await self.describe(WorkflowTarget(workflowID: target.workflowID)) }
+                group.addTask {
+                    try await Patience.retrying("describing \(target.workflowID)") { _ async throws(RPCError) in
+                        try await self.describe(WorkflowTarget(workflowID: target.workflowID))
+                    }
+                }
             }
             for try await done in group { results[done.workflowID] = done }
             return results
         }
     }
 
-    /// The history events of one run, of the given type.
+    /// The history events of one run, of the given type (read again while the server is busy).
     package func events(
         of type: Temporal_Api_Enums_V1_EventType,
         in target: WorkflowTarget
     ) async throws -> [Temporal_Api_History_V1_HistoryEvent] {
-        try await history(target).filter { $0.eventType == type }
+        try await Patience.retrying("reading the history of \(target.workflowID)") { _ async throws(RPCError) in
+            try await history(target)
+        }.filter { $0.eventType == type }
     }
 }

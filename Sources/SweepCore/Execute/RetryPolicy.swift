@@ -6,12 +6,17 @@ package import SweepGRPC
 /// exponential backoff while attempts remain (DEADLINE_EXCEEDED and ABORTED included); throttling
 /// (RESOURCE_EXHAUSTED) and an unreachable server (UNAVAILABLE) are retried past `maxAttempts` for
 /// `retryWindow` after the first failure, so that a server restart or a burst of throttling does
-/// not end a run.
+/// not end a run; so is a read that outlasts its deadline (``reading``).
 package struct RetryPolicy: Sendable, Hashable {
     /// Attempts per call, the first included.
     package var maxAttempts: Int
     package var backoff: Backoff
     package var retryWindow: Duration
+    /// Whether DEADLINE_EXCEEDED is retried for the whole window too: set for reads (listings,
+    /// counts, Describe), which change nothing when repeated, and which a loaded visibility store
+    /// can keep past a call's deadline for a while. A cancel or terminate whose deadline passed
+    /// may have landed: it is retried only while attempts remain, then read back.
+    package var waitsOutSlowReads = false
 
     package init(
         maxAttempts: Int = Defaults.maxAttempts, backoff: Backoff = Backoff(),
@@ -25,12 +30,20 @@ package struct RetryPolicy: Sendable, Hashable {
     /// Codes retried for the whole window: the server is there but busy, or not there yet.
     static let outageCodes: Set<RPCError.Code> = [.resourceExhausted, .unavailable]
 
+    /// This policy for calls that only read: a deadline is waited out like an outage.
+    package var reading: RetryPolicy {
+        var policy = self
+        policy.waitsOutSlowReads = true
+        return policy
+    }
+
     /// What to do after failed try number `tries` (1-based).
     /// - Parameter failingFor: how long since this call first failed.
     /// - Returns: the pause before the next try, or `nil` to give up.
     package func pause(after error: RPCError, tries: Int, failingFor: Duration, jitter: Double) -> Duration? {
         guard case .retry = Outcome.verdict(for: error) else { return nil }
-        let withinWindow = Self.outageCodes.contains(error.code) && failingFor < retryWindow
+        let outage = Self.outageCodes.contains(error.code) || (waitsOutSlowReads && error.code == .deadlineExceeded)
+        let withinWindow = outage && failingFor < retryWindow
         guard tries < maxAttempts || withinWindow else { return nil }
         return backoff.delay(afterAttempt: tries, jitter: jitter)
     }

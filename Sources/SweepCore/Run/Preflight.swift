@@ -53,7 +53,7 @@ struct Preflight: Sendable {
         do {
             return try await withWorkflowServiceClient(options.connection) { client in
                 let pageSize = Self.listingPageSize(options)
-                var planner = Planner(service: client, pageSize: pageSize, retry: options.retry)
+                var planner = Planner(service: client, pageSize: pageSize, retry: options.retry.reading)
                 planner.shard = options.shard
                 var survey: Survey?
                 if case .query = options.source {

@@ -227,7 +227,7 @@ package enum Runner {
         guard options.resolvesThroughVisibility else { return nil }
         let actsOnLookups = options.actsOnWhatItLists
         let chunkSize = actsOnLookups ? options.freshBatchSize() : VisibilityResolver.largestChunk
-        var resolver = VisibilityResolver(service: service, retry: options.retry, chunkSize: chunkSize)
+        var resolver = VisibilityResolver(service: service, retry: options.retry.reading, chunkSize: chunkSize)
         resolver.requiresFirstRunID = options.action == nil
         resolver.looksAheadAtOnce = !actsOnLookups
         return resolver

@@ -53,7 +53,7 @@ struct RunOptions: ParsableArguments {
     @Option(
         name: .customLong("retry-for"),
         help: ArgumentHelp(
-            "Keep retrying throttling (RESOURCE_EXHAUSTED) and an unreachable server (UNAVAILABLE) this many seconds past --max-attempts.",
+            "Keep retrying throttling (RESOURCE_EXHAUSTED), an unreachable server (UNAVAILABLE) and a listing or count past its deadline this many seconds past --max-attempts.",
             valueName: "seconds"))
     var retryFor: Double = Defaults.retryWindowSeconds
 
