@@ -133,3 +133,17 @@ struct CSVJobDecoderExportTests {
         #expect(try decode([["workflow_id"], ["'" + id]]).map(\.target.workflowID) == ["'" + id])
     }
 }
+
+extension CSVJobDecoderTests {
+    @Test("a report given as input yields its workflows, not the rows that record its runs")
+    func reportRunRowsAreNotJobs() throws {
+        let run = "4b0b5a5c-0e4f-4d3c-9b7e-1c2d3e4f5a6b"
+        let started = ["", "", "terminate", RunProvenance.outcome, "", "namespace=default address=h:1", "", "", "", ""]
+        let report = [
+            ReportFormat.columns, started, ["w1", run, "terminate", "failed", "", "", "1", "0", "", ""], started,
+        ]
+        #expect(try decode(report).map(\.target) == [WorkflowTarget(workflowID: "w1", runID: run)])
+        // In a CSV sweep did not write, an empty ID is refused as ever.
+        #expect(throws: CSVError.self) { try decode([["workflow_id", "outcome"], ["", RunProvenance.outcome]]) }
+    }
+}

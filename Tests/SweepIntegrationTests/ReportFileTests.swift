@@ -17,6 +17,47 @@ struct ReportFileTests {
     private var sweep: SweepProcess { harness.sweep }
     private var address: String { harness.address }
 
+    @Test("a report records the namespace, address and action of each run; a resume elsewhere is refused, nothing sent")
+    func resumeChecksWhereTheReportCameFrom() async throws {
+        let type = TestEnvironment.uniqueName("Provenance")
+        let seeded = try await harness.seed(2, type: type)
+        let report = TestEnvironment.temporaryPath("report.csv")
+        let before = Date().addingTimeInterval(-1)
+        let first = try await sweep.run([
+            "terminate", "--workflow-id", seeded[0].workflowID, "--report", report, "--address", address,
+        ])
+        #expect(first.status == 0, "\(first.standardError)")
+        let written = try Report(path: report)
+        #expect(written.runs.count == 1)
+        let message = written.runs.first?["message"] ?? ""
+        #expect(message.hasPrefix("namespace=default address=\(address) sweep="), "\(message)")
+        let began = try #require(ReportFormat.date(written.runs.first?["finished_at"] ?? ""))
+        #expect(began >= before && began <= Date())
+
+        let arguments = ["terminate", "--workflow-id", seeded[0].workflowID, "--workflow-id", seeded[1].workflowID]
+        for (elsewhere, differs) in [
+            (["--namespace", "another", "--address", address], "namespace 'default', this run is in 'another'"),
+            (["--address", "localhost:\(address.split(separator: ":").last ?? "")"], "this run is against localhost:"),
+        ] {
+            let refused = try await sweep.run(arguments + elsewhere + ["--resume", report])
+            #expect(refused.status == 2, "\(refused.standardError)")
+            #expect(refused.standardError.contains(differs), "\(refused.standardError)")
+        }
+        let cancel = try await sweep.run(["cancel", "--workflow-id", seeded[1].workflowID, "--resume", report])
+        #expect(cancel.status == 2)
+        #expect(cancel.standardError.contains("resume it with sweep terminate"), "\(cancel.standardError)")
+        #expect(try Report(path: report).rows.count == 1, "the report is as it was")
+        #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1], "nothing was sent")
+
+        // Resumed where it was written: the second workflow is terminated; the resumed run adds its own row.
+        let resumed = try await sweep.run(arguments + ["--address", address, "--resume", report])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let after = try Report(path: report)
+        #expect(after.rows.map { $0["workflow_id"] } == seeded.map(\.workflowID))
+        #expect(after.runs.count == 2)
+        #expect(try await harness.statuses(of: seeded) == [.terminated: 2])
+    }
+
     @Test("reports are private, never replace an old journal unless asked, and two runs in one second get two files")
     func reportFiles() async throws {
         let type = TestEnvironment.uniqueName("Files")

@@ -31,7 +31,8 @@ package struct CSVJobDecoder: Sendable {
         self.requiresRunIDColumn = requiresRunIDColumn
     }
 
-    /// - Returns: the record's job, or `nil` for the header row.
+    /// - Returns: the record's job, or `nil` for the header row (or a report's row that records a
+    ///   run).
     /// - Throws: ``CSVError`` naming the record's line and what to fix.
     package mutating func decode(_ record: CSVRecord) throws(CSVError) -> Job? {
         switch layout {
@@ -79,6 +80,12 @@ package struct CSVJobDecoder: Sendable {
             }
             let cell = { (column: Int) in
                 writtenBySweep ? ReportFormat.restore(record[column]) : record[column]
+            }
+            // A report's row that records a run names no workflow.
+            if writtenBySweep, width == ReportFormat.columns.count,
+                RunProvenance.isProvenance(workflowID: record[0], outcome: record[3])
+            {
+                return nil
             }
             // An ID in sweep's own plan or report came from the server or was checked when it was
             // read: whatever its bytes, it is read back as written.

@@ -45,6 +45,9 @@ package struct ReportJournal: Sendable {
 
     /// Rows read (the torn one excluded).
     package private(set) var rows = 0
+    /// The runs that wrote the report, oldest first (none in a report from before they were
+    /// recorded).
+    package private(set) var runs: [RunProvenance] = []
     /// The file's length up to the end of its last whole row.
     package private(set) var validLength = 0
     /// Whether a torn last row was found (and will be cut off).
@@ -117,6 +120,16 @@ package struct ReportJournal: Sendable {
 
     private mutating func read(_ record: CSVRecord, path: String, action: Action) throws(SweepError) {
         let fields = record  // read through its subscript: no array per row
+        if fields.count == ReportFormat.columns.count,
+            RunProvenance.isProvenance(workflowID: fields[0], outcome: fields[3])
+        {
+            guard let run = RunProvenance(action: fields[2], message: fields[5], startedAt: fields[8]) else {
+                throw SweepError(
+                    .input, "\(path):\(record.line): a run's row that does not read; the report is damaged")
+            }
+            runs.append(run)
+            return
+        }
         guard fields.count == ReportFormat.columns.count,
             let rowAction = Action(rawValue: fields[2]),
             let outcome = Outcome(rawValue: fields[3])

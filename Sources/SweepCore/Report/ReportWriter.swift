@@ -35,11 +35,13 @@ package final class ReportWriter: ReportSink {
         case append(validLength: Int)
     }
 
-    /// Opens the report as `mode` says and, unless appending, writes the header.
+    /// Opens the report as `mode` says and, unless appending, writes the header; then the row
+    /// that records the run (``RunProvenance``), when given.
     /// - Throws: ``SweepError`` `.io` if the file cannot be created or opened, or exists and
     ///   `mode` is `.create` (nothing has been sent yet).
     package init(
-        path: String, mode: Mode = .create, syncEvery: Int = 100, syncInterval: Duration = .seconds(1)
+        path: String, mode: Mode = .create, provenance: RunProvenance? = nil, syncEvery: Int = 100,
+        syncInterval: Duration = .seconds(1)
     ) throws(SweepError) {
         self.syncEvery = max(1, syncEvery)
         switch mode {
@@ -52,12 +54,11 @@ package final class ReportWriter: ReportSink {
         }
         var appending = false
         if case .append = mode { appending = true }
-        if !appending {
-            do {
-                try file.write(ReportFormat.header)
-            } catch {
-                throw SweepError(.io, error.message)
-            }
+        do {
+            if !appending { try file.write(ReportFormat.header) }
+            if let provenance { try file.write(provenance.row) }
+        } catch {
+            throw SweepError(.io, error.message)
         }
         guard path != "-" else { return }
         flusher.withLock {

@@ -23,21 +23,25 @@ package enum Runner {
                 writesStandardOutput: options.reportPath == "-" || options.reportPath.map(OutputFile.isTerminal) == true
                     || (options.dryRun && options.dryRunTable)))
         let console = ProgressConsole(base: console, display: display)
+        guard let action = options.action else {
+            throw SweepError(.usage, "say what to do: sweep cancel, terminate or apply --action")
+        }
+        // The report to resume is read, and checked against this run, before the server is dialled.
+        let journal = try options.resumeFrom.map { path throws(SweepError) in
+            let journal = try ReportJournal(path: path, action: action)
+            try journal.check(resumingAs: provenance(options, action: action, at: Date()), path: path)
+            return journal
+        }
         return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options
-            guard let action = options.action else {
-                throw SweepError(.usage, "say what to do: sweep cancel, terminate or apply --action")
-            }
             let followingUp = !options.followUp.isEmpty && !options.dryRun
-            let journal = try options.resumeFrom.map { path throws(SweepError) in
-                try ReportJournal(path: path, action: action)
-            }
             // A dry run's table of the runs it would touch goes to standard output, before the report
             // file is made: if it cannot be written, nothing is left behind.
             let table =
                 options.dryRun && options.dryRunTable && options.reportPath != "-"
                 ? try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv) : nil
-            let reporter = try openReport(options, journal: journal, at: preflight.startDate)
+            let reporter = try openReport(
+                options, journal: journal, provenance: provenance(options, action: action, at: preflight.startDate))
             if let journal {
                 console.note(
                     "resuming \(reporter.path): \(journal.settledCount(followingUp: followingUp)) workflows already settled are skipped"
@@ -184,16 +188,27 @@ package enum Runner {
     /// Opens the report: appended to (cut back to its last whole row) for `--resume`, replaced
     /// with `--overwrite`, else created new (an existing file is refused; a default name that is
     /// taken gets a suffix).
-    private static func openReport(_ options: SweepOptions, journal: ReportJournal?, at date: Date)
+    private static func openReport(_ options: SweepOptions, journal: ReportJournal?, provenance: RunProvenance)
         throws(SweepError) -> ReportWriter
     {
         if let resumeFrom = options.resumeFrom, let journal {
-            return try ReportWriter(path: resumeFrom, mode: .append(validLength: journal.validLength))
+            return try ReportWriter(
+                path: resumeFrom, mode: .append(validLength: journal.validLength), provenance: provenance)
         }
         if let path = options.reportPath {
-            return try ReportWriter(path: path, mode: options.overwrite && path != "-" ? .overwrite : .create)
+            return try ReportWriter(
+                path: path, mode: options.overwrite && path != "-" ? .overwrite : .create, provenance: provenance)
         }
-        return try ReportWriter(path: "", mode: .createUnique(stem: options.defaultReportStem(at: date)))
+        return try ReportWriter(
+            path: "", mode: .createUnique(stem: options.defaultReportStem(at: provenance.startedAt)),
+            provenance: provenance)
+    }
+
+    /// What the report records of this run.
+    private static func provenance(_ options: SweepOptions, action: Action, at date: Date) -> RunProvenance {
+        RunProvenance(
+            action: action, namespace: options.connection.namespace, address: options.connection.address,
+            startedAt: date)
     }
 
     /// What the progress display shows, read from the run's statistics and limiter, timed from now.
