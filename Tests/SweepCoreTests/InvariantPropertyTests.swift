@@ -27,6 +27,11 @@ struct InvariantPropertyTests {
         var stopAfterCalls: Int?
         /// `--wait`: follow up what was acted on (and, resumed, what an earlier run did not see close).
         var wait = false
+        /// A crash (`kill -9`) instead of a graceful stop: the report keeps only this share of run
+        /// 1's rows (the rest were in flight), and some workflows run 1 acted on are started
+        /// again by someone else before the resume.
+        var crashKeeps: Double?
+        var restartOneIn = 2
     }
 
     private static func scenario(seed: UInt64) -> Scenario {
@@ -75,6 +80,10 @@ struct InvariantPropertyTests {
             scenario.stopAfterCalls = Int.random(in: 1...max(1, input.count), using: &random)
         }
         scenario.wait = Int.random(in: 0..<3, using: &random) == 0
+        if Bool.random(using: &random) {
+            scenario.crashKeeps = Double.random(in: 0...1, using: &random)
+            scenario.restartOneIn = Int.random(in: 1...3, using: &random)
+        }
         return scenario
     }
 
@@ -82,15 +91,14 @@ struct InvariantPropertyTests {
     /// calls; then, unless stopped, `--wait` on what it acted on and on `resumed`.
     private func execute(
         _ scenario: Scenario, jobs: some AsyncSequence<Job, any Error> & Sendable, service: ScriptedWorkflowService,
-        report: ReportWriter, stopAfterCalls: Int?, resumed: ResumeFilter? = nil
+        report: ReportWriter, stopAfterCalls: Int?, resumed: ResumeFilter? = nil, earlierRun: EarlierRun? = nil
     ) async throws {
         let clock = ManualClock()
-        let executor = Executor(
-            service: service,
-            options: ExecutorOptions(
-                action: scenario.action, reason: "property", rate: 1e6, concurrency: 4, maxAttempts: 3,
-                retryWindow: .seconds(1)),
-            clock: clock)
+        var options = ExecutorOptions(
+            action: scenario.action, reason: "property", rate: 1e6, concurrency: 4, maxAttempts: 3,
+            retryWindow: .seconds(1))
+        options.earlierRun = earlierRun
+        let executor = Executor(service: service, options: options, clock: clock)
         let collector = FollowUpCollector(report, now: { clock.now })
         let ended = EndFlag()
         let run = Task {
@@ -115,6 +123,15 @@ struct InvariantPropertyTests {
             collector.collected + earlier, timeout: .seconds(5), pollInterval: .seconds(1), reportingTo: report)
     }
 
+    /// Cuts the report back to its header and first `keepingRows` rows, as a crash leaves it.
+    private func crash(_ path: String, keepingRows: Int) throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let reader = CSVReader()
+        let records = try reader.parse(Array(bytes)) + reader.finish()
+        let end = records[min(keepingRows, records.count - 1)].endOffset
+        try bytes.prefix(end).write(to: URL(fileURLWithPath: path))
+    }
+
     private func rows(_ path: String) throws -> [[String]] {
         let reader = CSVReader()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -137,6 +154,7 @@ struct InvariantPropertyTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
 
         // Run 1, perhaps stopped part way.
+        let began = Date()
         let progress = SourceProgress()
         let first = try ReportWriter(path: path)
         try await execute(
@@ -163,6 +181,17 @@ struct InvariantPropertyTests {
         #expect(
             firstRows.filter { $0[9].isEmpty }.map { $0[0] }.sorted() == handed.sorted(),
             "seed \(seed): one row per job handed out")
+        var restarted: Set<String> = []
+        if let keeps = scenario.crashKeeps {
+            // The crash: the rows after some point never reached the report; then someone else
+            // starts new runs of some workflows run 1 acted on.
+            try crash(path, keepingRows: Int((Double(firstRows.count) * keeps).rounded(.down)))
+            for (index, id) in service.landed.keys.sorted().enumerated() where index % scenario.restartOneIn == 0 {
+                service.startNewRun(of: id, runID: "new-run")
+                restarted.insert(id)
+            }
+        }
+        let keptRows = try rows(path)
 
         // Run 2: --resume, to the end.
         let journal = try ReportJournal(path: path, action: scenario.action)
@@ -173,13 +202,20 @@ struct InvariantPropertyTests {
             .compactMap { filter.admit($0) }
         try await execute(
             scenario, jobs: resumed, service: service, report: second, stopAfterCalls: nil,
-            resumed: filter)
+            resumed: filter,
+            earlierRun: EarlierRun(
+                began: began, requesters: [Requester(identity: ScriptedWorkflowService.identity, reason: "property")],
+                runsFromListing: false))
         second.sync()
         let allRows = try rows(path)
-        let secondRows = Array(allRows.dropFirst(firstRows.count))
-        #expect(allRows.count == firstRows.count + second.tally.rows, "seed \(seed)")
+        let secondRows = Array(allRows.dropFirst(keptRows.count))
+        #expect(allRows.count == keptRows.count + second.tally.rows, "seed \(seed)")
+        // No run started after the sweep began is acted on, whatever rows the crash lost.
+        #expect(
+            !service.actedOnRuns.values.contains { $0.contains("new-run") },
+            "seed \(seed): acted on a run started after the sweep began: \(service.actedOnRuns)")
 
-        for runRows in [firstRows, secondRows] {
+        for runRows in [keptRows, secondRows] {
             for id in Set(runRows.map { $0[0] }) {
                 let indices = runRows.indices.filter { runRows[$0][0] == id }
                 // First-pass rows (a follow-up's row has a final_status).
@@ -196,6 +232,11 @@ struct InvariantPropertyTests {
         let finals = Dictionary(
             allRows.filter { $0[3] != Outcome.duplicate.rawValue }.map { ($0[0], $0[3]) }, uniquingKeysWith: { $1 })
         #expect(Set(finals.keys) == Set(distinct), "seed \(seed): every distinct ID accounted for")
+        // A workflow started again after the crash, whose row the crash lost: its new run is left
+        // alone (run_changed), never reported done.
+        for id in restarted where !keptRows.contains(where: { $0[0] == id }) {
+            #expect(finals[id] == Outcome.runChanged.rawValue, "seed \(seed) \(id): \(finals[id] ?? "none")")
+        }
         let settled: Set<String> = [
             Outcome.done(scenario.action).rawValue, Outcome.alreadyClosed.rawValue, Outcome.notFound.rawValue,
             Outcome.failed.rawValue, Outcome.runChanged.rawValue,
@@ -208,7 +249,9 @@ struct InvariantPropertyTests {
         if scenario.wait {
             // Everything acted on was followed up to its close, across the stop and the resume.
             let done = allRows.filter { $0[3] == Outcome.done(scenario.action).rawValue }
-            let lastDone = Dictionary(done.map { ($0[0], $0[9]) }, uniquingKeysWith: { $1 })
+            // (A workflow started again after the crash is open again: its new run is not ours.)
+            let lastDone = Dictionary(
+                done.filter { !restarted.contains($0[0]) }.map { ($0[0], $0[9]) }, uniquingKeysWith: { $1 })
             #expect(
                 lastDone.values.allSatisfy { !$0.isEmpty && $0 != "RUNNING" }, "seed \(seed): \(lastDone)")
         }

@@ -17,4 +17,8 @@ extension ListingFake {
     {}
 
     func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {}
+
+    func recordedRequest(_ action: Action, on target: WorkflowTarget) async throws(RPCError) -> RecordedRequest? {
+        throw RPCError(code: .unimplemented, message: "not in this fake")
+    }
 }

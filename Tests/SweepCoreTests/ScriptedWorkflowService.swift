@@ -21,6 +21,10 @@ final class ScriptedWorkflowService: WorkflowService {
         var landedCleanly: Set<String> = []
         var cancelRequested: Set<String> = []
         var resentAfterLanding: [String] = []
+        /// What each run's history records, by "action workflow@run".
+        var requests: [String: RecordedRequest] = [:]
+        /// The runs an action took effect on, per workflow ID.
+        var actedOnRuns: [String: [String]] = [:]
         var closesOnSuccess = false
         /// Calls wait here, past their latency, until ``release()``.
         var held = false
@@ -96,7 +100,7 @@ final class ScriptedWorkflowService: WorkflowService {
     var requestIDs: [String] { state.withLock { $0.requestIDs } }
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
 
-    private func answer(_ call: String, for workflowID: String) async throws(RPCError) {
+    private func answer(_ call: String, for workflowID: String, reason: String = "") async throws(RPCError) {
         cancelCallerIfScripted("\(call) \(workflowID)")
         let isAction = call == "cancel" || call == "terminate" || call.contains("-chain(")
         let next: RPCError? = state.withLock { state in
@@ -137,6 +141,11 @@ final class ScriptedWorkflowService: WorkflowService {
                 guard state.cancelRequested.insert(workflowID).inserted else { return }
             }
             state.landed[workflowID, default: 0] += 1
+            let run = state.currentRuns[workflowID] ?? "run-of-\(workflowID)"
+            state.actedOnRuns[workflowID, default: []].append(run)
+            let action = call.hasPrefix("cancel") ? "cancel" : "terminate"
+            state.requests["\(action) \(workflowID)@\(run)"] = RecordedRequest(
+                identity: Self.identity, reason: reason, time: Date())
             if state.closesOnSuccess {
                 state.statuses[workflowID] = call.hasPrefix("cancel") ? .canceled : .terminated
                 state.closeTimes[workflowID] = Date()
@@ -192,16 +201,43 @@ final class ScriptedWorkflowService: WorkflowService {
         async throws(RPCError)
     {
         state.withLock { $0.requestIDs.append(requestID) }
-        try await answer("cancel", for: target, chain: chain)
+        try await answer("cancel", for: target, chain: chain, reason: reason)
     }
 
     func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {
-        try await answer("terminate", for: target, chain: chain)
+        try await answer("terminate", for: target, chain: chain, reason: reason)
+    }
+
+    /// The identity the fake's histories record for every request.
+    static let identity = "temporal-sweep/test tester@fake"
+
+    func recordedRequest(_ action: Action, on target: WorkflowTarget) async throws(RPCError) -> RecordedRequest? {
+        state.withLock { state in
+            state.calls.append("history \(target.workflowID)")
+            let run = target.runID ?? state.currentRuns[target.workflowID] ?? "run-of-\(target.workflowID)"
+            return state.requests["\(action.rawValue) \(target.workflowID)@\(run)"]
+        }
+    }
+
+    /// The runs an action took effect on, per workflow ID.
+    var actedOnRuns: [String: [String]] { state.withLock { $0.actedOnRuns } }
+
+    /// A new run of `workflowID` starts now (as an upstream system restarting it would), open.
+    func startNewRun(of workflowID: String, runID: String) {
+        state.withLock { state in
+            state.currentRuns[workflowID] = runID
+            state.statuses[workflowID] = .running
+            state.startTimes[workflowID] = Date()
+            state.cancelRequested.remove(workflowID)
+            state.landedCleanly.remove(workflowID)
+        }
     }
 
     /// Like the server: terminating a pinned run that is not the current one answers "already
     /// completed"; cancelling one answers OK and records nothing.
-    private func answer(_ call: String, for target: WorkflowTarget, chain: String?) async throws(RPCError) {
+    private func answer(_ call: String, for target: WorkflowTarget, chain: String?, reason: String)
+        async throws(RPCError)
+    {
         let current = state.withLock { $0.currentRuns[target.workflowID] }
         if let runID = target.runID, let current, runID != current {
             state.withLock { $0.calls.append("\(call) \(target.workflowID)@\(runID)") }
@@ -210,6 +246,6 @@ final class ScriptedWorkflowService: WorkflowService {
             }
             return
         }
-        try await answer(chain.map { "\(call)-chain(\($0))" } ?? call, for: target.workflowID)
+        try await answer(chain.map { "\(call)-chain(\($0))" } ?? call, for: target.workflowID, reason: reason)
     }
 }

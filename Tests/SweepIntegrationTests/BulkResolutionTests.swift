@@ -36,6 +36,10 @@ private final class CountingLookups: WorkflowService {
     func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {
         try await client.terminate(target, chain: chain, reason: reason)
     }
+
+    func recordedRequest(_ action: Action, on target: WorkflowTarget) async throws(RPCError) -> RecordedRequest? {
+        try await client.recordedRequest(action, on: target)
+    }
 }
 
 /// IDs from a CSV resolved in bulk through visibility, on the real server: the same outcomes as

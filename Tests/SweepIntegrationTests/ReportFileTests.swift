@@ -49,8 +49,12 @@ struct ReportFileTests {
         #expect(try Report(path: report).rows.count == 1, "the report is as it was")
         #expect(try await harness.statuses(of: [seeded[1]]) == [.running: 1], "nothing was sent")
 
-        // Resumed where it was written: the second workflow is terminated; the resumed run adds its own row.
-        let resumed = try await sweep.run(arguments + ["--address", address, "--resume", report])
+        // Resumed where it was written: the second workflow (its run named: a run sweep picks must
+        // predate the sweep) is terminated; the resumed run adds its own row.
+        let resumed = try await sweep.run([
+            "terminate", "--workflow-id", seeded[1].workflowID, "--run-id", seeded[1].runID ?? "", "--address",
+            address, "--resume", report,
+        ])
         #expect(resumed.status == 0, "\(resumed.standardError)")
         let after = try Report(path: report)
         #expect(after.rows.map { $0["workflow_id"] } == seeded.map(\.workflowID))

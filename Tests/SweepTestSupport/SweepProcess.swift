@@ -103,7 +103,19 @@ package struct SweepProcess: Sendable {
         _ arguments: [String], input: String? = nil, directory: String? = nil, environment: [String: String] = [:]
     ) throws -> Running {
         try launch(
-            executable: binary, arguments: arguments, input: input, directory: directory, environment: environment)
+            executable: binary, arguments: Self.patient(arguments), input: input, directory: directory,
+            environment: environment)
+    }
+
+    /// `arguments` with `--retry-for` set to the tests' shared ceiling (``Patience/ceiling``)
+    /// unless they set it: a sweep a test runs waits for a loaded server (throttling, an outage,
+    /// a listing past its deadline) as long as the test itself would wait for any event, and a
+    /// test asserts what sweep did, never how fast the server answered it.
+    static func patient(_ arguments: [String]) -> [String] {
+        guard let command = arguments.first, ["cancel", "terminate", "apply"].contains(command),
+            !arguments.contains(where: { $0 == "--retry-for" || $0.hasPrefix("--retry-for=") })
+        else { return arguments }
+        return [command, "--retry-for", String(Patience.ceiling.components.seconds)] + arguments.dropFirst()
     }
 
     /// Runs `script` with bash, where `$SWEEP` is the sweep binary: for pipes and process

@@ -13,7 +13,7 @@ extension Executor {
     func pinAfterAmbiguousTerminate(
         _ target: WorkflowTarget, _ failure: CallFailure, _ attempt: inout JobAttempt<C.Instant>
     ) async -> PinDecision {
-        let sent = attempt.firstCallDate
+        let sent = attempt.actedSince
         // The server just failed to answer: back off before asking it again. A stop during the
         // pause still asks (a read), so that the row pins the run and a resume retries that run.
         let stopped: Bool
@@ -36,7 +36,7 @@ extension Executor {
         case .success(let current):
             attempt.runID = current.runID
             if current.status.isClosed {
-                let ours = current.shows(.terminate, since: sent)
+                let ours = await actedOnBySweep(current, &attempt)
                 return .finished(
                     attempt.finish(
                         ours ? .terminated : .alreadyClosed,
@@ -88,7 +88,7 @@ extension Executor {
             try await service.describe(target)
         }
         guard case .success(let description) = described else { return false }
-        return description.shows(options.action, since: attempt.firstCallDate)
+        return await actedOnBySweep(description, &attempt)
     }
 }
 
@@ -104,7 +104,7 @@ extension Executor {
         -> JobResult?
     {
         guard case .success(let run) = await describe(pinned, &attempt), run.status.isClosed,
-            !run.shows(.cancel, since: attempt.firstCallDate)
+            !(await actedOnBySweep(run, &attempt))
         else { return nil }
         // Judged as the run it pinned: a newer run is the operator's to select.
         var asPinned = job
@@ -120,7 +120,7 @@ extension Executor {
     /// - Returns: the run to terminate, the result, or nil when no open run is left
     ///   (`already_closed`, as the refusal said).
     func currentRun(afterStaleLookup job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> PinDecision? {
-        let sent = attempt.firstCallDate
+        let sent = attempt.actedSince
         guard case .success(let current) = await describe(WorkflowTarget(workflowID: job.target.workflowID), &attempt),
             !current.status.isClosed
         else { return nil }

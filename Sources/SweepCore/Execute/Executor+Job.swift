@@ -9,6 +9,9 @@ extension Executor {
         if job.isDuplicate {
             return attempt.finish(.duplicate, message: "listed earlier in the input; acted on once", elapsed: .zero)
         }
+        if job.unrecorded, !options.chain, let earlier = options.earlierRun {
+            attempt.judgeAsUnrecorded(since: earlier.began)
+        }
         if options.dryRun {
             return await predict(job, &attempt)
         }
@@ -26,6 +29,15 @@ extension Executor {
             if job.replacement == nil, let stopped = await takeSlot(&attempt) { return stopped }
             return await closed(job, Self.description(of: listed, job), &attempt)
         }
+        switch await pinUnrecorded(job, &attempt) {
+        case .finished(let result)?:
+            return result
+        case .retry(let run)?:
+            target = run
+            described = true
+        case nil:
+            break
+        }
         if options.action == .cancel, let listed = Self.listedRun(job) {
             // A listing (or a bulk lookup) said which run this is and that it is open. Take the
             // slot first, then judge at send time whether that word is still fresh.
@@ -33,7 +45,7 @@ extension Executor {
             slotTaken = true
             if let listedAt = job.listedAt, listedAt.duration(to: .now) < options.listingFreshness {
                 // Fresh: one call, the cancel, pinned to that run (a run that closed in that
-                // moment answers OK too; --wait tells how each really ended).
+                // moment answers OK too: it is read back, `cancelFoundClosed`).
                 target.runID = listed.runID
                 attempt.runID = listed.runID
                 trustsListing = true
@@ -60,6 +72,7 @@ extension Executor {
                 if description.status.isClosed {
                     return await closed(job, description, &attempt)
                 }
+                if let result = leftAloneIfNew(description, &attempt) { return result }
             case .failure(let failure):
                 return attempt.finish(failure, elapsed: elapsed(attempt))
             }
@@ -170,6 +183,15 @@ extension Executor {
 
     /// `--dry-run`: what would happen, from the listing when it is fresh, else from Describe.
     func predict(_ job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> JobResult {
+        // A resumed run (the server engine plans its slices so) never plans a run started since.
+        switch await pinUnrecorded(job, &attempt) {
+        case .finished(let result)?:
+            return result
+        case .retry?:
+            return attempt.finish(.dryRun(options.action), elapsed: elapsed(attempt))
+        case nil:
+            break
+        }
         if !options.chain, let listed = Self.listedRun(job) {
             if listed.status.isClosed {
                 // Whether a newer run replaced it is asked (unless the listing's lookup said), as
@@ -187,45 +209,11 @@ extension Executor {
             if description.status.isClosed {
                 return await closed(job, description, &attempt)
             }
+            if let result = leftAloneIfNew(description, &attempt) { return result }
             return attempt.finish(.dryRun(options.action), elapsed: elapsed(attempt))
         case .failure(let failure):
             return attempt.finish(failure, elapsed: elapsed(attempt))
         }
-    }
-
-    /// The outcome for a run found closed: `run_changed` when the job pinned it and a newer run
-    /// of the workflow is open (continue-as-new, reset, a new start), else `already_closed`.
-    /// The replacement is what the listing's bulk lookup found (``Job/replacement``), else asked
-    /// of Describe.
-    func closed(_ job: Job, _ description: ExecutionDescription, _ attempt: inout JobAttempt<C.Instant>) async
-        -> JobResult
-    {
-        if let pinned = job.target.runID {
-            let found: String?
-            switch job.replacement {
-            case .open(let runID, let status)? where runID != pinned:
-                found = Self.replaced(pinned, by: runID, status)
-            case .open?, .noOpenRun?:
-                found = nil
-            case nil:
-                found = await replacement(of: job.target, &attempt)
-            }
-            if let found { return attempt.finish(.runChanged, message: found, elapsed: elapsed(attempt)) }
-        }
-        return attempt.finish(
-            .alreadyClosed, message: "run is \(description.status.rawValue)", elapsed: elapsed(attempt))
-    }
-
-    /// A description of the open run that replaced `pinned`, if there is one.
-    func replacement(of pinned: WorkflowTarget, _ attempt: inout JobAttempt<C.Instant>) async -> String? {
-        guard case .success(let current) = await describe(WorkflowTarget(workflowID: pinned.workflowID), &attempt),
-            current.runID != pinned.runID, !current.status.isClosed
-        else { return nil }
-        return Self.replaced(pinned.runID ?? "", by: current.runID, current.status)
-    }
-
-    static func replaced(_ pinned: String, by runID: String, _ status: WorkflowStatus) -> String {
-        "run \(pinned) was replaced by run \(runID) (\(status.rawValue)); not touched"
     }
 
     /// A stable request ID per run, so that a repeated cancel (a retry, a resumed run) is

@@ -48,6 +48,8 @@ package struct ReportJournal: Sendable {
     /// The runs that wrote the report, oldest first (none in a report from before they were
     /// recorded).
     package private(set) var runs: [RunProvenance] = []
+    /// In a report without ``runs``: its earliest row's `finished_at`, a bound on when it began.
+    package private(set) var earliestRowAt: Date?
     /// The file's length up to the end of its last whole row.
     package private(set) var validLength = 0
     /// Whether a torn last row was found (and will be cut off).
@@ -146,6 +148,9 @@ package struct ReportJournal: Sendable {
             )
         }
         rows += 1
+        if runs.isEmpty, let at = ReportFormat.date(fields[8]), at < earliestRowAt ?? .distantFuture {
+            earliestRowAt = at
+        }
         guard outcome != .duplicate else { return }
         let workflowID = ReportFormat.restore(fields[0])
         let runID = ReportFormat.restore(fields[1])
@@ -167,25 +172,6 @@ package struct ReportJournal: Sendable {
         }
         lastByWorkflow[ExactKey(workflowID)] = entry
         if !runID.isEmpty { lastByRun[Self.key(workflowID, runID)] = entry }
-    }
-
-    /// The line (within the rest of the file) of a whole report row found after the first line
-    /// end past `offset`, if any. Reads at most 1 MiB.
-    private static func wholeRowAfterTear(path: String, from offset: Int) -> Int? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
-            let tail = try? handle.read(upToCount: 1 << 20),
-            let newline = tail.firstIndex(of: 0x0A)
-        else { return nil }
-        let reader = CSVReader()
-        guard let records = try? reader.parse(tail[(newline + 1)...]) + ((try? reader.finish()) ?? []) else {
-            return nil
-        }
-        return records.first { record in
-            record.count == ReportFormat.columns.count && Action(rawValue: record[2]) != nil
-                && Outcome(rawValue: record[3]) != nil
-        }?.line
     }
 
     /// Whether `job` was settled by the earlier run and is skipped: its last row is a settled
@@ -224,6 +210,11 @@ package struct ReportJournal: Sendable {
         var pinned = job
         pinned.target.runID = run
         return pinned
+    }
+
+    /// Whether the report has a row for `job`'s workflow (a `duplicate` row aside).
+    package func hasRow(for job: Job) -> Bool {
+        lastByWorkflow[ExactKey(job.target.workflowID)] != nil
     }
 
     /// The last row for `job`: its pinned run's, when the report has one, else its workflow's.

@@ -6,8 +6,9 @@ import SweepCSV
 ///
 /// One row per run, before its first workflow's row (a resumed run adds its own): an empty
 /// `workflow_id` (no workflow has one), the action, the outcome `sweep_started`, the namespace,
-/// address and sweep version in the message (`namespace=… address=… sweep=…`, each value
-/// percent-encoded), and the start in `finished_at`. A row keeps the report a plain CSV with one
+/// address, sweep version, identity and reason in the message (`namespace=… address=… sweep=…
+/// identity=… reason=…`, each value percent-encoded), and the start in `finished_at`. The identity
+/// and reason tell a run this sweep closed from one closed by someone else. A row keeps the report a plain CSV with one
 /// set of columns; a report from before this row is still resumed (with nothing to check).
 package struct RunProvenance: Sendable, Hashable {
     /// The `outcome` cell of a provenance row.
@@ -19,18 +20,27 @@ package struct RunProvenance: Sendable, Hashable {
     /// When the run began (before its first call).
     package var startedAt: Date
     package var version = SweepVersion.current
+    /// What its requests carry in history: the identity and the reason.
+    package var requester: Requester
 
-    package init(action: Action, namespace: String, address: String, startedAt: Date) {
+    package init(
+        action: Action, namespace: String, address: String, startedAt: Date,
+        requester: Requester = Requester(identity: "", reason: "")
+    ) {
         self.action = action
         self.namespace = namespace
         self.address = address
         self.startedAt = startedAt
+        self.requester = requester
     }
 
     /// The report row.
     package var row: String {
-        let message = [("namespace", namespace), ("address", address), ("sweep", version)]
-            .map { "\($0)=\(Self.encode($1))" }.joined(separator: " ")
+        let message = [
+            ("namespace", namespace), ("address", address), ("sweep", version), ("identity", requester.identity),
+            ("reason", requester.reason),
+        ]
+        .map { "\($0)=\(Self.encode($1))" }.joined(separator: " ")
         return CSVWriter.row(
             ["", "", action.rawValue, Self.outcome, "", message, "", "", ReportFormat.timestamp(startedAt), ""]
                 .map(ReportFormat.neutralize))
@@ -54,7 +64,9 @@ package struct RunProvenance: Sendable, Hashable {
         guard let action = Action(rawValue: action), let namespace = values["namespace"],
             let address = values["address"], let date = ReportFormat.date(startedAt)
         else { return nil }
-        self.init(action: action, namespace: namespace, address: address, startedAt: date)
+        self.init(
+            action: action, namespace: namespace, address: address, startedAt: date,
+            requester: Requester(identity: values["identity"] ?? "", reason: values["reason"] ?? ""))
         version = values["sweep"] ?? ""
     }
 

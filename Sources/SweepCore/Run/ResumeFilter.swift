@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// What `--resume` does to the job set: skips the jobs an earlier run settled, keeps for the
+/// What `--resume` does to the job set: skips the jobs an earlier run settled, marks those it has
+/// no row for (``Job/unrecorded``: judged against the run that wrote the report), keeps for the
 /// follow-up stage the runs it acted on but did not see close (once per run, never for a
 /// duplicate line), pins a job to the run its failed row names, and marks as a duplicate a job
 /// that comes to name a run already handed out (a job pinned by the report meeting the same run
@@ -31,6 +32,8 @@ package final class ResumeFilter: Sendable {
             return nil
         }
         var admitted = journal.resumed(job)
+        // No row: the earlier run may have acted on it before a crash lost the row.
+        if !job.isDuplicate, !journal.hasRow(for: job) { admitted.unrecorded = true }
         // Only jobs that name a run can come to collide once pinned (the planner already marks
         // repeats of the same line), so only their keys are kept.
         if admitted.target.runID != nil, !admitted.isDuplicate {

@@ -32,6 +32,7 @@ package enum Runner {
             try journal.check(resumingAs: provenance(options, action: action, at: Date()), path: path)
             return journal
         }
+        let earlier = journal.flatMap { journal in options.resumeFrom.map { earlierRun(journal, path: $0, options) } }
         return try await Preflight.prepare(options, console: console) { preflight async throws(SweepError) -> Summary in
             let options = preflight.options
             let followingUp = !options.followUp.isEmpty && !options.dryRun
@@ -63,7 +64,7 @@ package enum Runner {
                 resolver: resolver(options, service: preflight.client))
             // The engine and the follow-up stage send through the same calls: one rate limit, one
             // retry policy, one clock for the whole run.
-            let (calls, stageOptions) = callsAndOptions(options, preflight)
+            let (calls, stageOptions) = callsAndOptions(options, preflight, earlier: earlier)
             let batchJobs = StartedBatchJobs()
             let engine: any SweepEngine =
                 switch options.engine {
@@ -208,7 +209,20 @@ package enum Runner {
     private static func provenance(_ options: SweepOptions, action: Action, at date: Date) -> RunProvenance {
         RunProvenance(
             action: action, namespace: options.connection.namespace, address: options.connection.address,
-            startedAt: date)
+            startedAt: date,
+            requester: Requester(identity: options.connection.identity, reason: options.effectiveReason(at: date)))
+    }
+
+    /// What a resumed run knows of the sweep that wrote its report: when it began (a report from
+    /// before that was recorded: its earliest row, or when the file was last written, whichever
+    /// is earlier) and what its requests carry. Read before this run appends to the report.
+    private static func earlierRun(_ journal: ReportJournal, path: String, _ options: SweepOptions) -> EarlierRun {
+        let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        let began = journal.firstStartedAt ?? [journal.earliestRowAt, modified].compactMap { $0 }.min() ?? Date()
+        let runsFromListing: Bool
+        if case .query = options.source { runsFromListing = true } else { runsFromListing = false }
+        return EarlierRun(
+            began: began, requesters: Set(journal.runs.map(\.requester)), runsFromListing: runsFromListing)
     }
 
     /// What the progress display shows, read from the run's statistics and limiter, timed from now.
@@ -249,10 +263,10 @@ package enum Runner {
     }
 
     /// The calls a run's stages share, and the options they act with.
-    private static func callsAndOptions(_ options: SweepOptions, _ preflight: Preflight)
+    private static func callsAndOptions(_ options: SweepOptions, _ preflight: Preflight, earlier: EarlierRun? = nil)
         -> (Calls<ContinuousClock>, ExecutorOptions)
     {
-        let stageOptions = ExecutorOptions(
+        var stageOptions = ExecutorOptions(
             action: options.action,
             reason: options.effectiveReason(at: preflight.startDate),
             rate: options.rate,
@@ -262,6 +276,11 @@ package enum Runner {
             dryRun: options.dryRun,
             chain: options.chain
         )
+        stageOptions.earlierRun = earlier.map { earlier in
+            var earlier = earlier
+            earlier.requesters.insert(Requester(identity: options.connection.identity, reason: stageOptions.reason))
+            return earlier
+        }
         return (Calls(service: preflight.client, options: stageOptions, clock: ContinuousClock()), stageOptions)
     }
 

@@ -1,3 +1,4 @@
+package import Foundation
 package import SweepGRPC
 
 /// The Temporal calls that planning and execution make: the seam between sweep's logic and the
@@ -22,6 +23,27 @@ package protocol WorkflowService: Sendable {
     /// Ends a run at once (records WorkflowExecutionTerminated).
     /// - Parameter chain: as for ``requestCancel(_:chain:reason:requestID:)``.
     func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError)
+
+    /// The request for `action` that a run's history records: its terminate (the closing event),
+    /// or its cancel request; nil when it has none (or not within ``RecordedRequest/pagesRead``
+    /// pages of history).
+    func recordedRequest(_ action: Action, on target: WorkflowTarget) async throws(RPCError) -> RecordedRequest?
+}
+
+/// Who asked a run to cancel or terminate, why and when, as its history recorded it.
+package struct RecordedRequest: Sendable, Hashable {
+    package var identity: String
+    package var reason: String
+    package var time: Date?
+
+    package init(identity: String, reason: String, time: Date?) {
+        self.identity = identity
+        self.reason = reason
+        self.time = time
+    }
+
+    /// History pages (of up to 1,000 events) read at most to find a request.
+    package static let pagesRead = 10
 }
 
 /// One page of a listing and the token for the next (empty when this was the last).

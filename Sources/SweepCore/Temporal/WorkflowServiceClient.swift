@@ -77,6 +77,35 @@ package struct WorkflowServiceClient: WorkflowService {
         return description
     }
 
+    package func recordedRequest(_ action: Action, on target: WorkflowTarget) async throws(RPCError)
+        -> RecordedRequest?
+    {
+        var token = Data()
+        for _ in 0..<RecordedRequest.pagesRead {
+            var request = Temporal_Api_Workflowservice_V1_GetWorkflowExecutionHistoryRequest()
+            request.namespace = options.namespace
+            request.execution = .init(target)
+            request.maximumPageSize = 1000
+            request.nextPageToken = token
+            let response: Temporal_Api_Workflowservice_V1_GetWorkflowExecutionHistoryResponse = try await call(
+                .history, request)
+            for event in response.history.events {
+                let time = event.hasEventTime ? event.eventTime.date : nil
+                switch (action, event.attributes) {
+                case (.terminate, .workflowExecutionTerminatedEventAttributes(let terminated)?):
+                    return RecordedRequest(identity: terminated.identity, reason: terminated.reason, time: time)
+                case (.cancel, .workflowExecutionCancelRequestedEventAttributes(let requested)?):
+                    return RecordedRequest(identity: requested.identity, reason: requested.cause, time: time)
+                default:
+                    continue
+                }
+            }
+            token = response.nextPageToken
+            if token.isEmpty { return nil }
+        }
+        return nil
+    }
+
     package func requestCancel(_ target: WorkflowTarget, chain: String?, reason: String, requestID: String)
         async throws(RPCError)
     {
@@ -117,7 +146,7 @@ extension WorkflowServiceClient {
         case listBatches = "ListBatchOperations"
         /// For the demo and tests only (SweepTestSupport).
         case start = "StartWorkflowExecution"
-        /// For tests only (SweepTestSupport).
+        /// Read for ``recordedRequest(_:on:)``, and by the tests (SweepTestSupport).
         case history = "GetWorkflowExecutionHistory"
 
         package var path: String { "/temporal.api.workflowservice.v1.WorkflowService/\(rawValue)" }

@@ -24,6 +24,9 @@ package struct Job: Sendable, Hashable {
     package var firstRunID: String?
     /// The same workflow (and run) appeared earlier in the input: reported `duplicate`, not sent.
     package var isDuplicate = false
+    /// A resumed run found no row for this workflow in the report: the sweep that wrote it may
+    /// have acted on it before a crash lost the row (see ``EarlierRun``).
+    package var unrecorded = false
     /// Its position in the source (0, 1, 2...), so that order-sensitive output (a plan) can
     /// restore the source's order after concurrent execution.
     package var sequence = 0

@@ -34,6 +34,10 @@ struct JobAttempt<Instant: InstantProtocol> {
     var described: ExecutionDescription?
     /// An action call failed in a way that may have taken effect (DEADLINE_EXCEEDED, UNAVAILABLE).
     var sawAmbiguousFailure = false
+    /// For a job a resumed run has no row for (``Job/unrecorded``): when the sweep that wrote the
+    /// report began. Its call may have landed then, so the job is judged as after an ambiguous
+    /// failure since that moment.
+    private(set) var unrecordedSince: Date?
     /// A follow-up's record (`--wait`, escalation): its rows are marked so, and replace the
     /// outcome of the row they follow up.
     var isFollowUp = false
@@ -43,6 +47,16 @@ struct JobAttempt<Instant: InstantProtocol> {
         self.job = job
         self.action = action
         self.runID = job.target.runID
+    }
+
+    /// Since when a run shows this job's action as its own: the first call, or for an unrecorded
+    /// job the earlier sweep's start.
+    var actedSince: Date { unrecordedSince ?? firstCallDate }
+
+    /// Marks the job as one the earlier sweep (begun at `date`) may have acted on.
+    mutating func judgeAsUnrecorded(since date: Date) {
+        unrecordedSince = date
+        sawAmbiguousFailure = true
     }
 
     func finish(_ outcome: Outcome, message: String = "", elapsed: Duration) -> JobResult {
