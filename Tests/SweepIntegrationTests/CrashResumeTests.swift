@@ -22,15 +22,10 @@ struct CrashResumeTests {
     func resumeAfterLostRows() async throws {
         let type = TestEnvironment.uniqueName("LostRows")
         let (a, b, c, d) = ("\(type)-a", "\(type)-b", "\(type)-c", "\(type)-d")
-        let started = try await harness.withClient { client in
-            try await client.describeAll(try await harness.startWorkflows([a, b, c, d], type: type))
-        }
+        _ = try await harness.startWorkflows([a, b, c, d], type: type)
         // The sweep begins once they are older than the clock skew sweep allows for: a run that
         // started within it of the sweep's start counts as started since, and is left alone.
-        let newest = started.values.compactMap(\.startTime).max() ?? Date()
-        try await Patience.waitUntil("2 s past the workflows' start", every: .milliseconds(100)) {
-            (Date() > newest + 2.5, "it is \(Date())")
-        }
+        try await harness.waitPastClockSkew()
         let report = TestEnvironment.temporaryPath("report.csv")
         let common = [
             "terminate", "--reason", "incident \(type)", "--identity", "sweep-\(type)", "--address", address,

@@ -29,6 +29,17 @@ package struct Harness: Sendable {
         }
     }
 
+    /// Waits until every workflow started so far is older than the clock skew sweep allows for
+    /// (2 s): a resumed run acts on a workflow its report has no row for only when the run it
+    /// picks started that long before the sweep began. For a test that sweeps what it just
+    /// seeded, then resumes after a crash.
+    package func waitPastClockSkew() async throws {
+        let seeded = Date()
+        try await Patience.waitUntil("2.5 s past \(seeded)", every: .milliseconds(100)) {
+            (Date() > seeded + 2.5, "it is \(Date())")
+        }
+    }
+
     /// Writes `lines` (LF-terminated) to a fresh temporary file.
     package func writeCSV(_ lines: [String]) throws -> String {
         try writeFile(Data((lines.joined(separator: "\n") + "\n").utf8))
