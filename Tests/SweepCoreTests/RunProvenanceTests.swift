@@ -59,6 +59,21 @@ struct RunProvenanceTests {
         #expect(action?.message.contains("resume it with sweep terminate") == true)
     }
 
+    @Test("a workflow is unrecorded with no row, or when a later run began after its unsettled last row")
+    func unrecorded() throws {
+        let run = RunProvenance(action: .terminate, namespace: "n", address: "a:1", startedAt: began).row
+        let path = try write(
+            ReportFormat.header + run + row("failed-then-resumed", .failed) + row("done", .terminated) + run
+                + row("failed-since", .failed))
+        let journal = try ReportJournal(path: path, action: .terminate)
+        func unrecorded(_ id: String) -> Bool { journal.isUnrecorded(Job(target: WorkflowTarget(workflowID: id))) }
+        #expect(unrecorded("never-seen"))
+        // The second run may have acted on it, then crashed before its row.
+        #expect(unrecorded("failed-then-resumed"))
+        #expect(!unrecorded("done"))
+        #expect(!unrecorded("failed-since"))
+    }
+
     @Test("a report from before runs were recorded is resumed with nothing to check")
     func oldReport() throws {
         let path = try write(ReportFormat.header + row("a", .terminated))

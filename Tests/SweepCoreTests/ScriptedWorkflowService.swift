@@ -7,7 +7,7 @@ import Synchronization
 /// produce on demand (a given number of UNAVAILABLEs, then success), and that measures how many
 /// calls were in flight at once.
 final class ScriptedWorkflowService: WorkflowService {
-    private struct State {
+    struct State {
         var scripts: [String: [RPCError?]] = [:]
         var statuses: [String: WorkflowStatus] = [:]
         var currentRuns: [String: String] = [:]
@@ -32,7 +32,7 @@ final class ScriptedWorkflowService: WorkflowService {
         var maxInFlight = 0
     }
 
-    private let state = Mutex(State())
+    let state = Mutex(State())
     private let latency: Duration
 
     /// - Parameters:
@@ -206,31 +206,6 @@ final class ScriptedWorkflowService: WorkflowService {
 
     func terminate(_ target: WorkflowTarget, chain: String?, reason: String) async throws(RPCError) {
         try await answer("terminate", for: target, chain: chain, reason: reason)
-    }
-
-    /// The identity the fake's histories record for every request.
-    static let identity = "temporal-sweep/test tester@fake"
-
-    func recordedRequest(_ action: Action, on target: WorkflowTarget) async throws(RPCError) -> RecordedRequest? {
-        state.withLock { state in
-            state.calls.append("history \(target.workflowID)")
-            let run = target.runID ?? state.currentRuns[target.workflowID] ?? "run-of-\(target.workflowID)"
-            return state.requests["\(action.rawValue) \(target.workflowID)@\(run)"]
-        }
-    }
-
-    /// The runs an action took effect on, per workflow ID.
-    var actedOnRuns: [String: [String]] { state.withLock { $0.actedOnRuns } }
-
-    /// A new run of `workflowID` starts now (as an upstream system restarting it would), open.
-    func startNewRun(of workflowID: String, runID: String) {
-        state.withLock { state in
-            state.currentRuns[workflowID] = runID
-            state.statuses[workflowID] = .running
-            state.startTimes[workflowID] = Date()
-            state.cancelRequested.remove(workflowID)
-            state.landedCleanly.remove(workflowID)
-        }
     }
 
     /// Like the server: terminating a pinned run that is not the current one answers "already

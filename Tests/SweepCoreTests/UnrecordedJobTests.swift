@@ -92,6 +92,27 @@ struct UnrecordedJobTests {
         #expect(service.landed.isEmpty)
     }
 
+    @Test("a request of the same identity and reason made before the sweep began is not its work")
+    func olderRequestIsNotOurs() async {
+        let service = ScriptedWorkflowService()
+        service.closeRunsOnSuccess()
+        try? await service.requestCancel(
+            WorkflowTarget(workflowID: "w1"), chain: nil, reason: "incident 7", requestID: "yesterday")
+        service.backdateRequests(by: 86_400)
+        let result = await executor(service, .cancel).perform(unrecorded("w1"))
+        #expect(result.outcome == .alreadyClosed, "\(result.message)")
+    }
+
+    @Test("--chain: a chain its owner started again after the crash is left alone")
+    func newChainLeftAlone() async {
+        var options = ExecutorOptions(action: .terminate, reason: "incident 7", rate: 1e6, chain: true)
+        options.earlierRun = EarlierRun(began: began, requesters: [], runsFromListing: false)
+        let service = ScriptedWorkflowService(startTimes: ["w1": Date(timeIntervalSinceNow: -10)])
+        let result = await Executor(service: service, options: options, clock: ManualClock()).perform(unrecorded("w1"))
+        #expect(result.outcome == .runChanged, "\(result.message)")
+        #expect(service.landed.isEmpty)
+    }
+
     @Test("a workflow with a row is not judged against the earlier sweep")
     func recordedJobsAsUsual() async {
         let service = ScriptedWorkflowService(startTimes: ["w1": Date(timeIntervalSinceNow: -10)])

@@ -64,9 +64,8 @@ extension Patience {
     /// ``WorkflowServiceClient/startPatiently(id:type:taskQueue:)``).
     /// - Parameter tries: the number of the try (1 first), so that a retry can tell that an
     ///   earlier try may have landed.
-    static func retrying<T>(
-        _ what: String, _ body: (_ tries: Int) async throws(RPCError) -> T
-    ) async throws -> T {
+    /// - Throws: the call's own error once it is not transient, or once the ceiling has passed.
+    static func retrying<T>(_ body: (_ tries: Int) async throws(RPCError) -> T) async throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: ceiling)
         var delay = Duration.milliseconds(50)
@@ -75,11 +74,10 @@ extension Patience {
             tries += 1
             do {
                 return try await body(tries)
-            } catch  where transient.contains(error.code) && clock.now < deadline {
+            } catch {
+                guard transient.contains(error.code), clock.now < deadline else { throw error }
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
-            } catch {
-                throw TestEnvironment.Missing(description: "\(what) failed after \(tries) tries: \(error)")
             }
         }
     }

@@ -37,17 +37,22 @@ extension WorkflowServiceClient {
     /// - Returns: the new run's ID.
     package func startPatiently(id: String, type: String, taskQueue: String = "sweep-test") async throws -> String {
         let requestID = UUID().uuidString
-        return try await Patience.retrying("starting \(id)") { _ async throws(RPCError) in
+        return try await Patience.retrying { _ async throws(RPCError) in
             try await startWorkflow(id: id, type: type, taskQueue: taskQueue, requestID: requestID)
         }
     }
 
-    /// Terminates `target` as a test's set-up, tried again while the server is busy: a retry
-    /// that finds the run closed (NOT_FOUND) finds an earlier try's work.
+    /// Terminates `target` as a test's set-up, tried again while the server is busy. An ID given
+    /// without a run is pinned to its current run first (a retry never reaches a newer run); a
+    /// retry that finds that run closed (NOT_FOUND) finds an earlier try's work.
     package func terminatePatiently(_ target: WorkflowTarget, reason: String) async throws {
-        try await Patience.retrying("terminating \(target.workflowID)") { tries async throws(RPCError) in
+        var pinned = target
+        if pinned.runID == nil {
+            pinned.runID = try await Patience.retrying { _ async throws(RPCError) in try await describe(target).runID }
+        }
+        try await Patience.retrying { [pinned] tries async throws(RPCError) in
             do throws(RPCError) {
-                try await terminate(target, reason: reason)
+                try await terminate(pinned, reason: reason)
             } catch  where error.code == .notFound && tries > 1 {
                 return
             }

@@ -23,7 +23,7 @@ extension WorkflowServiceClient {
                     results[done.workflowID] = done
                 }
                 group.addTask {
-                    try await Patience.retrying("describing \(target.workflowID)") { _ async throws(RPCError) in
+                    try await Patience.retrying { _ async throws(RPCError) in
                         try await self.describe(WorkflowTarget(workflowID: target.workflowID))
                     }
                 }
@@ -38,7 +38,7 @@ extension WorkflowServiceClient {
         of type: Temporal_Api_Enums_V1_EventType,
         in target: WorkflowTarget
     ) async throws -> [Temporal_Api_History_V1_HistoryEvent] {
-        try await Patience.retrying("reading the history of \(target.workflowID)") { _ async throws(RPCError) in
+        try await Patience.retrying { _ async throws(RPCError) in
             try await history(target)
         }.filter { $0.eventType == type }
     }

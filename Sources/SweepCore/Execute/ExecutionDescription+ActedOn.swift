@@ -19,6 +19,11 @@ extension ExecutionDescription {
     /// Whether this run started well before `date` (by more than the allowed clock skew).
     func startedBefore(_ date: Date) -> Bool {
         guard let startTime else { return false }
-        return startTime < date - Self.clockSkew
+        return Self.started(startTime, before: date)
+    }
+
+    /// Whether `startTime` is well before `date` (by more than the allowed clock skew).
+    static func started(_ startTime: Date, before date: Date) -> Bool {
+        startTime < date - clockSkew
     }
 }

@@ -21,6 +21,7 @@ extension Executor {
             }
         }
         if description.status.isClosed {
+            if let closedByUs = await closedByEarlierRun(job, description, &attempt) { return closedByUs }
             return attempt.finish(
                 .alreadyClosed, message: "chain's current run is \(description.status.rawValue)",
                 elapsed: elapsed(attempt))
@@ -33,6 +34,10 @@ extension Executor {
                 elapsed: elapsed(attempt))
         }
         firstRun = firstRun ?? (description.firstRunID.isEmpty ? description.runID : description.firstRunID)
+        if let chainRun = firstRun, let newChain = await leftAloneIfNewChain(description, firstRun: chainRun, &attempt)
+        {
+            return newChain
+        }
         let chain = firstRun
         let outcome = await call(counting: &attempt, paced: .retries, countsAsAttempt: true) {
             () async throws(RPCError) in

@@ -9,7 +9,7 @@ extension Executor {
         if job.isDuplicate {
             return attempt.finish(.duplicate, message: "listed earlier in the input; acted on once", elapsed: .zero)
         }
-        if job.unrecorded, !options.chain, let earlier = options.earlierRun {
+        if job.unrecorded, let earlier = options.earlierRun {
             attempt.judgeAsUnrecorded(since: earlier.began)
         }
         if options.dryRun {

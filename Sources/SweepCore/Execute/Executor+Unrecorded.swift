@@ -21,10 +21,10 @@ extension Executor {
     /// - Returns: the job's result when it ends here; the run to act on (pinned) otherwise, or
     ///   nil to go on as usual.
     func pinUnrecorded(_ job: Job, _ attempt: inout JobAttempt<C.Instant>) async -> PinDecision? {
-        guard let since = attempt.unrecordedSince, runIsSweepsChoice(job) else { return nil }
+        guard let since = attempt.unrecordedSince, runIsSweepsChoice(job), !options.chain else { return nil }
         if let listed = Self.listedRun(job), !listed.status.isClosed {
             // A listing always says when a run started.
-            if let startTime = job.startTime, !Self.startedBefore(startTime, since) {
+            if let startTime = job.startTime, !ExecutionDescription.started(startTime, before: since) {
                 attempt.runID = listed.runID
                 return .finished(leftAlone(listed.runID, startTime: startTime, &attempt))
             }
@@ -50,6 +50,25 @@ extension Executor {
         return leftAlone(run.runID, startTime: run.startTime, &attempt)
     }
 
+    /// `--chain`, for an unrecorded job: `run_changed` when the chain (its first run) started
+    /// after the earlier sweep began, a chain this sweep was never asked about (its owner started
+    /// the workflow again after the crash); else nil.
+    func leftAloneIfNewChain(
+        _ current: ExecutionDescription, firstRun: String, _ attempt: inout JobAttempt<C.Instant>
+    ) async -> JobResult? {
+        guard let since = attempt.unrecordedSince, runIsSweepsChoice(attempt.job) else { return nil }
+        var first = current
+        if current.runID != firstRun {
+            let target = WorkflowTarget(workflowID: current.workflowID, runID: firstRun)
+            guard case .success(let described) = await describe(target, &attempt) else {
+                return leftAlone(current.runID, startTime: nil, &attempt)
+            }
+            first = described
+        }
+        guard !first.startedBefore(since) else { return nil }
+        return leftAlone(current.runID, startTime: first.startTime, &attempt)
+    }
+
     private func leftAlone(_ runID: String, startTime: Date?, _ attempt: inout JobAttempt<C.Instant>) -> JobResult {
         let started = startTime.map { " (started \(ReportFormat.timestamp($0)))" } ?? ""
         let began = attempt.unrecordedSince.map(ReportFormat.timestamp) ?? "?"
@@ -58,10 +77,6 @@ extension Executor {
             message:
                 "the report has no row for it, and its open run \(runID)\(started) did not start before the sweep that wrote the report began (\(began)); not touched",
             elapsed: elapsed(attempt))
-    }
-
-    private static func startedBefore(_ startTime: Date, _ date: Date) -> Bool {
-        startTime < date - ExecutionDescription.clockSkew
     }
 
     /// Whether `run` shows this job's action as taken by this sweep, or for an unrecorded job by
@@ -75,7 +90,10 @@ extension Executor {
         let recorded = await call(counting: &attempt, paced: .none) { () async throws(RPCError) in
             try await service.recordedRequest(action, on: target)
         }
-        guard case .success(let request?) = recorded else { return false }
+        // Made since that sweep began, by it: not an older request of the same identity and reason.
+        guard case .success(let request?) = recorded, let time = request.time,
+            time >= attempt.actedSince - ExecutionDescription.clockSkew
+        else { return false }
         return earlier.requesters.contains(Requester(identity: request.identity, reason: request.reason))
     }
 

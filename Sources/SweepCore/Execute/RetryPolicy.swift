@@ -6,14 +6,15 @@ package import SweepGRPC
 /// exponential backoff while attempts remain (DEADLINE_EXCEEDED and ABORTED included); throttling
 /// (RESOURCE_EXHAUSTED) and an unreachable server (UNAVAILABLE) are retried past `maxAttempts` for
 /// `retryWindow` after the first failure, so that a server restart or a burst of throttling does
-/// not end a run; so is a read that outlasts its deadline (``reading``).
+/// not end a run; so is a planning read (a listing page, a count, a lookup, a batch job's
+/// description) that outlasts its deadline (``reading``).
 package struct RetryPolicy: Sendable, Hashable {
     /// Attempts per call, the first included.
     package var maxAttempts: Int
     package var backoff: Backoff
     package var retryWindow: Duration
-    /// Whether DEADLINE_EXCEEDED is retried for the whole window too: set for reads (listings,
-    /// counts, Describe), which change nothing when repeated, and which a loaded visibility store
+    /// Whether DEADLINE_EXCEEDED is retried for the whole window too: set for planning reads
+    /// (listings, counts, lookups), which change nothing when repeated, and which a loaded visibility store
     /// can keep past a call's deadline for a while. A cancel or terminate whose deadline passed
     /// may have landed: it is retried only while attempts remain, then read back.
     package var waitsOutSlowReads = false

@@ -325,7 +325,9 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
         await Task { [self] in
             for look in 0..<3 {
                 if look > 0 { try? await calls.clock.sleep(for: .seconds(1)) }
-                let job = try? await calls.retry.reading.run(on: calls.clock) { () async throws(RPCError) in
+                // Not waited out past the attempts: after a stop, three looks must not take three
+                // retry windows.
+                let job = try? await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
                     try await batches.describeBatch(jobID: request.jobID)
                 }
                 if isOurs(job, request) { return true }

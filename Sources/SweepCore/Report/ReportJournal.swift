@@ -21,6 +21,8 @@ package struct ReportJournal: Sendable {
         var acted: Outcome?
         var actedAt: Date?
         var actedRunID = ""
+        /// How many runs of the report had begun (its `sweep_started` rows) when it was written.
+        var runsBefore = 0
 
         /// Cancelled or terminated, but no follow-up has seen it closed yet: its follow-up
         /// stopped, `--wait` gave up, or an escalation failed (a `failed` row with RUNNING).
@@ -48,7 +50,8 @@ package struct ReportJournal: Sendable {
     /// The runs that wrote the report, oldest first (none in a report from before they were
     /// recorded).
     package private(set) var runs: [RunProvenance] = []
-    /// In a report without ``runs``: its earliest row's `finished_at`, a bound on when it began.
+    /// The earliest `finished_at` of the rows written before any ``runs`` row (by a sweep that
+    /// did not record when it began).
     package private(set) var earliestRowAt: Date?
     /// The file's length up to the end of its last whole row.
     package private(set) var validLength = 0
@@ -155,7 +158,8 @@ package struct ReportJournal: Sendable {
         let workflowID = ReportFormat.restore(fields[0])
         let runID = ReportFormat.restore(fields[1])
         var entry = Entry(
-            outcome: outcome, finalStatus: WorkflowStatus(rawValue: fields[9]), runID: runID, code: fields[4])
+            outcome: outcome, finalStatus: WorkflowStatus(rawValue: fields[9]), runID: runID, code: fields[4],
+            runsBefore: runs.count)
         if entry.finalStatus == nil {
             entry.acted = outcome
             entry.actedAt = ReportFormat.date(fields[8])
@@ -212,9 +216,12 @@ package struct ReportJournal: Sendable {
         return pinned
     }
 
-    /// Whether the report has a row for `job`'s workflow (a `duplicate` row aside).
-    package func hasRow(for job: Job) -> Bool {
-        lastByWorkflow[ExactKey(job.target.workflowID)] != nil
+    /// Whether the report does not say how `job`'s workflow ended up: it has no row for it (a
+    /// `duplicate` row aside), or its last row is unsettled and a later run began after it (that
+    /// run may have acted on it, then crashed before its row).
+    package func isUnrecorded(_ job: Job) -> Bool {
+        guard let entry = lastByWorkflow[ExactKey(job.target.workflowID)] else { return true }
+        return !Self.settledOutcomes.contains(entry.outcome) && entry.runsBefore < runs.count
     }
 
     /// The last row for `job`: its pinned run's, when the report has one, else its workflow's.

@@ -32,8 +32,9 @@ package final class ResumeFilter: Sendable {
             return nil
         }
         var admitted = journal.resumed(job)
-        // No row: the earlier run may have acted on it before a crash lost the row.
-        if !job.isDuplicate, !journal.hasRow(for: job) { admitted.unrecorded = true }
+        // No row (or none since a later run began): the earlier run may have acted on it before a
+        // crash lost the row.
+        if !job.isDuplicate, journal.isUnrecorded(job) { admitted.unrecorded = true }
         // Only jobs that name a run can come to collide once pinned (the planner already marks
         // repeats of the same line), so only their keys are kept.
         if admitted.target.runID != nil, !admitted.isDuplicate {

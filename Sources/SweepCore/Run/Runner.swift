@@ -26,7 +26,9 @@ package enum Runner {
         guard let action = options.action else {
             throw SweepError(.usage, "say what to do: sweep cancel, terminate or apply --action")
         }
-        // The report to resume is read, and checked against this run, before the server is dialled.
+        // The report to resume is read, and checked against this run, before the server is dialled
+        // (and never when it is the input: a FIFO would be consumed).
+        try Guards.refuseOutputAsInput(options.resumeFrom ?? options.reportPath, options.source)
         let journal = try options.resumeFrom.map { path throws(SweepError) in
             let journal = try ReportJournal(path: path, action: action)
             try journal.check(resumingAs: provenance(options, action: action, at: Date()), path: path)
@@ -203,26 +205,6 @@ package enum Runner {
         return try ReportWriter(
             path: "", mode: .createUnique(stem: options.defaultReportStem(at: provenance.startedAt)),
             provenance: provenance)
-    }
-
-    /// What the report records of this run.
-    private static func provenance(_ options: SweepOptions, action: Action, at date: Date) -> RunProvenance {
-        RunProvenance(
-            action: action, namespace: options.connection.namespace, address: options.connection.address,
-            startedAt: date,
-            requester: Requester(identity: options.connection.identity, reason: options.effectiveReason(at: date)))
-    }
-
-    /// What a resumed run knows of the sweep that wrote its report: when it began (a report from
-    /// before that was recorded: its earliest row, or when the file was last written, whichever
-    /// is earlier) and what its requests carry. Read before this run appends to the report.
-    private static func earlierRun(_ journal: ReportJournal, path: String, _ options: SweepOptions) -> EarlierRun {
-        let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-        let began = journal.firstStartedAt ?? [journal.earliestRowAt, modified].compactMap { $0 }.min() ?? Date()
-        let runsFromListing: Bool
-        if case .query = options.source { runsFromListing = true } else { runsFromListing = false }
-        return EarlierRun(
-            began: began, requesters: Set(journal.runs.map(\.requester)), runsFromListing: runsFromListing)
     }
 
     /// What the progress display shows, read from the run's statistics and limiter, timed from now.
