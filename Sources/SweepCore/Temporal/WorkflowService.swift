@@ -1,4 +1,3 @@
-package import Foundation
 package import SweepGRPC
 
 /// The Temporal calls that planning and execution make: the seam between sweep's logic and the
