@@ -74,6 +74,16 @@ struct RunProvenanceTests {
         #expect(!unrecorded("failed-since"))
     }
 
+    @Test("what a resumed run judged the start to be travels with the report to the next resume")
+    func judgedSinceCarriesForward() throws {
+        var resumed = RunProvenance(action: .terminate, namespace: "n", address: "a:1", startedAt: .now)
+        resumed.judgedSince = began
+        let path = try write(ReportFormat.header + row("a", .failed) + resumed.row)
+        let journal = try ReportJournal(path: path, action: .terminate)
+        #expect(journal.runs.first?.judgedSince == began)
+        #expect(journal.firstStartedAt == began)
+    }
+
     @Test("a report from before runs were recorded is resumed with nothing to check")
     func oldReport() throws {
         let path = try write(ReportFormat.header + row("a", .terminated))

@@ -133,14 +133,17 @@ struct CorrectnessTests {
     func tornJournal() async throws {
         let type = TestEnvironment.uniqueName("Torn")
         let seeded = try await harness.seed(3, type: type)
+        try await harness.waitPastClockSkew()
         let ids = seeded.map(\.workflowID)
-        // The first workflow was terminated and its row written; the crash tore the second's row
-        // inside a quoted message that spans lines.
+        // The sweep that crashed began after the seeding; it terminated the first workflow and
+        // wrote its row, then the crash tore the second's row inside a quoted message that spans
+        // lines.
         _ = try await harness.withClient { client in
             try await client.terminatePatiently(WorkflowTarget(workflowID: ids[0]), reason: "before the crash")
         }
         let whole =
             ReportFormat.header
+            + RunProvenance(action: .terminate, namespace: "default", address: address, startedAt: Date()).row
             + CSVWriter.row([ids[0], seeded[0].runID ?? "", "terminate", "terminated", "", "", "1", "3.0", "", ""])
         let report = try harness.writeFile(
             Data((whole + "\(ids[1]),,terminate,failed,UNAVAILABLE,\"conn\nreset").utf8), name: "report.csv")

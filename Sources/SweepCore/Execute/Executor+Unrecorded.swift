@@ -52,30 +52,37 @@ extension Executor {
 
     /// `--chain`, for an unrecorded job: `run_changed` when the chain (its first run) started
     /// after the earlier sweep began, a chain this sweep was never asked about (its owner started
-    /// the workflow again after the crash); else nil.
+    /// the workflow again after the crash); else nil. A chain is at least as old as its current
+    /// run: only a current run started since asks after the first run.
     func leftAloneIfNewChain(
         _ current: ExecutionDescription, firstRun: String, _ attempt: inout JobAttempt<C.Instant>
     ) async -> JobResult? {
-        guard let since = attempt.unrecordedSince, runIsSweepsChoice(attempt.job) else { return nil }
+        guard let since = attempt.unrecordedSince, runIsSweepsChoice(attempt.job), !current.startedBefore(since)
+        else { return nil }
         var first = current
         if current.runID != firstRun {
-            let target = WorkflowTarget(workflowID: current.workflowID, runID: firstRun)
-            guard case .success(let described) = await describe(target, &attempt) else {
-                return leftAlone(current.runID, startTime: nil, &attempt)
+            // Retention may have deleted it, or the server may not answer: `failed`, retried by
+            // the next resume, never a settled `run_changed` it cannot stand behind.
+            switch await describe(WorkflowTarget(workflowID: current.workflowID, runID: firstRun), &attempt) {
+            case .failure(let failure): return attempt.finish(failure, elapsed: elapsed(attempt))
+            case .success(let described): first = described
             }
-            first = described
         }
         guard !first.startedBefore(since) else { return nil }
-        return leftAlone(current.runID, startTime: first.startTime, &attempt)
+        return leftAlone(current.runID, startTime: first.startTime, what: "its chain", &attempt)
     }
 
-    private func leftAlone(_ runID: String, startTime: Date?, _ attempt: inout JobAttempt<C.Instant>) -> JobResult {
-        let started = startTime.map { " (started \(ReportFormat.timestamp($0)))" } ?? ""
-        let began = attempt.unrecordedSince.map(ReportFormat.timestamp) ?? "?"
+    private func leftAlone(
+        _ runID: String, startTime: Date?, what: String = "its open run", _ attempt: inout JobAttempt<C.Instant>
+    ) -> JobResult {
+        let started = startTime.map { " started \(ReportFormat.timestamp($0))," } ?? ""
+        let began =
+            attempt.unrecordedSince.flatMap { $0 == .distantPast ? nil : " (\(ReportFormat.timestamp($0)))" }
+            ?? " (the report does not say when)"
         return attempt.finish(
             .runChanged,
             message:
-                "the report has no row for it, and its open run \(runID)\(started) did not start before the sweep that wrote the report began (\(began)); not touched",
+                "the report does not say what became of it, and \(what) (run \(runID))\(started) did not start before the sweep that wrote the report began\(began); not touched",
             elapsed: elapsed(attempt))
     }
 
@@ -114,7 +121,7 @@ extension Executor {
         attempt.runID = run.runID
         return attempt.finish(
             .done(action),
-            message: "by the sweep that wrote the report, whose row for it was lost (its history says so)",
+            message: "by the sweep that wrote the report, which did not record it (its history says so)",
             elapsed: elapsed(attempt))
     }
 }

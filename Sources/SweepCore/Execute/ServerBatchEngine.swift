@@ -322,12 +322,14 @@ package struct ServerBatchEngine<C: Clock>: SweepEngine where C.Duration == Dura
     /// Whether the job exists on the server and is this run's, asked outside the (perhaps
     /// cancelled) task, a few times over two seconds (a job just started may not show yet).
     private func landed(_ request: BatchRequest) async -> Bool {
-        await Task { [self] in
+        // A read, waited out like any other; once the run is stopping, for its attempts only, so
+        // that three looks never take three retry windows.
+        var policy = calls.retry.reading
+        if Task.isCancelled { policy.retryWindow = .zero }
+        return await Task { [self, policy] in
             for look in 0..<3 {
                 if look > 0 { try? await calls.clock.sleep(for: .seconds(1)) }
-                // Not waited out past the attempts: after a stop, three looks must not take three
-                // retry windows.
-                let job = try? await calls.retry.run(on: calls.clock) { () async throws(RPCError) in
+                let job = try? await policy.run(on: calls.clock) { () async throws(RPCError) in
                     try await batches.describeBatch(jobID: request.jobID)
                 }
                 if isOurs(job, request) { return true }

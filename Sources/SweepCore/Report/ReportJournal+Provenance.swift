@@ -16,8 +16,9 @@ extension ReportJournal {
         }
     }
 
-    /// When the sweep that wrote the report first began, if the report says.
+    /// When the sweep that wrote the report first began, if the report says (or what a resumed
+    /// run judged it to be).
     package var firstStartedAt: Date? {
-        runs.map(\.startedAt).min()
+        runs.map { min($0.startedAt, $0.judgedSince ?? $0.startedAt) }.min()
     }
 }

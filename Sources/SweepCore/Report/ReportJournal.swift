@@ -216,11 +216,11 @@ package struct ReportJournal: Sendable {
         return pinned
     }
 
-    /// Whether the report does not say how `job`'s workflow ended up: it has no row for it (a
-    /// `duplicate` row aside), or its last row is unsettled and a later run began after it (that
-    /// run may have acted on it, then crashed before its row).
+    /// Whether the report does not say what became of `job`: it has no row for it (a `duplicate`
+    /// row aside), or its last row is unsettled and came before a later run began (that run may
+    /// have acted on it, then crashed before its row).
     package func isUnrecorded(_ job: Job) -> Bool {
-        guard let entry = lastByWorkflow[ExactKey(job.target.workflowID)] else { return true }
+        guard let entry = entry(for: job) else { return true }
         return !Self.settledOutcomes.contains(entry.outcome) && entry.runsBefore < runs.count
     }
 

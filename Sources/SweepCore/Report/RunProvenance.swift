@@ -22,6 +22,9 @@ package struct RunProvenance: Sendable, Hashable {
     package var version = SweepVersion.current
     /// What its requests carry in history: the identity and the reason.
     package var requester: Requester
+    /// A resumed run: the moment it judged the earlier sweep to have begun, for a report whose
+    /// rows before its own say less than that (they were written by an older sweep).
+    package var judgedSince: Date?
 
     package init(
         action: Action, namespace: String, address: String, startedAt: Date,
@@ -36,11 +39,12 @@ package struct RunProvenance: Sendable, Hashable {
 
     /// The report row.
     package var row: String {
-        let message = [
+        var values = [
             ("namespace", namespace), ("address", address), ("sweep", version), ("identity", requester.identity),
             ("reason", requester.reason),
         ]
-        .map { "\($0)=\(Self.encode($1))" }.joined(separator: " ")
+        if let judgedSince { values.append(("since", ReportFormat.timestamp(judgedSince))) }
+        let message = values.map { "\($0)=\(Self.encode($1))" }.joined(separator: " ")
         return CSVWriter.row(
             ["", "", action.rawValue, Self.outcome, "", message, "", "", ReportFormat.timestamp(startedAt), ""]
                 .map(ReportFormat.neutralize))
@@ -68,6 +72,7 @@ package struct RunProvenance: Sendable, Hashable {
             action: action, namespace: namespace, address: address, startedAt: date,
             requester: Requester(identity: values["identity"] ?? "", reason: values["reason"] ?? ""))
         version = values["sweep"] ?? ""
+        judgedSince = values["since"].flatMap(ReportFormat.date)
     }
 
     /// What differs between the run that wrote a report (`self`) and `current`, which would

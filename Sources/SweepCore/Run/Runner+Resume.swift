@@ -3,11 +3,15 @@ import Foundation
 /// What a run records of itself in its report, and what a resumed run learns from it.
 extension Runner {
     /// What the report records of this run.
-    static func provenance(_ options: SweepOptions, action: Action, at date: Date) -> RunProvenance {
-        RunProvenance(
+    static func provenance(_ options: SweepOptions, action: Action, at date: Date, since: Date? = nil)
+        -> RunProvenance
+    {
+        var provenance = RunProvenance(
             action: action, namespace: options.connection.namespace, address: options.connection.address,
             startedAt: date,
             requester: Requester(identity: options.connection.identity, reason: options.effectiveReason(at: date)))
+        provenance.judgedSince = since.map { $0 == .distantPast ? Date(timeIntervalSince1970: 0) : $0 }
+        return provenance
     }
 
     /// What a resumed run knows of the sweep that wrote its report: what its requests carry, and

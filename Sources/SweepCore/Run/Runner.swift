@@ -44,7 +44,8 @@ package enum Runner {
                 options.dryRun && options.dryRunTable && options.reportPath != "-"
                 ? try PlanWriter(path: "-", style: console.standardOutputIsTerminal ? .table : .csv) : nil
             let reporter = try openReport(
-                options, journal: journal, provenance: provenance(options, action: action, at: preflight.startDate))
+                options, journal: journal,
+                provenance: provenance(options, action: action, at: preflight.startDate, since: earlier?.began))
             if let journal {
                 console.note(
                     "resuming \(reporter.path): \(journal.settledCount(followingUp: followingUp)) workflows already settled are skipped"
